@@ -1,0 +1,198 @@
+// Package meta defines the metadata Store: the records Tessera keeps about
+// buckets, objects and multipart uploads, and the domain operations on them.
+// Each backend (pebble for the embedded default, postgres for scale-out)
+// implements Store with its own atomicity; metatest holds the contract suite
+// every backend must pass. This package imports no driver.
+package meta
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Backends wrap them with %w; callers test with errors.Is.
+var (
+	ErrNotFound       = errors.New("meta: not found")
+	ErrBucketExists   = errors.New("meta: bucket already exists")
+	ErrBucketNotEmpty = errors.New("meta: bucket not empty")
+)
+
+// Owner identifies an account: its canonical user ID and display name.
+type Owner struct {
+	ID          string
+	DisplayName string
+}
+
+// Bucket is a bucket record.
+type Bucket struct {
+	Name    string
+	Region  string
+	Owner   Owner
+	Created time.Time
+}
+
+// ContentHeaders are the standard representation headers stored with an
+// object or an upload and returned on GET/HEAD.
+type ContentHeaders struct {
+	ContentType        string
+	ContentEncoding    string
+	ContentDisposition string
+	ContentLanguage    string
+	CacheControl       string
+	Expires            string
+}
+
+// Checksums maps an algorithm name ("CRC32", "CRC32C", "CRC64NVME", "SHA1",
+// "SHA256", …) to its base64 value.
+type Checksums map[string]string
+
+// Segment is one stretch of an object's bytes held in one blob. A single-PUT
+// object has one segment with PartNumber 0; a completed multipart object has
+// one segment per chosen part, in part order.
+type Segment struct {
+	BlobID     string
+	Size       int64
+	PartNumber int
+	ETag       string // hex MD5, no quotes
+	Checksums  Checksums
+}
+
+// Object is the current state of a key.
+type Object struct {
+	Bucket       string
+	Key          string
+	Size         int64
+	ETag         string // without quotes; multipart ETags end in "-N"
+	LastModified time.Time
+	Owner        Owner
+	StorageClass string
+	Headers      ContentHeaders
+	UserMeta     map[string]string // keys lower-case, without the x-amz-meta- prefix
+	Tagging      string            // URL-encoded tag set, as sent in x-amz-tagging
+	Checksums    Checksums
+	ChecksumType string // "FULL_OBJECT" or "COMPOSITE" (or "" when none)
+	PartsCount   int    // number of parts for a multipart object, 0 otherwise
+	// Segments is the manifest. ListObjects may leave it nil.
+	Segments []Segment
+}
+
+// Upload is an in-progress multipart upload.
+type Upload struct {
+	ID                string
+	Bucket            string
+	Key               string
+	Initiated         time.Time
+	Initiator         Owner
+	Owner             Owner
+	StorageClass      string
+	Headers           ContentHeaders
+	UserMeta          map[string]string
+	Tagging           string
+	ChecksumAlgorithm string
+	ChecksumType      string
+}
+
+// Part is one uploaded part of an upload; the latest upload of a part number wins.
+type Part struct {
+	UploadID     string
+	Number       int
+	BlobID       string
+	Size         int64
+	ETag         string // hex MD5, no quotes
+	LastModified time.Time
+	Checksums    Checksums
+}
+
+// Completion is the remembered result of a completed upload, so that a
+// retried CompleteMultipartUpload answers with the same result.
+type Completion struct {
+	UploadID     string
+	Bucket       string
+	Key          string
+	ETag         string
+	Checksums    Checksums
+	ChecksumType string
+	Size         int64
+	Parts        []int // the part numbers the object was made of
+	Completed    time.Time
+}
+
+// BuildFunc turns an upload and all of its parts (ascending by number) into
+// the object that completes it. It runs while the store holds the upload and
+// the key locked, so the parts it sees are the ones that will be used. An
+// error from it aborts the completion and is returned as is.
+type BuildFunc func(u Upload, parts []Part) (Object, error)
+
+// CheckFunc inspects the current object of a key (nil when the key has none)
+// before a write replaces or removes it; an error aborts the write and is
+// returned as is. It runs under the key's lock.
+type CheckFunc func(cur *Object) error
+
+// Store is the metadata store. All methods are safe for concurrent use.
+//
+// Methods that free blobs return their IDs as garbage: the store has
+// recorded them durably in the same atomic step, the caller removes the blobs
+// and then calls DeleteGarbage. A crash in between leaves the IDs in
+// Garbage for the collector.
+type Store interface {
+	// CreateBucket creates b; ErrBucketExists if the name is taken.
+	CreateBucket(ctx context.Context, b Bucket) error
+	// GetBucket returns the bucket or ErrNotFound.
+	GetBucket(ctx context.Context, name string) (Bucket, error)
+	// ListBuckets returns every bucket, ascending by name.
+	ListBuckets(ctx context.Context) ([]Bucket, error)
+	// DeleteBucket removes an empty bucket: ErrNotFound if absent,
+	// ErrBucketNotEmpty if it holds an object or an in-progress upload.
+	DeleteBucket(ctx context.Context, name string) error
+
+	// PutObject makes obj the current object of its key, atomically and
+	// durably. check (optional) vets the current object first. The replaced
+	// object's blobs are returned as garbage. ErrNotFound if the bucket is gone.
+	PutObject(ctx context.Context, obj Object, check CheckFunc) (garbage []string, err error)
+	// GetObject returns the object with its Segments, or ErrNotFound.
+	GetObject(ctx context.Context, bucket, key string) (Object, error)
+	// DeleteObject removes the key's object; ErrNotFound if there is none.
+	// check (optional) vets the current object first.
+	DeleteObject(ctx context.Context, bucket, key string, check CheckFunc) (garbage []string, err error)
+	// ListObjects returns up to limit objects whose key has the prefix and is
+	// >= from, ascending by key (byte order). Segments may be nil.
+	ListObjects(ctx context.Context, bucket, prefix, from string, limit int) ([]Object, error)
+
+	// CreateUpload records a new upload. ErrNotFound if the bucket is gone.
+	CreateUpload(ctx context.Context, u Upload) error
+	// GetUpload returns the upload with that ID in that bucket and key, or
+	// ErrNotFound (also when the ID exists under another bucket or key).
+	GetUpload(ctx context.Context, bucket, key, uploadID string) (Upload, error)
+	// PutPart records p (its blob already durable), replacing a part with
+	// the same number; the replaced blob is returned as garbage.
+	// ErrNotFound if the upload is gone (the caller then removes p's blob).
+	PutPart(ctx context.Context, bucket, key string, p Part) (garbage []string, err error)
+	// ListParts returns up to limit parts numbered > after, ascending.
+	ListParts(ctx context.Context, uploadID string, after, limit int) ([]Part, error)
+	// CompleteUpload atomically: calls build with the upload and all its
+	// parts, calls check with the key's current object, stores the built
+	// object, deletes the upload and its parts, records a Completion, and
+	// returns as garbage the blobs of the replaced object and of the parts
+	// the object does not use. ErrNotFound if the upload is gone.
+	CompleteUpload(ctx context.Context, bucket, key, uploadID string, build BuildFunc, check CheckFunc) (Object, []string, error)
+	// GetCompletion returns the remembered result of a completed upload, or ErrNotFound.
+	GetCompletion(ctx context.Context, bucket, key, uploadID string) (Completion, error)
+	// AbortUpload deletes the upload and its parts; their blobs are garbage.
+	// ErrNotFound if the upload is gone.
+	AbortUpload(ctx context.Context, bucket, key, uploadID string) (garbage []string, err error)
+	// ListUploads returns up to limit uploads of the bucket whose key has the
+	// prefix, ordered by (key, initiated, ID), strictly after the position
+	// (afterKey, afterUploadID): with afterUploadID "" every upload of
+	// afterKey is skipped; otherwise uploads of afterKey that come after
+	// afterUploadID in that order are included.
+	ListUploads(ctx context.Context, bucket, prefix, afterKey, afterUploadID string, limit int) ([]Upload, error)
+
+	// Garbage returns up to limit blob IDs recorded as garbage.
+	Garbage(ctx context.Context, limit int) ([]string, error)
+	// DeleteGarbage forgets blob IDs whose blobs have been removed.
+	DeleteGarbage(ctx context.Context, ids []string) error
+
+	// Close releases the store.
+	Close() error
+}
