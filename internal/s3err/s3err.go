@@ -60,6 +60,7 @@ const (
 	XAmzContentSHA256Mismatch         Code = "XAmzContentSHA256Mismatch"
 	InvalidEncryptionAlgorithm        Code = "InvalidEncryptionAlgorithmError"
 	ServiceUnavailable                Code = "ServiceUnavailable"
+	RequestTimeout                    Code = "RequestTimeout"
 )
 
 type entry struct {
@@ -112,6 +113,7 @@ var table = map[Code]entry{
 	XAmzContentSHA256Mismatch:         {http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed."},
 	InvalidEncryptionAlgorithm:        {http.StatusBadRequest, "The encryption request you specified is not valid."},
 	ServiceUnavailable:                {http.StatusServiceUnavailable, "Please reduce your request rate."},
+	RequestTimeout:                    {http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period."},
 }
 
 // Status is the HTTP status S3 answers the code with (500 for an unknown code).

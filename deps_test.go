@@ -1,0 +1,33 @@
+package tessera_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestDependencyArrows guards the house plan (direct imports): the engine never speaks HTTP,
+// the edge never touches storage, and leaf packages stay leaves.
+func TestDependencyArrows(t *testing.T) {
+	forbidden := map[string][]string{
+		"internal/engine": {"net/http", "encoding/xml"},
+		"internal/s3api":  {"internal/meta", "internal/blob", "pebble", "pgx"},
+		"internal/sigv4":  {"internal/engine", "internal/meta", "internal/blob"},
+		"internal/s3err":  {"github.com/tessera-s3/tessera/internal/"},
+		"internal/meta":   {"pebble", "pgx"},
+		"internal/blob":   {"internal/meta", "internal/engine"},
+	}
+	for pkg, bad := range forbidden {
+		out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, "./"+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			for _, b := range bad {
+				if strings.Contains(dep, b)  {
+					t.Errorf("%s depends on %s (forbidden: %s)", pkg, dep, b)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,145 @@
+// Package config holds Tessera's server configuration: the Config struct,
+// its flags and environment variables, validation and the --help text.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is everything the server needs to start.
+type Config struct {
+	Address         string
+	DataDir         string
+	Region          string
+	RootUser        string
+	RootPassword    string
+	Domains         []string
+	TLSCert         string
+	TLSKey          string
+	LogLevel        slog.Level
+	LogFormat       string
+	ShutdownTimeout time.Duration
+}
+
+// option binds one flag to its environment variable so --help can list both.
+type option struct {
+	flag, env, usage string
+}
+
+var options = []option{
+	{"address", "TESSERA_ADDRESS", "host:port to listen on"},
+	{"data", "TESSERA_DATA", "data directory (metadata and object bytes); created if missing"},
+	{"region", "TESSERA_REGION", "region reported by GetBucketLocation and accepted in LocationConstraint"},
+	{"root-user", "TESSERA_ROOT_USER", "root access key ID (default: generated on first start and stored in <data>/credentials)"},
+	{"root-password", "TESSERA_ROOT_PASSWORD", "root secret access key (set together with --root-user)"},
+	{"domain", "TESSERA_DOMAIN", "comma-separated domains for virtual-host-style requests (bucket.domain); path style always works"},
+	{"tls-cert", "TESSERA_TLS_CERT", "PEM certificate file; with --tls-key serves HTTPS"},
+	{"tls-key", "TESSERA_TLS_KEY", "PEM private key file for --tls-cert"},
+	{"log-level", "TESSERA_LOG_LEVEL", "log level: debug, info, warn or error"},
+	{"log-format", "TESSERA_LOG_FORMAT", "log format: text or json"},
+	{"shutdown-timeout", "TESSERA_SHUTDOWN_TIMEOUT", "how long graceful shutdown waits for in-flight requests"},
+}
+
+// ParseServer parses the flags of `tessera server`. Environment variables
+// give defaults; flags override them.
+func ParseServer(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	fs := flag.NewFlagSet("tessera server", flag.ContinueOnError)
+	fs.SetOutput(out)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var c Config
+	var domains, level string
+	fs.StringVar(&c.Address, "address", env("TESSERA_ADDRESS", "127.0.0.1:9000"), "")
+	fs.StringVar(&c.DataDir, "data", env("TESSERA_DATA", "./data"), "")
+	fs.StringVar(&c.Region, "region", env("TESSERA_REGION", "us-east-1"), "")
+	fs.StringVar(&c.RootUser, "root-user", env("TESSERA_ROOT_USER", ""), "")
+	fs.StringVar(&c.RootPassword, "root-password", env("TESSERA_ROOT_PASSWORD", ""), "")
+	fs.StringVar(&domains, "domain", env("TESSERA_DOMAIN", ""), "")
+	fs.StringVar(&c.TLSCert, "tls-cert", env("TESSERA_TLS_CERT", ""), "")
+	fs.StringVar(&c.TLSKey, "tls-key", env("TESSERA_TLS_KEY", ""), "")
+	fs.StringVar(&level, "log-level", env("TESSERA_LOG_LEVEL", "info"), "")
+	fs.StringVar(&c.LogFormat, "log-format", env("TESSERA_LOG_FORMAT", "text"), "")
+	timeout := env("TESSERA_SHUTDOWN_TIMEOUT", "30s")
+	fs.Func("shutdown-timeout", "", func(s string) error { timeout = s; return nil })
+	fs.Usage = func() { Usage(out, fs) }
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
+	}
+	for _, d := range strings.Split(domains, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			c.Domains = append(c.Domains, strings.ToLower(d))
+		}
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return Config{}, fmt.Errorf("config: --log-level: %w", err)
+	}
+	d, err := time.ParseDuration(timeout)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: --shutdown-timeout: %w", err)
+	}
+	c.ShutdownTimeout = d
+	return c, c.Validate()
+}
+
+// Validate reports the first inconsistency in c.
+func (c Config) Validate() error {
+	switch {
+	case c.Address == "":
+		return errors.New("config: --address is empty")
+	case c.DataDir == "":
+		return errors.New("config: --data is empty")
+	case c.Region == "":
+		return errors.New("config: --region is empty")
+	case (c.RootUser == "") != (c.RootPassword == ""):
+		return errors.New("config: set both --root-user and --root-password (or neither, to use generated credentials)")
+	case c.RootUser != "" && (len(c.RootUser) < 3 || len(c.RootPassword) < 8):
+		return errors.New("config: root user must be at least 3 characters and root password at least 8")
+	case (c.TLSCert == "") != (c.TLSKey == ""):
+		return errors.New("config: set both --tls-cert and --tls-key")
+	case c.LogFormat != "text" && c.LogFormat != "json":
+		return fmt.Errorf("config: --log-format must be text or json, not %q", c.LogFormat)
+	}
+	return nil
+}
+
+// Usage writes the help of `tessera server`.
+func Usage(out io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(out, `Usage: tessera server [flags]
+
+Runs the S3 API on --address, storing metadata and object bytes under --data.
+Every request must be signed (AWS Signature V4, or V2 presigned URLs) with a
+key the server knows. Without --root-user/--root-password the server
+generates root credentials on first start, prints them once and keeps them in
+<data>/credentials (mode 0600).
+
+Also served, without authentication: GET /_tessera/health/live,
+GET /_tessera/health/ready and GET /_tessera/metrics (Prometheus).
+(Bucket names cannot contain "_", so these never collide with S3 paths.)
+
+Flags (each can also be set by the environment variable shown):
+`)
+	for _, o := range options {
+		def := ""
+		if f := fs.Lookup(o.flag); f != nil && f.DefValue != "" && !strings.Contains(o.flag, "password") {
+			def = " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(out, "  --%-18s %s%s\n  %-20s [$%s]\n", o.flag, o.usage, def, "", o.env)
+	}
+}
+
+// Getenv is os.Getenv; a variable so main can pass it explicitly.
+var Getenv = os.Getenv

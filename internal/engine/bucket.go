@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/tessera-s3/tessera/internal/meta"
+	"github.com/tessera-s3/tessera/internal/s3err"
+)
+
+// ValidBucketName applies AWS's general-purpose bucket naming rules.
+func ValidBucketName(name string) bool {
+	if len(name) < 3 || len(name) > 63 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '-' || c == '.':
+			if i == 0 || i == len(name)-1 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	if strings.Contains(name, "..") || strings.Contains(name, ".-") || strings.Contains(name, "-.") {
+		return false
+	}
+	if net.ParseIP(name) != nil {
+		return false
+	}
+	for _, p := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
+		if strings.HasPrefix(name, p) {
+			return false
+		}
+	}
+	for _, s := range []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"} {
+		if strings.HasSuffix(name, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateBucket creates a bucket owned by owner. location is the
+// LocationConstraint from the request body ("" when absent).
+func (e *Engine) CreateBucket(ctx context.Context, owner Owner, name, location string) error {
+	if !ValidBucketName(name) {
+		return s3err.New(s3err.InvalidBucketName).With("BucketName", name)
+	}
+	if location != "" && location != e.region {
+		// AWS: us-east-1 is only valid implicitly; another region means the
+		// request went to the wrong endpoint.
+		return s3err.Newf(s3err.InvalidLocationConstraint, "The specified location-constraint is not valid").With("LocationConstraint", location)
+	}
+	err := e.meta.CreateBucket(ctx, Bucket{Name: name, Region: e.region, Owner: owner, Created: e.clock()})
+	if errors.Is(err, meta.ErrBucketExists) {
+		cur, gerr := e.meta.GetBucket(ctx, name)
+		if gerr == nil && cur.Owner.ID == owner.ID {
+			return s3err.New(s3err.BucketAlreadyOwnedByYou).With("BucketName", name)
+		}
+		return s3err.New(s3err.BucketAlreadyExists).With("BucketName", name)
+	}
+	return err
+}
+
+// HeadBucket returns the bucket or NoSuchBucket.
+func (e *Engine) HeadBucket(ctx context.Context, name string) (Bucket, error) {
+	return e.bucketExists(ctx, name)
+}
+
+// DeleteBucket deletes an empty bucket.
+func (e *Engine) DeleteBucket(ctx context.Context, name string) error {
+	err := e.meta.DeleteBucket(ctx, name)
+	switch {
+	case errors.Is(err, meta.ErrNotFound):
+		return noSuchBucket(name)
+	case errors.Is(err, meta.ErrBucketNotEmpty):
+		return s3err.New(s3err.BucketNotEmpty).With("BucketName", name)
+	}
+	return err
+}
+
+// ListBuckets returns the buckets owned by owner, ascending by name.
+func (e *Engine) ListBuckets(ctx context.Context, owner Owner) ([]Bucket, error) {
+	all, err := e.meta.ListBuckets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	mine := all[:0]
+	for _, b := range all {
+		if b.Owner.ID == owner.ID {
+			mine = append(mine, b)
+		}
+	}
+	return mine, nil
+}

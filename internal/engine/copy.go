@@ -1,0 +1,95 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/tessera-s3/tessera/internal/checksum"
+	"github.com/tessera-s3/tessera/internal/s3err"
+)
+
+// CopyInput is a CopyObject request.
+type CopyInput struct {
+	SrcBucket, SrcKey string
+	SrcCond           ReadConditions
+	Bucket, Key       string
+	Owner             Owner
+	// ReplaceMetadata is the REPLACE metadata directive: Attrs replace the
+	// source's; otherwise the source's are kept (StorageClass excepted).
+	ReplaceMetadata bool
+	Attrs           WriteAttrs
+	// ChecksumAlgorithm, when set, is computed for the copy.
+	ChecksumAlgorithm checksum.Algorithm
+	Cond              WriteConditions
+}
+
+// CopyObject copies an object's bytes into a new object. The bytes are
+// streamed through the same hashing write path as a PUT.
+func (e *Engine) CopyObject(ctx context.Context, in CopyInput) (Object, error) {
+	if err := ValidKey(in.Key); err != nil {
+		return Object{}, err
+	}
+	src, err := e.getObject(ctx, in.SrcBucket, in.SrcKey)
+	if err != nil {
+		return Object{}, err
+	}
+	precondition := func() error { return s3err.New(s3err.PreconditionFailed).With("Condition", "x-amz-copy-source-If-None-Match") }
+	if err := in.SrcCond.evaluate(src, precondition); err != nil {
+		return Object{}, err
+	}
+	if _, err := e.bucketExists(ctx, in.Bucket); err != nil {
+		return Object{}, err
+	}
+	sameKey := in.SrcBucket == in.Bucket && in.SrcKey == in.Key
+	classChanged := in.Attrs.StorageClass != "" && in.Attrs.StorageClass != src.StorageClass
+	if sameKey && !in.ReplaceMetadata && !classChanged && in.ChecksumAlgorithm == "" {
+		return Object{}, s3err.Newf(s3err.InvalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+	}
+	attrs := in.Attrs
+	if !in.ReplaceMetadata {
+		attrs.Headers, attrs.UserMeta = src.Headers, src.UserMeta
+		if attrs.Tagging == "" {
+			attrs.Tagging = src.Tagging
+		}
+	}
+	if attrs.StorageClass == "" {
+		attrs.StorageClass = src.StorageClass
+	}
+	if err := attrs.validate(); err != nil {
+		return Object{}, err
+	}
+	if err := in.Cond.validate(); err != nil {
+		return Object{}, err
+	}
+	alg := in.ChecksumAlgorithm
+	if alg == "" {
+		if a, _ := ReportedChecksum(src); a != "" {
+			if parsed, ok := checksum.Parse(a); ok {
+				alg = parsed
+			}
+		}
+	}
+	var ck *ChecksumInput
+	if alg != "" {
+		ck = &ChecksumInput{Algorithm: alg}
+	}
+	body := &segmentReader{e: e, segs: src.Segments, left: src.Size}
+	defer body.Close()
+	st, err := e.stage(ctx, BodyInput{Body: body, Size: src.Size, Checksum: ck}, MaxPutSize)
+	if err != nil {
+		return Object{}, err
+	}
+	defer st.abort()
+	obj := Object{
+		Bucket: in.Bucket, Key: in.Key, Size: st.size,
+		ETag:         st.hasher.MD5Hex(),
+		LastModified: e.clock(),
+		Owner:        in.Owner,
+		StorageClass: attrs.StorageClass,
+		Headers:      attrs.Headers,
+		UserMeta:     attrs.UserMeta,
+		Tagging:      attrs.Tagging,
+		Checksums:    st.checksums(ck),
+		ChecksumType: checksum.FullObject,
+	}
+	return obj, e.commitObject(ctx, st, obj, in.Cond.check(in.Key))
+}

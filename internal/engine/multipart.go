@@ -1,0 +1,216 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"strings"
+
+	"github.com/tessera-s3/tessera/internal/checksum"
+	"github.com/tessera-s3/tessera/internal/meta"
+	"github.com/tessera-s3/tessera/internal/s3err"
+)
+
+// CreateUploadInput is a CreateMultipartUpload request.
+type CreateUploadInput struct {
+	Bucket, Key       string
+	Owner, Initiator  Owner
+	Attrs             WriteAttrs
+	ChecksumAlgorithm string // as sent; "" when absent
+	ChecksumType      string // as sent; "" when absent
+}
+
+// newUploadID returns an unguessable, URL-safe upload ID (192 random bits).
+func newUploadID() string {
+	var b [24]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// checksumMode validates the checksum algorithm and type of a new upload
+// and applies S3's default type.
+func checksumMode(algName, typ string) (checksum.Algorithm, string, error) {
+	if algName == "" {
+		if typ != "" {
+			return "", "", s3err.Newf(s3err.InvalidRequest, "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
+		}
+		return "", "", nil
+	}
+	alg, ok := checksum.Parse(algName)
+	if !ok {
+		return "", "", s3err.Newf(s3err.InvalidRequest, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+	}
+	if typ == "" {
+		return alg, checksum.DefaultType(alg), nil
+	}
+	typ = strings.ToUpper(typ)
+	if typ != checksum.Composite && typ != checksum.FullObject {
+		return "", "", s3err.Newf(s3err.InvalidRequest, "Value for x-amz-checksum-type header is invalid.")
+	}
+	if !checksum.TypeAllowed(alg, typ) {
+		return "", "", s3err.Newf(s3err.InvalidRequest, "The %s checksum type cannot be used with the %s checksum algorithm.", typ, strings.ToLower(string(alg)))
+	}
+	return alg, typ, nil
+}
+
+// CreateMultipartUpload starts an upload.
+func (e *Engine) CreateMultipartUpload(ctx context.Context, in CreateUploadInput) (Upload, error) {
+	if err := ValidKey(in.Key); err != nil {
+		return Upload{}, err
+	}
+	if err := in.Attrs.validate(); err != nil {
+		return Upload{}, err
+	}
+	alg, typ, err := checksumMode(in.ChecksumAlgorithm, in.ChecksumType)
+	if err != nil {
+		return Upload{}, err
+	}
+	u := Upload{
+		ID: newUploadID(), Bucket: in.Bucket, Key: in.Key, Initiated: e.clock(),
+		Initiator: in.Initiator, Owner: in.Owner, StorageClass: in.Attrs.StorageClass,
+		Headers: in.Attrs.Headers, UserMeta: in.Attrs.UserMeta, Tagging: in.Attrs.Tagging,
+		ChecksumAlgorithm: string(alg), ChecksumType: typ,
+	}
+	if err := e.meta.CreateUpload(ctx, u); err != nil {
+		if errors.Is(err, meta.ErrNotFound) {
+			return Upload{}, noSuchBucket(in.Bucket)
+		}
+		return Upload{}, err
+	}
+	return u, nil
+}
+
+// getUpload returns the upload or NoSuchBucket / NoSuchUpload.
+func (e *Engine) getUpload(ctx context.Context, bucket, key, id string) (Upload, error) {
+	u, err := e.meta.GetUpload(ctx, bucket, key, id)
+	if errors.Is(err, meta.ErrNotFound) {
+		if _, berr := e.bucketExists(ctx, bucket); berr != nil {
+			return Upload{}, berr
+		}
+		return Upload{}, noSuchUpload(id)
+	}
+	return u, err
+}
+
+// UploadPartInput is an UploadPart request.
+type UploadPartInput struct {
+	Bucket, Key, UploadID string
+	PartNumber            int
+	Body                  BodyInput
+}
+
+// UploadPart stores one part; a part with the same number is replaced.
+func (e *Engine) UploadPart(ctx context.Context, in UploadPartInput) (Part, error) {
+	u, err := e.getUpload(ctx, in.Bucket, in.Key, in.UploadID)
+	if err != nil {
+		return Part{}, err
+	}
+	if err := partChecksumAllowed(u, in.Body.Checksum); err != nil {
+		return Part{}, err
+	}
+	body := in.Body
+	if body.Checksum == nil && u.ChecksumAlgorithm != "" {
+		// Compute the upload's algorithm anyway: Complete needs it per part.
+		body.Checksum = &ChecksumInput{Algorithm: checksum.Algorithm(u.ChecksumAlgorithm)}
+	}
+	st, err := e.stage(ctx, body, MaxPutSize)
+	if err != nil {
+		return Part{}, err
+	}
+	return e.storePart(ctx, u, in.PartNumber, st, body.Checksum)
+}
+
+// partChecksumAllowed enforces that parts use the upload's algorithm.
+func partChecksumAllowed(u Upload, c *ChecksumInput) error {
+	if c == nil || u.ChecksumAlgorithm == "" || string(c.Algorithm) == u.ChecksumAlgorithm {
+		return nil
+	}
+	return s3err.Newf(s3err.InvalidRequest, "Checksum Type mismatch occurred, expected checksum Type: %s, actual checksum Type: %s",
+		strings.ToLower(u.ChecksumAlgorithm), strings.ToLower(string(c.Algorithm)))
+}
+
+// storePart makes a staged part durable and records it.
+func (e *Engine) storePart(ctx context.Context, u Upload, number int, st *staged, ck *ChecksumInput) (Part, error) {
+	defer st.abort()
+	id, err := st.commit()
+	if err != nil {
+		return Part{}, err
+	}
+	p := Part{
+		UploadID: u.ID, Number: number, BlobID: id, Size: st.size,
+		ETag: st.hasher.MD5Hex(), LastModified: e.clock(), Checksums: st.checksums(ck),
+	}
+	garbage, err := e.meta.PutPart(ctx, u.Bucket, u.Key, p)
+	if err != nil {
+		// Completed or aborted meanwhile: the part's bytes are nobody's.
+		if rerr := e.blobs.Remove(id); rerr != nil {
+			e.log.Warn("engine: removing orphan part blob", "blob", id, "err", rerr)
+		}
+		if errors.Is(err, meta.ErrNotFound) {
+			return Part{}, noSuchUpload(u.ID)
+		}
+		return Part{}, err
+	}
+	e.freeBlobs(garbage)
+	return p, nil
+}
+
+// ListPartsInput is a ListParts request; MaxParts is already clamped.
+type ListPartsInput struct {
+	Bucket, Key, UploadID string
+	Marker                int
+	MaxParts              int
+}
+
+// ListPartsResult is one page of parts.
+type ListPartsResult struct {
+	Upload      Upload
+	Parts       []Part
+	IsTruncated bool
+	// NextMarker is the last part of the page, 0 when the page is empty.
+	NextMarker int
+}
+
+// ListParts pages through an upload's parts: a range scan from Marker+1
+// for MaxParts+1 parts, the extra one telling IsTruncated.
+func (e *Engine) ListParts(ctx context.Context, in ListPartsInput) (ListPartsResult, error) {
+	u, err := e.getUpload(ctx, in.Bucket, in.Key, in.UploadID)
+	if err != nil {
+		return ListPartsResult{}, err
+	}
+	res := ListPartsResult{Upload: u}
+	if in.MaxParts <= 0 {
+		return res, nil
+	}
+	parts, err := e.meta.ListParts(ctx, u.ID, in.Marker, in.MaxParts+1)
+	if err != nil {
+		return res, err
+	}
+	if len(parts) > in.MaxParts {
+		parts, res.IsTruncated = parts[:in.MaxParts], true
+	}
+	res.Parts = parts
+	if len(parts) > 0 {
+		res.NextMarker = parts[len(parts)-1].Number
+	}
+	return res, nil
+}
+
+// AbortMultipartUpload deletes an upload and frees its parts.
+func (e *Engine) AbortMultipartUpload(ctx context.Context, bucket, key, id string) error {
+	if _, err := e.bucketExists(ctx, bucket); err != nil {
+		return err
+	}
+	garbage, err := e.meta.AbortUpload(ctx, bucket, key, id)
+	if errors.Is(err, meta.ErrNotFound) {
+		return noSuchUpload(id)
+	}
+	if err != nil {
+		return err
+	}
+	e.freeBlobs(garbage)
+	return nil
+}
+
+func checksumAlg(name string) checksum.Algorithm { return checksum.Algorithm(name) }

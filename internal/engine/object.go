@@ -1,0 +1,257 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tessera-s3/tessera/internal/checksum"
+	"github.com/tessera-s3/tessera/internal/meta"
+	"github.com/tessera-s3/tessera/internal/s3err"
+)
+
+// StorageClasses are the classes S3 accepts; Tessera stores them all alike.
+var StorageClasses = map[string]bool{
+	"STANDARD": true, "REDUCED_REDUNDANCY": true, "STANDARD_IA": true, "ONEZONE_IA": true,
+	"INTELLIGENT_TIERING": true, "GLACIER": true, "DEEP_ARCHIVE": true, "OUTPOSTS": true,
+	"GLACIER_IR": true, "SNOW": true, "EXPRESS_ONEZONE": true, "FSX_OPENZFS": true, "FSX_ONTAP": true,
+}
+
+// WriteAttrs are the attributes a client sets when it writes an object.
+type WriteAttrs struct {
+	Headers      ContentHeaders
+	UserMeta     map[string]string
+	StorageClass string
+	Tagging      string
+}
+
+// validate checks the attributes against S3's limits.
+func (a *WriteAttrs) validate() error {
+	if a.StorageClass == "" {
+		a.StorageClass = "STANDARD"
+	}
+	if !StorageClasses[a.StorageClass] {
+		return s3err.New(s3err.InvalidStorageClass).With("StorageClassRequested", a.StorageClass)
+	}
+	size := 0
+	for k, v := range a.UserMeta {
+		size += len(k) + len(v)
+	}
+	if size > MaxUserMetaSize {
+		return s3err.Newf(s3err.MetadataTooLarge, "Your metadata headers exceed the maximum allowed metadata size").
+			With("Size", fmt.Sprint(size)).With("MaxSizeAllowed", fmt.Sprint(MaxUserMetaSize))
+	}
+	if a.Headers.ContentType == "" {
+		a.Headers.ContentType = "binary/octet-stream"
+	}
+	return nil
+}
+
+// ValidKey reports S3's key rules: 1–1024 bytes of valid UTF-8.
+func ValidKey(key string) error {
+	if len(key) > MaxKeyLength {
+		return s3err.New(s3err.KeyTooLongError).With("Size", fmt.Sprint(len(key))).With("MaxSizeAllowed", "1024")
+	}
+	if key == "" || !utf8.ValidString(key) {
+		return s3err.Newf(s3err.InvalidArgument, "Object key must be 1 to 1024 bytes of valid UTF-8")
+	}
+	return nil
+}
+
+// WriteConditions are the preconditions of a conditional write.
+type WriteConditions struct {
+	IfMatch     string // an ETag (quoted or not) or "*"
+	IfNoneMatch string // only "*" is allowed on writes
+}
+
+// check returns the CheckFunc enforcing the conditions.
+func (c WriteConditions) check(key string) meta.CheckFunc {
+	if c.IfMatch == "" && c.IfNoneMatch == "" {
+		return nil
+	}
+	return func(cur *Object) error {
+		if c.IfNoneMatch != "" && cur != nil {
+			return s3err.New(s3err.PreconditionFailed).With("Condition", "If-None-Match")
+		}
+		if c.IfMatch != "" {
+			if cur == nil {
+				return noSuchKey(key)
+			}
+			if !etagMatches(c.IfMatch, cur.ETag) {
+				return s3err.New(s3err.PreconditionFailed).With("Condition", "If-Match")
+			}
+		}
+		return nil
+	}
+}
+
+func (c WriteConditions) validate() error {
+	if c.IfNoneMatch != "" && c.IfNoneMatch != "*" {
+		return s3err.Newf(s3err.NotImplemented, "A header you provided implies functionality that is not implemented").With("Header", "If-None-Match")
+	}
+	return nil
+}
+
+// PutInput is a PutObject request.
+type PutInput struct {
+	Bucket, Key string
+	Owner       Owner
+	Body        BodyInput
+	Attrs       WriteAttrs
+	Cond        WriteConditions
+}
+
+// PutObject stores an object: the body is streamed to a durable blob while
+// hashed, then the metadata commit makes it visible.
+func (e *Engine) PutObject(ctx context.Context, in PutInput) (Object, error) {
+	if err := ValidKey(in.Key); err != nil {
+		return Object{}, err
+	}
+	if err := in.Attrs.validate(); err != nil {
+		return Object{}, err
+	}
+	if err := in.Cond.validate(); err != nil {
+		return Object{}, err
+	}
+	if _, err := e.bucketExists(ctx, in.Bucket); err != nil {
+		return Object{}, err
+	}
+	check := in.Cond.check(in.Key)
+	if check != nil {
+		// Fail fast before reading the body; the store re-checks atomically.
+		if err := e.checkCurrent(ctx, in.Bucket, in.Key, check); err != nil {
+			return Object{}, err
+		}
+	}
+	st, err := e.stage(ctx, in.Body, MaxPutSize)
+	if err != nil {
+		return Object{}, err
+	}
+	defer st.abort()
+	obj := Object{
+		Bucket: in.Bucket, Key: in.Key, Size: st.size,
+		ETag:         st.hasher.MD5Hex(),
+		LastModified: e.clock(),
+		Owner:        in.Owner,
+		StorageClass: in.Attrs.StorageClass,
+		Headers:      in.Attrs.Headers,
+		UserMeta:     in.Attrs.UserMeta,
+		Tagging:      in.Attrs.Tagging,
+		Checksums:    st.checksums(in.Body.Checksum),
+		ChecksumType: checksum.FullObject,
+	}
+	return obj, e.commitObject(ctx, st, obj, check)
+}
+
+// commitObject makes the staged blob durable and installs obj as the key's
+// object with the staged blob as its only segment.
+func (e *Engine) commitObject(ctx context.Context, st *staged, obj Object, check meta.CheckFunc) error {
+	id, err := st.commit()
+	if err != nil {
+		return err
+	}
+	obj.Segments = []meta.Segment{{BlobID: id, Size: obj.Size, ETag: obj.ETag, Checksums: obj.Checksums}}
+	garbage, err := e.meta.PutObject(ctx, obj, check)
+	if err != nil {
+		// The blob is durable but unreferenced: remove it now.
+		if rerr := e.blobs.Remove(id); rerr != nil {
+			e.log.Warn("engine: removing unreferenced blob", "blob", id, "err", rerr)
+		}
+		if errors.Is(err, meta.ErrNotFound) {
+			return noSuchBucket(obj.Bucket)
+		}
+		return err
+	}
+	e.freeBlobs(garbage)
+	return nil
+}
+
+func (e *Engine) checkCurrent(ctx context.Context, bucket, key string, check meta.CheckFunc) error {
+	cur, err := e.meta.GetObject(ctx, bucket, key)
+	switch {
+	case errors.Is(err, meta.ErrNotFound):
+		return check(nil)
+	case err != nil:
+		return err
+	}
+	return check(&cur)
+}
+
+// getObject returns the key's object or NoSuchKey / NoSuchBucket.
+func (e *Engine) getObject(ctx context.Context, bucket, key string) (Object, error) {
+	obj, err := e.meta.GetObject(ctx, bucket, key)
+	if errors.Is(err, meta.ErrNotFound) {
+		if _, berr := e.bucketExists(ctx, bucket); berr != nil {
+			return Object{}, berr
+		}
+		return Object{}, noSuchKey(key)
+	}
+	return obj, err
+}
+
+// DeleteObject removes a key's object. Deleting a missing key succeeds, as in S3.
+func (e *Engine) DeleteObject(ctx context.Context, bucket, key string) error {
+	if _, err := e.bucketExists(ctx, bucket); err != nil {
+		return err
+	}
+	garbage, err := e.meta.DeleteObject(ctx, bucket, key, nil)
+	if errors.Is(err, meta.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	e.freeBlobs(garbage)
+	return nil
+}
+
+// DeleteResult is the outcome for one key of DeleteObjects.
+type DeleteResult struct {
+	Key string
+	Err error
+}
+
+// DeleteObjects deletes several keys; each key gets its own result.
+func (e *Engine) DeleteObjects(ctx context.Context, bucket string, keys []string) ([]DeleteResult, error) {
+	if _, err := e.bucketExists(ctx, bucket); err != nil {
+		return nil, err
+	}
+	out := make([]DeleteResult, 0, len(keys))
+	for _, k := range keys {
+		var err error
+		if err = ValidKey(k); err == nil {
+			err = e.DeleteObject(ctx, bucket, k)
+		}
+		out = append(out, DeleteResult{Key: k, Err: err})
+	}
+	return out, nil
+}
+
+// etagMatches compares a client's ETag list (quoted or not, or "*") with an
+// object's ETag.
+func etagMatches(list, etag string) bool {
+	for _, v := range strings.Split(list, ",") {
+		v = strings.TrimSpace(v)
+		v = strings.TrimPrefix(v, "W/")
+		if v == "*" || strings.Trim(v, `"`) == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// ReportedChecksum is the checksum S3 reports for an object: the algorithm
+// the client chose, else the CRC64NVME every object gets.
+func ReportedChecksum(obj Object) (alg, value string) {
+	for a, v := range obj.Checksums {
+		if a != string(checksum.CRC64NVME) {
+			return a, v
+		}
+	}
+	if v, ok := obj.Checksums[string(checksum.CRC64NVME)]; ok {
+		return string(checksum.CRC64NVME), v
+	}
+	return "", ""
+}

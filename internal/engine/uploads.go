@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/tessera-s3/tessera/internal/s3err"
+)
+
+// UploadPartCopyInput is an UploadPartCopy request.
+type UploadPartCopyInput struct {
+	Bucket, Key, UploadID string
+	PartNumber            int
+	SrcBucket, SrcKey     string
+	SrcCond               ReadConditions
+	// Range is the inclusive source byte range, nil for the whole source.
+	Range *Range
+}
+
+// UploadPartCopy makes a part from (a range of) an existing object,
+// streaming the source bytes through the normal part write path.
+func (e *Engine) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (Part, error) {
+	u, err := e.getUpload(ctx, in.Bucket, in.Key, in.UploadID)
+	if err != nil {
+		return Part{}, err
+	}
+	src, err := e.getObject(ctx, in.SrcBucket, in.SrcKey)
+	if err != nil {
+		return Part{}, err
+	}
+	precondition := func() error {
+		return s3err.New(s3err.PreconditionFailed).With("Condition", "x-amz-copy-source-If-None-Match")
+	}
+	if err := in.SrcCond.evaluate(src, precondition); err != nil {
+		return Part{}, err
+	}
+	start, length := int64(0), src.Size
+	if r := in.Range; r != nil {
+		if r.First >= src.Size {
+			return Part{}, s3err.Newf(s3err.InvalidRequest, "The specified copy range is invalid for the source object size")
+		}
+		if r.Last >= src.Size {
+			return Part{}, s3err.InvalidArgumentf("x-amz-copy-source-range", r.String(), "Range specified is not valid for source object of size: %d", src.Size)
+		}
+		start, length = r.First, r.Last-r.First+1
+	}
+	if length > MaxPutSize {
+		return Part{}, s3err.InvalidArgumentf("x-amz-copy-source-range", fmt.Sprint(length),
+			"The specified copy source is larger than the maximum allowable size for a copy source: %d", int64(MaxPutSize))
+	}
+	var ck *ChecksumInput
+	if u.ChecksumAlgorithm != "" {
+		ck = &ChecksumInput{Algorithm: checksumAlg(u.ChecksumAlgorithm)}
+	}
+	body := &segmentReader{e: e, segs: src.Segments, skip: start, left: length}
+	defer body.Close()
+	st, err := e.stage(ctx, BodyInput{Body: body, Size: length, Checksum: ck}, MaxPutSize)
+	if err != nil {
+		return Part{}, err
+	}
+	return e.storePart(ctx, u, in.PartNumber, st, ck)
+}
+
+// ListUploadsInput is a ListMultipartUploads request.
+type ListUploadsInput struct {
+	Bucket, Prefix, Delimiter string
+	KeyMarker, UploadIDMarker string
+	MaxUploads                int
+}
+
+// ListUploadsResult is one page of in-progress uploads.
+type ListUploadsResult struct {
+	Uploads            []Upload
+	CommonPrefixes     []string
+	IsTruncated        bool
+	NextKeyMarker      string
+	NextUploadIDMarker string
+}
+
+// ListMultipartUploads lists in-progress uploads ordered by key, then by
+// initiation time, rolling keys up into CommonPrefixes by Delimiter.
+func (e *Engine) ListMultipartUploads(ctx context.Context, in ListUploadsInput) (ListUploadsResult, error) {
+	var res ListUploadsResult
+	if _, err := e.bucketExists(ctx, in.Bucket); err != nil {
+		return res, err
+	}
+	if in.MaxUploads <= 0 {
+		return res, nil
+	}
+	afterKey, afterID := in.KeyMarker, in.UploadIDMarker
+	if afterKey < in.Prefix {
+		afterKey, afterID = "", ""
+	}
+	batch := min(in.MaxUploads+1, MaxListKeys+1)
+	count := 0
+outer:
+	for {
+		ups, err := e.meta.ListUploads(ctx, in.Bucket, in.Prefix, afterKey, afterID, batch)
+		if err != nil {
+			return res, err
+		}
+		for _, u := range ups {
+			if in.Delimiter != "" {
+				rest := u.Key[len(in.Prefix):]
+				if j := strings.Index(rest, in.Delimiter); j >= 0 {
+					cp := in.Prefix + rest[:j+len(in.Delimiter)]
+					// Keys are UTF-8, which never holds 0xFF: cp+"\xff" is
+					// after every key that starts with cp.
+					afterKey, afterID = cp+"\xff", ""
+					if strings.HasPrefix(in.KeyMarker, cp) {
+						continue outer
+					}
+					if count == in.MaxUploads {
+						res.IsTruncated = true
+						return res, nil
+					}
+					res.CommonPrefixes = append(res.CommonPrefixes, cp)
+					res.NextKeyMarker, res.NextUploadIDMarker = cp, ""
+					count++
+					continue outer
+				}
+			}
+			if count == in.MaxUploads {
+				res.IsTruncated = true
+				return res, nil
+			}
+			res.Uploads = append(res.Uploads, u)
+			res.NextKeyMarker, res.NextUploadIDMarker = u.Key, u.ID
+			afterKey, afterID = u.Key, u.ID
+			count++
+		}
+		if len(ups) < batch {
+			return res, nil
+		}
+	}
+}

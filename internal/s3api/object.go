@@ -1,0 +1,206 @@
+package s3api
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/tessera-s3/tessera/internal/checksum"
+	"github.com/tessera-s3/tessera/internal/engine"
+	"github.com/tessera-s3/tessera/internal/s3err"
+)
+
+func (h *Handler) putObject(q *request) error {
+	body, err := q.bodyInput()
+	if err != nil {
+		return err
+	}
+	obj, err := h.cfg.Engine.PutObject(q.ctx(), engine.PutInput{
+		Bucket: q.op.Bucket, Key: q.op.Key, Owner: q.owner, Body: body,
+		Attrs: writeAttrs(q.r.Header),
+		Cond:  engine.WriteConditions{IfMatch: q.r.Header.Get("If-Match"), IfNoneMatch: q.r.Header.Get("If-None-Match")},
+	})
+	if err != nil {
+		return err
+	}
+	hd := q.w.Header()
+	hd.Set("ETag", quoteETag(obj.ETag))
+	setChecksumHeaders(hd, obj)
+	if obj.StorageClass != "" && obj.StorageClass != "STANDARD" {
+		hd.Set("x-amz-storage-class", obj.StorageClass)
+	}
+	q.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// setChecksumHeaders sends the object's reported checksum and its type.
+func setChecksumHeaders(hd http.Header, obj engine.Object) {
+	alg, v := engine.ReportedChecksum(obj)
+	a, ok := checksum.Parse(alg)
+	if !ok {
+		return
+	}
+	hd.Set(a.Header(), v)
+	if obj.ChecksumType != "" {
+		hd.Set("x-amz-checksum-type", obj.ChecksumType)
+	}
+}
+
+// responseOverrides are the query parameters that override response headers on GET.
+var responseOverrides = map[string]string{
+	"response-content-type":        "Content-Type",
+	"response-content-language":    "Content-Language",
+	"response-expires":             "Expires",
+	"response-cache-control":       "Cache-Control",
+	"response-content-disposition": "Content-Disposition",
+	"response-content-encoding":    "Content-Encoding",
+}
+
+func (h *Handler) getObject(q *request) error {
+	in := engine.GetInput{Bucket: q.op.Bucket, Key: q.op.Key, Cond: readConditions(q.r.Header, "")}
+	if v := q.r.Header.Get("Range"); v != "" {
+		in.Range = parseRange(v)
+	}
+	if v := q.op.Query.Get("partNumber"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > engine.MaxPartNumber {
+			return s3err.InvalidArgumentf("partNumber", v, "Part number must be an integer between 1 and 10000, inclusive")
+		}
+		in.PartNumber = n
+	}
+	var out engine.GetOutput
+	var err error
+	if q.op.Kind == HeadObject {
+		out, err = h.cfg.Engine.HeadObject(q.ctx(), in)
+	} else {
+		out, err = h.cfg.Engine.GetObject(q.ctx(), in)
+	}
+	if err != nil {
+		return err
+	}
+	if out.Body != nil {
+		defer out.Body.Close()
+	}
+	obj := out.Object
+	hd := q.w.Header()
+	hd.Set("ETag", quoteETag(obj.ETag))
+	hd.Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))
+	hd.Set("Accept-Ranges", "bytes")
+	hd.Set("Content-Length", strconv.FormatInt(out.Length, 10))
+	setIf(hd, "Content-Type", obj.Headers.ContentType)
+	setIf(hd, "Content-Encoding", obj.Headers.ContentEncoding)
+	setIf(hd, "Content-Disposition", obj.Headers.ContentDisposition)
+	setIf(hd, "Content-Language", obj.Headers.ContentLanguage)
+	setIf(hd, "Cache-Control", obj.Headers.CacheControl)
+	setIf(hd, "Expires", obj.Headers.Expires)
+	for k, v := range obj.UserMeta {
+		hd.Set("X-Amz-Meta-"+k, v)
+	}
+	if obj.StorageClass != "" && obj.StorageClass != "STANDARD" {
+		hd.Set("x-amz-storage-class", obj.StorageClass)
+	}
+	if obj.Tagging != "" {
+		if tags, err := url.ParseQuery(obj.Tagging); err == nil {
+			hd.Set("x-amz-tagging-count", strconv.Itoa(len(tags)))
+		}
+	}
+	if out.PartsCount > 0 {
+		hd.Set("x-amz-mp-parts-count", strconv.Itoa(out.PartsCount))
+	}
+	if strings.EqualFold(q.r.Header.Get("x-amz-checksum-mode"), "ENABLED") && in.Range == nil && (in.PartNumber == 0 || obj.PartsCount == 0) {
+		setChecksumHeaders(hd, obj)
+	}
+	for param, header := range responseOverrides {
+		if v := q.op.Query.Get(param); v != "" {
+			hd.Set(header, v)
+		}
+	}
+	status := http.StatusOK
+	if out.Partial {
+		hd.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", out.Start, out.Start+out.Length-1, obj.Size))
+		status = http.StatusPartialContent
+	}
+	q.w.WriteHeader(status)
+	if out.Body == nil || out.Length == 0 {
+		return nil
+	}
+	if _, err := io.Copy(q.w, out.Body); err != nil {
+		// Headers are gone; all we can do is cut the connection short.
+		h.log.Warn("get object: streaming body", "bucket", obj.Bucket, "key", obj.Key, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
+
+func setIf(hd http.Header, name, value string) {
+	if value != "" {
+		hd.Set(name, value)
+	}
+}
+
+func (h *Handler) deleteObject(q *request) error {
+	if err := h.cfg.Engine.DeleteObject(q.ctx(), q.op.Bucket, q.op.Key); err != nil {
+		return err
+	}
+	q.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// copySource parses x-amz-copy-source: "bucket/key" or "/bucket/key",
+// URL-encoded, optionally with ?versionId=.
+func copySource(v string) (bucket, key string, err error) {
+	v, _, _ = strings.Cut(v, "?versionId=")
+	dec, uerr := url.PathUnescape(v)
+	if uerr != nil {
+		return "", "", s3err.InvalidArgumentf("x-amz-copy-source", v, "Invalid copy source encoding")
+	}
+	dec = strings.TrimPrefix(dec, "/")
+	bucket, key, ok := strings.Cut(dec, "/")
+	if !ok || bucket == "" || key == "" {
+		return "", "", s3err.InvalidArgumentf("x-amz-copy-source", v, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+	}
+	return bucket, key, nil
+}
+
+func (h *Handler) copyObject(q *request) error {
+	srcBucket, srcKey, err := copySource(q.r.Header.Get("x-amz-copy-source"))
+	if err != nil {
+		return err
+	}
+	directive := q.r.Header.Get("x-amz-metadata-directive")
+	if directive != "" && directive != "COPY" && directive != "REPLACE" {
+		return s3err.InvalidArgumentf("x-amz-metadata-directive", directive, "Unknown metadata directive.")
+	}
+	in := engine.CopyInput{
+		SrcBucket: srcBucket, SrcKey: srcKey,
+		SrcCond: readConditions(q.r.Header, "x-amz-copy-source-"),
+		Bucket:  q.op.Bucket, Key: q.op.Key, Owner: q.owner,
+		ReplaceMetadata: directive == "REPLACE",
+		Attrs:           writeAttrs(q.r.Header),
+		Cond:            engine.WriteConditions{IfMatch: q.r.Header.Get("If-Match"), IfNoneMatch: q.r.Header.Get("If-None-Match")},
+	}
+	if q.r.Header.Get("x-amz-tagging-directive") != "REPLACE" {
+		in.Attrs.Tagging = ""
+	}
+	if v := q.r.Header.Get("x-amz-checksum-algorithm"); v != "" {
+		a, ok := checksum.Parse(v)
+		if !ok {
+			return s3err.Newf(s3err.InvalidRequest, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+		}
+		in.ChecksumAlgorithm = a
+	}
+	obj, err := h.cfg.Engine.CopyObject(q.ctx(), in)
+	if err != nil {
+		return err
+	}
+	out := copyObjectResult{NS: s3NS, ETag: quoteETag(obj.ETag), LastModified: isoTime(obj.LastModified), ChecksumType: obj.ChecksumType}
+	out.set(engine.ReportedChecksum(obj))
+	if obj.StorageClass != "STANDARD" {
+		q.w.Header().Set("x-amz-storage-class", obj.StorageClass)
+	}
+	writeXML(q.w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,173 @@
+// Package s3api is the HTTP edge of Tessera: it parses an *http.Request
+// into a typed Op, authenticates it, calls the engine and writes S3's XML.
+// It never touches metadata or blob storage directly.
+package s3api
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/tessera-s3/tessera/internal/s3err"
+)
+
+// Kind names an S3 action; the values are the action names AWS uses.
+type Kind string
+
+// The actions Tessera serves.
+const (
+	ListBuckets             Kind = "ListBuckets"
+	CreateBucket            Kind = "CreateBucket"
+	HeadBucket              Kind = "HeadBucket"
+	DeleteBucket            Kind = "DeleteBucket"
+	GetBucketLocation       Kind = "GetBucketLocation"
+	ListObjects             Kind = "ListObjects"
+	ListObjectsV2           Kind = "ListObjectsV2"
+	DeleteObjects           Kind = "DeleteObjects"
+	ListMultipartUploads    Kind = "ListMultipartUploads"
+	PutObject               Kind = "PutObject"
+	CopyObject              Kind = "CopyObject"
+	GetObject               Kind = "GetObject"
+	HeadObject              Kind = "HeadObject"
+	DeleteObject            Kind = "DeleteObject"
+	CreateMultipartUpload   Kind = "CreateMultipartUpload"
+	UploadPart              Kind = "UploadPart"
+	UploadPartCopy          Kind = "UploadPartCopy"
+	CompleteMultipartUpload Kind = "CompleteMultipartUpload"
+	AbortMultipartUpload    Kind = "AbortMultipartUpload"
+	ListParts               Kind = "ListParts"
+)
+
+// Op is a parsed request: which action, on what.
+type Op struct {
+	Kind   Kind
+	Bucket string
+	Key    string
+	Query  url.Values
+}
+
+// bucketSubresources are bucket configuration sub-resources Tessera does not
+// implement yet; a request for one gets NotImplemented, never a listing.
+var bucketSubresources = []string{
+	"accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
+	"lifecycle", "logging", "metrics", "notification", "object-lock", "ownershipControls",
+	"policy", "policyStatus", "publicAccessBlock", "replication", "requestPayment", "tagging",
+	"versioning", "versions", "website",
+}
+
+var objectSubresources = []string{
+	"acl", "attributes", "legal-hold", "restore", "retention", "select", "tagging", "torrent",
+}
+
+// parse routes a request by method, bucket, key and sub-resources. Routing
+// is a function of the request alone, so it is table-tested with literal
+// requests and cannot depend on registration order.
+func parse(r *http.Request, domains []string) (Op, error) {
+	q := r.URL.Query()
+	op := Op{Query: q}
+	path := r.URL.Path
+	if b := hostBucket(r.Host, domains); b != "" {
+		op.Bucket = b
+		op.Key = strings.TrimPrefix(path, "/")
+	} else {
+		p := strings.TrimPrefix(path, "/")
+		op.Bucket, op.Key, _ = strings.Cut(p, "/")
+	}
+	has := func(k string) bool { _, ok := q[k]; return ok }
+	notImpl := func() (Op, error) {
+		return op, s3err.Newf(s3err.NotImplemented, "A header you provided implies functionality that is not implemented")
+	}
+	m := r.Method
+	switch {
+	case op.Bucket == "":
+		if m == http.MethodGet {
+			op.Kind = ListBuckets
+			return op, nil
+		}
+	case op.Key == "":
+		for _, s := range bucketSubresources {
+			if has(s) {
+				return notImpl()
+			}
+		}
+		switch {
+		case m == http.MethodPut:
+			op.Kind = CreateBucket
+		case m == http.MethodHead:
+			op.Kind = HeadBucket
+		case m == http.MethodDelete:
+			op.Kind = DeleteBucket
+		case m == http.MethodGet && has("location"):
+			op.Kind = GetBucketLocation
+		case m == http.MethodGet && has("uploads"):
+			op.Kind = ListMultipartUploads
+		case m == http.MethodGet && q.Get("list-type") == "2":
+			op.Kind = ListObjectsV2
+		case m == http.MethodGet:
+			op.Kind = ListObjects
+		case m == http.MethodPost && has("delete"):
+			op.Kind = DeleteObjects
+		}
+	default:
+		for _, s := range objectSubresources {
+			if has(s) {
+				return notImpl()
+			}
+		}
+		copySource := r.Header.Get("x-amz-copy-source") != ""
+		switch {
+		case m == http.MethodPut && has("uploadId") && copySource:
+			op.Kind = UploadPartCopy
+		case m == http.MethodPut && has("uploadId"):
+			op.Kind = UploadPart
+		case m == http.MethodPut && copySource:
+			op.Kind = CopyObject
+		case m == http.MethodPut:
+			op.Kind = PutObject
+		case m == http.MethodGet && has("uploadId"):
+			op.Kind = ListParts
+		case m == http.MethodGet:
+			op.Kind = GetObject
+		case m == http.MethodHead:
+			op.Kind = HeadObject
+		case m == http.MethodDelete && has("uploadId"):
+			op.Kind = AbortMultipartUpload
+		case m == http.MethodDelete:
+			op.Kind = DeleteObject
+		case m == http.MethodPost && has("uploads"):
+			op.Kind = CreateMultipartUpload
+		case m == http.MethodPost && has("uploadId"):
+			op.Kind = CompleteMultipartUpload
+		}
+	}
+	if op.Kind == "" {
+		return op, s3err.New(s3err.MethodNotAllowed).With("Method", m).With("ResourceType", resourceType(op))
+	}
+	return op, nil
+}
+
+func resourceType(op Op) string {
+	switch {
+	case op.Bucket == "":
+		return "SERVICE"
+	case op.Key == "":
+		return "BUCKET"
+	}
+	return "OBJECT"
+}
+
+// hostBucket returns the bucket named by a virtual-host-style Host header
+// (bucket.domain), or "".
+func hostBucket(host string, domains []string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(host)
+	for _, d := range domains {
+		if strings.HasSuffix(host, "."+d) {
+			return host[:len(host)-len(d)-1]
+		}
+	}
+	return ""
+}

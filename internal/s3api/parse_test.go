@@ -1,0 +1,120 @@
+package s3api
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/tessera-s3/tessera/internal/s3err"
+)
+
+func TestParse(t *testing.T) {
+	domains := []string{"s3.example.com"}
+	tests := []struct {
+		method, target, host string
+		copySource           bool
+		kind                 Kind
+		bucket, key          string
+		code                 s3err.Code
+	}{
+		{"GET", "/", "", false, ListBuckets, "", "", ""},
+		{"PUT", "/b", "", false, CreateBucket, "b", "", ""},
+		{"PUT", "/b/", "", false, CreateBucket, "b", "", ""},
+		{"HEAD", "/b", "", false, HeadBucket, "b", "", ""},
+		{"DELETE", "/b", "", false, DeleteBucket, "b", "", ""},
+		{"GET", "/b?location", "", false, GetBucketLocation, "b", "", ""},
+		{"GET", "/b?uploads", "", false, ListMultipartUploads, "b", "", ""},
+		{"GET", "/b?list-type=2&prefix=a", "", false, ListObjectsV2, "b", "", ""},
+		{"GET", "/b?prefix=a", "", false, ListObjects, "b", "", ""},
+		{"POST", "/b?delete", "", false, DeleteObjects, "b", "", ""},
+		{"GET", "/b?versioning", "", false, "", "b", "", s3err.NotImplemented},
+		{"POST", "/b", "", false, "", "b", "", s3err.MethodNotAllowed},
+		{"PUT", "/b/k", "", false, PutObject, "b", "k", ""},
+		{"PUT", "/b/a/b/c.txt", "", false, PutObject, "b", "a/b/c.txt", ""},
+		{"PUT", "/b/..%2F..%2Fetc%2Fpasswd", "", false, PutObject, "b", "../../etc/passwd", ""},
+		{"PUT", "/b/k", "", true, CopyObject, "b", "k", ""},
+		{"PUT", "/b/k?partNumber=1&uploadId=u", "", false, UploadPart, "b", "k", ""},
+		{"PUT", "/b/k?partNumber=1&uploadId=u", "", true, UploadPartCopy, "b", "k", ""},
+		{"GET", "/b/k", "", false, GetObject, "b", "k", ""},
+		{"GET", "/b/k?uploadId=u", "", false, ListParts, "b", "k", ""},
+		{"HEAD", "/b/k", "", false, HeadObject, "b", "k", ""},
+		{"DELETE", "/b/k", "", false, DeleteObject, "b", "k", ""},
+		{"DELETE", "/b/k?uploadId=u", "", false, AbortMultipartUpload, "b", "k", ""},
+		{"POST", "/b/k?uploads", "", false, CreateMultipartUpload, "b", "k", ""},
+		{"POST", "/b/k?uploadId=u", "", false, CompleteMultipartUpload, "b", "k", ""},
+		{"GET", "/b/k?tagging", "", false, "", "b", "k", s3err.NotImplemented},
+		{"POST", "/b/k", "", false, "", "b", "k", s3err.MethodNotAllowed},
+		// Virtual-host style.
+		{"GET", "/", "photos.s3.example.com", false, ListObjects, "photos", "", ""},
+		{"GET", "/k/x", "photos.s3.example.com:9000", false, GetObject, "photos", "k/x", ""},
+		{"GET", "/photos/k", "s3.example.com", false, GetObject, "photos", "k", ""},
+		{"GET", "/photos/k", "127.0.0.1:9000", false, GetObject, "photos", "k", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.method+" "+tc.host+tc.target, func(t *testing.T) {
+			r := httptest.NewRequest(tc.method, tc.target, nil)
+			if tc.host != "" {
+				r.Host = tc.host
+			}
+			if tc.copySource {
+				r.Header.Set("x-amz-copy-source", "src/key")
+			}
+			op, err := parse(r, domains)
+			if tc.code != "" {
+				if !s3err.HasCode(err, tc.code) {
+					t.Fatalf("err = %v, want %s", err, tc.code)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unexpected error %v", err)
+			}
+			if op.Kind != tc.kind || op.Bucket != tc.bucket || op.Key != tc.key {
+				t.Fatalf("got %s %q %q, want %s %q %q", op.Kind, op.Bucket, op.Key, tc.kind, tc.bucket, tc.key)
+			}
+		})
+	}
+}
+
+func TestParseRange(t *testing.T) {
+	tests := []struct {
+		in                  string
+		nilRange            bool
+		first, last, suffix int64
+	}{
+		{"bytes=0-9", false, 0, 9, 0},
+		{"bytes=5-", false, 5, -1, 0},
+		{"bytes=-3", false, 0, 0, 3},
+		{"bytes=9-5", true, 0, 0, 0},
+		{"bytes=0-1,4-5", true, 0, 0, 0},
+		{"items=0-1", true, 0, 0, 0},
+		{"bytes=a-b", true, 0, 0, 0},
+		{"bytes=-", true, 0, 0, 0},
+	}
+	for _, tc := range tests {
+		r := parseRange(tc.in)
+		if tc.nilRange {
+			if r != nil {
+				t.Errorf("%q: got %+v, want ignored", tc.in, *r)
+			}
+			continue
+		}
+		if r == nil || r.First != tc.first || r.Last != tc.last || r.Suffix != tc.suffix {
+			t.Errorf("%q: got %+v", tc.in, r)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"/", "/b", "/b/k?uploadId=u&partNumber=3", "/b?list-type=2&continuation-token=%zz"} {
+		f.Add("GET", s, "b.s3.example.com")
+	}
+	f.Fuzz(func(t *testing.T, method, target, host string) {
+		r, err := httptestRequest(method, target)
+		if err != nil {
+			return
+		}
+		r.Host = host
+		parse(r, []string{"s3.example.com"})
+		parseRange(target)
+	})
+}

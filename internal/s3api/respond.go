@@ -1,0 +1,85 @@
+package s3api
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/tessera-s3/tessera/internal/s3err"
+)
+
+// newRequestID returns a fresh request ID (16 upper-case hex characters, as S3).
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return string(bytes.ToUpper([]byte(hex.EncodeToString(b[:]))))
+}
+
+func hostID(reqID string) string {
+	return base64.StdEncoding.EncodeToString([]byte("tessera/" + reqID))
+}
+
+// writeXML writes v as an XML document with the status.
+func writeXML(w http.ResponseWriter, status int, v any) {
+	body, err := xml.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("Content-Length", strconv.Itoa(len(xml.Header)+len(body)))
+	w.WriteHeader(status)
+	w.Write([]byte(xml.Header))
+	w.Write(body)
+}
+
+type errorBody struct {
+	XMLName   xml.Name `xml:"Error"`
+	Code      string   `xml:"Code"`
+	Message   string   `xml:"Message"`
+	Inner     []byte   `xml:",innerxml"`
+	Resource  string   `xml:"Resource,omitempty"`
+	RequestID string   `xml:"RequestId"`
+	HostID    string   `xml:"HostId"`
+}
+
+// writeError is the one place an error becomes a response: an S3 error
+// keeps its code, anything else is logged and becomes InternalError.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	reqID := w.Header().Get("x-amz-request-id")
+	e, ok := s3err.As(err)
+	if !ok {
+		if errors.Is(err, context.Canceled) {
+			// The client went away; nobody reads this answer.
+			e = s3err.New(s3err.RequestTimeout)
+		} else {
+			log.Error("internal error", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
+			e = s3err.New(s3err.InternalError)
+		}
+	}
+	for k, v := range e.Header {
+		w.Header().Set(k, v)
+	}
+	status := e.Status()
+	if r.Method == http.MethodHead || status == http.StatusNotModified {
+		w.WriteHeader(status)
+		return
+	}
+	var inner bytes.Buffer
+	for _, f := range e.Fields {
+		inner.WriteString("<" + f.Name + ">")
+		xml.EscapeText(&inner, []byte(f.Value))
+		inner.WriteString("</" + f.Name + ">")
+	}
+	writeXML(w, status, errorBody{
+		Code: string(e.Code), Message: e.Message, Inner: inner.Bytes(),
+		Resource: r.URL.Path, RequestID: reqID, HostID: w.Header().Get("x-amz-id-2"),
+	})
+}

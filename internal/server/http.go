@@ -1,0 +1,158 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tessera-s3/tessera/internal/s3api"
+)
+
+// Paths outside the S3 namespace: bucket names cannot contain "_".
+const (
+	pathLive    = "/_tessera/health/live"
+	pathReady   = "/_tessera/health/ready"
+	pathMetrics = "/_tessera/metrics"
+)
+
+type metrics struct {
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	bytesIn  prometheus.Counter
+	bytesOut prometheus.Counter
+	inflight prometheus.Gauge
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tessera_s3_requests_total", Help: "S3 requests by action and HTTP status.",
+		}, []string{"action", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tessera_s3_request_duration_seconds", Help: "S3 request latency by action.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}, []string{"action"}),
+		bytesIn:  prometheus.NewCounter(prometheus.CounterOpts{Name: "tessera_s3_received_bytes_total", Help: "Request body bytes received."}),
+		bytesOut: prometheus.NewCounter(prometheus.CounterOpts{Name: "tessera_s3_sent_bytes_total", Help: "Response body bytes sent."}),
+		inflight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tessera_s3_requests_in_flight", Help: "S3 requests being served."}),
+	}
+	m.registry.MustRegister(m.requests, m.duration, m.bytesIn, m.bytesOut, m.inflight,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// routes mounts health and metrics beside the S3 API and wraps the API with
+// the access log and metrics.
+func (s *Server) routes(api http.Handler) http.Handler {
+	metricsHandler := promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case pathLive:
+			w.WriteHeader(http.StatusOK)
+			w.Write([]byte("ok\n"))
+			return
+		case pathReady:
+			s.ready(w, r)
+			return
+		case pathMetrics:
+			metricsHandler.ServeHTTP(w, r)
+			return
+		}
+		s.observe(api, w, r)
+	})
+}
+
+// ready answers 200 when the metadata store answers.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.meta.ListBuckets(ctx); err != nil {
+		http.Error(w, "metadata store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+// recorder captures the status and body size for the log and metrics.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (rw *recorder) WriteHeader(code int) {
+	if rw.status == 0 {
+		rw.status = code
+	}
+	rw.ResponseWriter.WriteHeader(code)
+}
+
+func (rw *recorder) Write(p []byte) (int, error) {
+	if rw.status == 0 {
+		rw.status = http.StatusOK
+	}
+	n, err := rw.ResponseWriter.Write(p)
+	rw.bytes += int64(n)
+	return n, err
+}
+
+// Flush keeps streaming responses streaming through the recorder.
+func (rw *recorder) Flush() {
+	if f, ok := rw.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (rw *recorder) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
+
+type countingBody struct {
+	r interface {
+		Read([]byte) (int, error)
+		Close() error
+	}
+	n int64
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingBody) Close() error { return c.r.Close() }
+
+func (s *Server) observe(api http.Handler, w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	s.metrics.inflight.Inc()
+	defer s.metrics.inflight.Dec()
+	rec := &recorder{ResponseWriter: w}
+	body := &countingBody{r: r.Body}
+	r.Body = body
+	r = s3api.WithOpSlot(r)
+	defer func() {
+		action := s3api.OpName(r)
+		if action == "" {
+			action = "unknown"
+		}
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		elapsed := time.Since(start)
+		s.metrics.requests.WithLabelValues(action, strconv.Itoa(status)).Inc()
+		s.metrics.duration.WithLabelValues(action).Observe(elapsed.Seconds())
+		s.metrics.bytesIn.Add(float64(body.n))
+		s.metrics.bytesOut.Add(float64(rec.bytes))
+		s.log.Debug("request", "request_id", rec.Header().Get("x-amz-request-id"), "action", action,
+			"method", r.Method, "path", r.URL.Path, "status", status, "in", body.n, "out", rec.bytes,
+			"duration_ms", float64(elapsed.Microseconds())/1000, "remote", r.RemoteAddr)
+	}()
+	api.ServeHTTP(rec, r)
+}

@@ -1,0 +1,168 @@
+// Package server runs Tessera: it wires the stores, the engine and the S3
+// handler together, and owns the HTTP server's life cycle, health
+// endpoints, Prometheus metrics, access log and graceful shutdown.
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tessera-s3/tessera/internal/blob"
+	"github.com/tessera-s3/tessera/internal/config"
+	"github.com/tessera-s3/tessera/internal/engine"
+	"github.com/tessera-s3/tessera/internal/meta"
+	pebblestore "github.com/tessera-s3/tessera/internal/meta/pebble"
+	"github.com/tessera-s3/tessera/internal/s3api"
+	"github.com/tessera-s3/tessera/internal/sigv4"
+)
+
+// RootOwner is the root account's owner record. Its canonical ID is fixed
+// so that buckets keep their owner when the root key changes.
+var RootOwner = engine.Owner{ID: rootCanonicalID(), DisplayName: "root"}
+
+// RootAccountID is the root account's 12-digit account ID.
+const RootAccountID = "000000000000"
+
+func rootCanonicalID() string {
+	sum := sha256.Sum256([]byte("tessera root account"))
+	return hex.EncodeToString(sum[:])
+}
+
+// Options are what tests and main may set beyond the Config.
+type Options struct {
+	Logger *slog.Logger
+	// Announce receives generated root credentials on first start (nil: stderr).
+	Announce io.Writer
+	// Now overrides the clock (tests).
+	Now func() time.Time
+	// MinPartSize overrides S3's 5 MiB minimum part size (tests).
+	MinPartSize int64
+}
+
+// Server is a running Tessera instance's components.
+type Server struct {
+	cfg     config.Config
+	log     *slog.Logger
+	meta    meta.Store
+	blobs   *blob.Store
+	engine  *engine.Engine
+	handler http.Handler
+	root    rootCredentials
+	metrics *metrics
+}
+
+// Open opens the data directory and wires the server. Close releases it.
+func Open(cfg config.Config, opts Options) (*Server, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("server: data directory: %w", err)
+	}
+	root := rootCredentials{AccessKeyID: cfg.RootUser, SecretAccessKey: cfg.RootPassword}
+	if root.AccessKeyID == "" {
+		announce := opts.Announce
+		if announce == nil {
+			announce = os.Stderr
+		}
+		var err error
+		if root, err = loadOrCreateRoot(cfg.DataDir, announce); err != nil {
+			return nil, err
+		}
+	}
+	blobs, err := blob.Open(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	store, err := pebblestore.Open(filepath.Join(cfg.DataDir, "meta"))
+	if err != nil {
+		return nil, err
+	}
+	eng := engine.New(store, blobs, engine.Options{Region: cfg.Region, Now: opts.Now, Logger: log, MinPartSize: opts.MinPartSize})
+	if err := eng.CollectGarbage(context.Background()); err != nil {
+		log.Warn("garbage collection at start", "err", err)
+	}
+	verifier := &sigv4.Verifier{
+		Credentials: sigv4.StaticCredentials{{AccessKeyID: root.AccessKeyID, SecretAccessKey: root.SecretAccessKey, AccountID: RootAccountID}},
+		Now:         opts.Now,
+		Domains:     cfg.Domains,
+	}
+	api := s3api.New(s3api.Config{
+		Engine: eng, Verifier: verifier, Domains: cfg.Domains, Logger: log,
+		Owner: func(string) engine.Owner { return RootOwner },
+	})
+	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics()}
+	s.handler = s.routes(api)
+	return s, nil
+}
+
+// RootCredentials returns the root access key pair in use.
+func (s *Server) RootCredentials() (accessKeyID, secretAccessKey string) {
+	return s.root.AccessKeyID, s.root.SecretAccessKey
+}
+
+// Handler is the whole HTTP surface: S3 API, health and metrics.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close releases the stores. In-flight requests must be finished.
+func (s *Server) Close() error { return s.meta.Close() }
+
+// Run serves on cfg.Address until ctx is done, then shuts down gracefully,
+// waiting up to cfg.ShutdownTimeout for in-flight requests. ready, if not
+// nil, receives the bound address once listening.
+func (s *Server) Run(ctx context.Context, ready func(addr net.Addr)) error {
+	ln, err := net.Listen("tcp", s.cfg.Address)
+	if err != nil {
+		return fmt.Errorf("server: listen: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	scheme := "http"
+	if s.cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	s.log.Info("tessera listening", "address", ln.Addr().String(), "scheme", scheme, "data", s.cfg.DataDir, "region", s.cfg.Region)
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if s.cfg.TLSCert != "" {
+			errc <- hs.ServeTLS(ln, s.cfg.TLSCert, s.cfg.TLSKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		s.log.Warn("graceful shutdown incomplete", "err", err)
+		hs.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
