@@ -24,7 +24,7 @@ func TestDependencyArrows(t *testing.T) {
 		}
 		for _, dep := range strings.Fields(string(out)) {
 			for _, b := range bad {
-				if strings.Contains(dep, b)  {
+				if strings.Contains(dep, b) {
 					t.Errorf("%s depends on %s (forbidden: %s)", pkg, dep, b)
 				}
 			}

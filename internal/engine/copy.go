@@ -32,7 +32,9 @@ func (e *Engine) CopyObject(ctx context.Context, in CopyInput) (Object, error) {
 	if err != nil {
 		return Object{}, err
 	}
-	precondition := func() error { return s3err.New(s3err.PreconditionFailed).With("Condition", "x-amz-copy-source-If-None-Match") }
+	precondition := func() error {
+		return s3err.New(s3err.PreconditionFailed).With("Condition", "x-amz-copy-source-If-None-Match")
+	}
 	if err := in.SrcCond.evaluate(src, precondition); err != nil {
 		return Object{}, err
 	}
