@@ -70,8 +70,11 @@ func ParseServer(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.StringVar(&c.TLSKey, "tls-key", env("TESSERA_TLS_KEY", ""), "")
 	fs.StringVar(&level, "log-level", env("TESSERA_LOG_LEVEL", "info"), "")
 	fs.StringVar(&c.LogFormat, "log-format", env("TESSERA_LOG_FORMAT", "text"), "")
-	timeout := env("TESSERA_SHUTDOWN_TIMEOUT", "30s")
-	fs.Func("shutdown-timeout", "", func(s string) error { timeout = s; return nil })
+	defTimeout, err := time.ParseDuration(env("TESSERA_SHUTDOWN_TIMEOUT", "30s"))
+	if err != nil {
+		return Config{}, fmt.Errorf("config: TESSERA_SHUTDOWN_TIMEOUT: %w", err)
+	}
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", defTimeout, "")
 	fs.Usage = func() { Usage(out, fs) }
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -87,11 +90,6 @@ func ParseServer(args []string, getenv func(string) string, out io.Writer) (Conf
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return Config{}, fmt.Errorf("config: --log-level: %w", err)
 	}
-	d, err := time.ParseDuration(timeout)
-	if err != nil {
-		return Config{}, fmt.Errorf("config: --shutdown-timeout: %w", err)
-	}
-	c.ShutdownTimeout = d
 	return c, c.Validate()
 }
 
