@@ -31,6 +31,8 @@ type CompleteInput struct {
 	ObjectSize int64
 	// Checksum is a full-object checksum sent with the request, if any.
 	Checksum *ChecksumInput
+	// ChecksumType is x-amz-checksum-type as sent ("" when absent).
+	ChecksumType string
 }
 
 // CompleteMultipartUpload assembles the upload's listed parts into the
@@ -134,6 +136,9 @@ func (e *Engine) assemble(u Upload, stored []Part, in CompleteInput) (Object, er
 		byNumber[stored[i].Number] = &stored[i]
 	}
 	alg := checksum.Algorithm(u.ChecksumAlgorithm)
+	if in.ChecksumType != "" && u.ChecksumType != "" && !strings.EqualFold(in.ChecksumType, u.ChecksumType) {
+		return Object{}, s3err.Newf(s3err.InvalidRequest, "The upload was created using the %s checksum mode. The complete request must use the same checksum mode.", u.ChecksumType)
+	}
 	segs := make([]Segment, 0, len(in.Parts))
 	md5s := make([]byte, 0, len(in.Parts)*md5.Size)
 	var size int64
@@ -147,6 +152,9 @@ func (e *Engine) assemble(u Upload, stored []Part, in CompleteInput) (Object, er
 			return Object{}, s3err.New(s3err.EntityTooSmall).
 				With("ProposedSize", fmt.Sprint(p.Size)).With("MinSizeAllowed", fmt.Sprint(e.minPartSize)).
 				With("PartNumber", fmt.Sprint(p.Number)).With("ETag", p.ETag)
+		}
+		if u.ChecksumType == checksum.Composite && want.Checksums[u.ChecksumAlgorithm] == "" {
+			return Object{}, s3err.Newf(s3err.InvalidRequest, "The upload was created using a %s checksum. The complete request must include the checksum for each part. It was missing for part %d in the request.", strings.ToLower(u.ChecksumAlgorithm), want.Number)
 		}
 		if err := partChecksumMatches(u, want, p); err != nil {
 			return Object{}, err

@@ -151,6 +151,8 @@ func (h *Handler) dispatch(q *request) error {
 		return h.listParts(q)
 	case ListMultipartUploads:
 		return h.listMultipartUploads(q)
+	case GetObjectAttributes:
+		return h.getObjectAttributes(q)
 	}
 	return s3err.Newf(s3err.NotImplemented, "%s is not implemented yet", q.op.Kind)
 }

@@ -147,8 +147,9 @@ func (h *Handler) completeMultipartUpload(q *request) error {
 	}
 	in := engine.CompleteInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, UploadID: q.op.Query.Get("uploadId"),
-		Cond:       engine.WriteConditions{IfMatch: q.r.Header.Get("If-Match"), IfNoneMatch: q.r.Header.Get("If-None-Match")},
-		ObjectSize: -1,
+		Cond:         engine.WriteConditions{IfMatch: q.r.Header.Get("If-Match"), IfNoneMatch: q.r.Header.Get("If-None-Match")},
+		ObjectSize:   -1,
+		ChecksumType: q.r.Header.Get("x-amz-checksum-type"),
 	}
 	if v := q.r.Header.Get("x-amz-mp-object-size"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)

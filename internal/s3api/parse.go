@@ -37,6 +37,7 @@ const (
 	CompleteMultipartUpload Kind = "CompleteMultipartUpload"
 	AbortMultipartUpload    Kind = "AbortMultipartUpload"
 	ListParts               Kind = "ListParts"
+	GetObjectAttributes     Kind = "GetObjectAttributes"
 )
 
 // Op is a parsed request: which action, on what.
@@ -57,7 +58,7 @@ var bucketSubresources = []string{
 }
 
 var objectSubresources = []string{
-	"acl", "attributes", "legal-hold", "restore", "retention", "select", "tagging", "torrent",
+	"acl", "legal-hold", "restore", "retention", "select", "tagging", "torrent",
 }
 
 // parse routes a request by method, bucket, key and sub-resources. Routing
@@ -127,6 +128,8 @@ func parse(r *http.Request, domains []string) (Op, error) {
 			op.Kind = PutObject
 		case m == http.MethodGet && has("uploadId"):
 			op.Kind = ListParts
+		case m == http.MethodGet && has("attributes"):
+			op.Kind = GetObjectAttributes
 		case m == http.MethodGet:
 			op.Kind = GetObject
 		case m == http.MethodHead:

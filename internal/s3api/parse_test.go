@@ -42,6 +42,7 @@ func TestParse(t *testing.T) {
 		{"POST", "/b/k?uploads", "", false, CreateMultipartUpload, "b", "k", ""},
 		{"POST", "/b/k?uploadId=u", "", false, CompleteMultipartUpload, "b", "k", ""},
 		{"GET", "/b/k?tagging", "", false, "", "b", "k", s3err.NotImplemented},
+		{"GET", "/b/k?attributes", "", false, GetObjectAttributes, "b", "k", ""},
 		{"POST", "/b/k", "", false, "", "b", "k", s3err.MethodNotAllowed},
 		// Virtual-host style.
 		{"GET", "/", "photos.s3.example.com", false, ListObjects, "photos", "", ""},

@@ -227,3 +227,33 @@ type listMultipartUploadsResult struct {
 	Uploads            []uploadEntry  `xml:"Upload"`
 	CommonPrefixes     []commonPrefix `xml:"CommonPrefixes"`
 }
+
+type attributesChecksum struct {
+	checksumFields
+	ChecksumType string `xml:"ChecksumType,omitempty"`
+}
+
+type attributesPart struct {
+	PartNumber int   `xml:"PartNumber"`
+	Size       int64 `xml:"Size"`
+	checksumFields
+}
+
+type attributesParts struct {
+	TotalPartsCount      int              `xml:"PartsCount"`
+	PartNumberMarker     int              `xml:"PartNumberMarker"`
+	NextPartNumberMarker int              `xml:"NextPartNumberMarker"`
+	MaxParts             int              `xml:"MaxParts"`
+	IsTruncated          bool             `xml:"IsTruncated"`
+	Parts                []attributesPart `xml:"Part"`
+}
+
+type getObjectAttributesResponse struct {
+	XMLName      xml.Name            `xml:"GetObjectAttributesResponse"`
+	NS           string              `xml:"xmlns,attr"`
+	ETag         string              `xml:"ETag,omitempty"`
+	Checksum     *attributesChecksum `xml:"Checksum,omitempty"`
+	ObjectParts  *attributesParts    `xml:"ObjectParts,omitempty"`
+	StorageClass string              `xml:"StorageClass,omitempty"`
+	ObjectSize   *int64              `xml:"ObjectSize,omitempty"`
+}
