@@ -339,7 +339,7 @@ func (e *ckEnv) wantAbsent(key string) {
 
 type ckFields struct {
 	CRC32, CRC32C, CRC64NVME, SHA1, SHA256, MD5, SHA512, XXHASH64, XXHASH3, XXHASH128 *string
-	Type                                                                           string
+	Type                                                                              string
 }
 
 func (f ckFields) get(alg string) string {
