@@ -142,7 +142,7 @@ func copySourceRange(v string) (*engine.Range, error) {
 
 func (h *Handler) completeMultipartUpload(q *request) error {
 	var body completeMultipartUpload
-	if _, err := readXMLBody(q, &body, 8<<20, true); err != nil {
+	if _, err := readXMLBodyChecked(q, &body, 8<<20, true, false); err != nil {
 		return err
 	}
 	in := engine.CompleteInput{
