@@ -14,7 +14,9 @@ func mustParse(t *testing.T, s string) *Config {
 	return cfg
 }
 
-func utc(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, time.UTC) }
+func utc(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, time.UTC)
+}
 
 func TestDue(t *testing.T) {
 	tests := []struct {
