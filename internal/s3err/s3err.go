@@ -51,6 +51,7 @@ const (
 	MissingSecurityHeader             Code = "MissingSecurityHeader"
 	NoSuchBucket                      Code = "NoSuchBucket"
 	NoSuchKey                         Code = "NoSuchKey"
+	NoSuchLifecycleConfiguration      Code = "NoSuchLifecycleConfiguration"
 	NoSuchUpload                      Code = "NoSuchUpload"
 	NotImplemented                    Code = "NotImplemented"
 	NotModified                       Code = "NotModified"
@@ -104,6 +105,7 @@ var table = map[Code]entry{
 	MissingSecurityHeader:             {http.StatusBadRequest, "Your request was missing a required header"},
 	NoSuchBucket:                      {http.StatusNotFound, "The specified bucket does not exist"},
 	NoSuchKey:                         {http.StatusNotFound, "The specified key does not exist."},
+	NoSuchLifecycleConfiguration:      {http.StatusNotFound, "The lifecycle configuration does not exist"},
 	NoSuchUpload:                      {http.StatusNotFound, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."},
 	NotImplemented:                    {http.StatusNotImplemented, "A header you provided implies functionality that is not implemented"},
 	NotModified:                       {http.StatusNotModified, "Not Modified"},
