@@ -263,3 +263,61 @@ func wantMessage(t *testing.T, err error, code s3err.Code, msg string) {
 		t.Fatalf("message %q, want %q", e.Message, msg)
 	}
 }
+
+// AWS's trailing-header example ("Signature calculations for trailing
+// headers"): the same 66560 bytes with a signed x-amz-checksum-crc32c
+// trailer.
+func TestAWSStreamingTrailerExample(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("10000;chunk-signature=b474d8862b1487a5145d686f57f013e54db672cee1c953b3010fb58501ef5aa2\r\n")
+	b.Write(bytes.Repeat([]byte("a"), 65536))
+	b.WriteString("\r\n400;chunk-signature=1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7\r\n")
+	b.Write(bytes.Repeat([]byte("a"), 1024))
+	b.WriteString("\r\n0;chunk-signature=2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992\r\n")
+	b.WriteString("x-amz-checksum-crc32c:sOO8/Q==\r\n")
+	b.WriteString("x-amz-trailer-signature:d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435\r\n\r\n")
+	body := b.Bytes()
+	if len(body) != 66946 {
+		t.Fatalf("example body is %d bytes, AWS says 66946", len(body))
+	}
+	request := func(body []byte) *http.Request {
+		r := httptest.NewRequest("PUT", "http://s3.amazonaws.com/examplebucket/chunkObject.txt", bytes.NewReader(body))
+		r.Header.Set("Content-Encoding", "aws-chunked")
+		r.Header.Set("X-Amz-Content-Sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER")
+		r.Header.Set("X-Amz-Date", "20130524T000000Z")
+		r.Header.Set("X-Amz-Decoded-Content-Length", "66560")
+		r.Header.Set("X-Amz-Storage-Class", "REDUCED_REDUNDANCY")
+		r.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32c")
+		r.Header.Set("Authorization", exampleAuth(
+			"content-encoding;host;x-amz-content-sha256;x-amz-date;x-amz-decoded-content-length;x-amz-storage-class;x-amz-trailer",
+			"106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e"))
+		return r
+	}
+	res, err := exampleVerifier(exampleTime).Verify(request(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Trailer.Get("X-Amz-Checksum-Crc32c") != "" {
+		t.Fatal("trailer visible before EOF")
+	}
+	got, err := io.ReadAll(res.Body)
+	if err != nil || len(got) != 66560 {
+		t.Fatalf("decoded %d bytes, %v", len(got), err)
+	}
+	if v := res.Trailer.Get("X-Amz-Checksum-Crc32c"); v != "sOO8/Q==" || len(res.Trailer) != 1 {
+		t.Fatalf("trailer %v", res.Trailer)
+	}
+
+	// A different checksum in the trailer breaks the trailer signature, and
+	// the forged trailer is not exposed.
+	bad := bytes.Replace(body, []byte("sOO8/Q=="), []byte("AAAAAA=="), 1)
+	res, err = exampleVerifier(exampleTime).Verify(request(bad))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(res.Body)
+	wantCode(t, err, s3err.SignatureDoesNotMatch)
+	if len(res.Trailer) != 0 {
+		t.Fatalf("unverified trailer exposed: %v", res.Trailer)
+	}
+}

@@ -228,10 +228,10 @@ func writeStrings(w io.Writer, ss ...string) {
 	}
 }
 
-// readLine reads one CRLF-terminated line (without the CRLF). A line longer
-// than maxLineLength is malformed; io.EOF is returned only at a clean line
-// boundary.
-func (c *ChunkedReader) readLine() ([]byte, error) {
+// readLine reads one CRLF-terminated line (without the CRLF); with
+// bareLF a lone LF also ends a line. A line longer than maxLineLength is
+// malformed; io.EOF is returned only at a clean line boundary.
+func (c *ChunkedReader) readLine(bareLF bool) ([]byte, error) {
 	line, err := c.br.ReadSlice('\n')
 	switch {
 	case err == bufio.ErrBufferFull:
@@ -240,15 +240,20 @@ func (c *ChunkedReader) readLine() ([]byte, error) {
 		return nil, io.EOF
 	case err != nil:
 		return nil, underlying(err)
-	case len(line) < 2 || line[len(line)-2] != '\r':
+	}
+	line = line[:len(line)-1]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		return line[:n-1], nil
+	}
+	if !bareLF {
 		return nil, malformedChunk("line not terminated by CRLF")
 	}
-	return line[:len(line)-2], nil
+	return line, nil
 }
 
 // readChunkHeader parses "<hex size>[;chunk-signature=<64 hex>]".
 func (c *ChunkedReader) readChunkHeader() error {
-	line, err := c.readLine()
+	line, err := c.readLine(false)
 	if err == io.EOF {
 		return incompleteBody()
 	}
@@ -312,28 +317,38 @@ func isHexDigit(c byte) bool {
 // x-amz-trailer-signature when signed) and an empty line. A body that ends
 // right after the final chunk is accepted (a missing trailer), except that
 // a signed trailer must carry its signature.
+//
+// AWS ends every trailer line with CRLF, but minio-go (used by mc and many
+// Go programs) ends the trailer headers with a bare LF and, when signed,
+// puts an empty line before x-amz-trailer-signature; both are accepted. The
+// signature covers the parsed "name:value\n" lines, so the leniency does not
+// weaken it.
 func (c *ChunkedReader) readTrailer() error {
 	type field struct{ name, value string }
 	var fields []field
 	var sig string
 	haveSig := false
+	signed := c.mac != nil && c.opt.Trailer
 	total := 0
 	for {
-		line, err := c.readLine()
+		line, err := c.readLine(c.opt.Trailer)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return err
 		}
+		if total += len(line) + 2; total > maxTrailerSize {
+			return malformedChunk("trailer larger than %d bytes", maxTrailerSize)
+		}
 		if len(line) == 0 {
+			if signed && !haveSig && len(fields) > 0 {
+				continue
+			}
 			break
 		}
 		if !c.opt.Trailer {
 			return malformedChunk("unexpected data after the final chunk")
-		}
-		if total += len(line) + 2; total > maxTrailerSize {
-			return malformedChunk("trailer larger than %d bytes", maxTrailerSize)
 		}
 		name, value, ok := strings.Cut(string(line), ":")
 		name = strings.ToLower(strings.TrimSpace(name))
@@ -350,7 +365,7 @@ func (c *ChunkedReader) readTrailer() error {
 		}
 		fields = append(fields, field{name, value})
 	}
-	if c.mac != nil && c.opt.Trailer {
+	if signed {
 		if !haveSig || !isHex64(sig) {
 			return s3err.Newf(s3err.SignatureDoesNotMatch, "The trailer has no valid x-amz-trailer-signature.")
 		}
