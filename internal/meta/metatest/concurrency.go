@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tessera-s3/tessera/internal/meta"
 )
@@ -79,6 +80,7 @@ func testConcurrentPutObjectMustNotExist(t *testing.T, h *harness) {
 	const n = 20
 	errs := make([]error, n)
 	ifNoneMatch := func(cur *meta.Object) error {
+		time.Sleep(time.Millisecond) // widen the window a missing lock would open
 		if cur != nil {
 			return errVeto
 		}
@@ -116,6 +118,9 @@ func testConcurrentPutObjectMustNotExist(t *testing.T, h *harness) {
 // CreateUpload never leaves records in a deleted bucket.
 func testConcurrentDeleteBucket(t *testing.T, h *harness) {
 	ctx := t.Context()
+	// The check runs between the store's bucket check and its commit;
+	// sleeping there gives DeleteBucket its chance if nothing stops it.
+	linger := func(*meta.Object) error { time.Sleep(time.Millisecond); return nil }
 	for round := range 10 {
 		h.bucket("r")
 		const writers = 8
@@ -126,7 +131,7 @@ func testConcurrentDeleteBucket(t *testing.T, h *harness) {
 			case i == writers:
 				delErr = h.s.DeleteBucket(ctx, "r")
 			case i%2 == 0:
-				_, errs[i] = h.s.PutObject(ctx, object("r", fmt.Sprintf("k%d", i), fmt.Sprintf("blob%d-%d", round, i)), nil)
+				_, errs[i] = h.s.PutObject(ctx, object("r", fmt.Sprintf("k%d", i), fmt.Sprintf("blob%d-%d", round, i)), linger)
 			default:
 				errs[i] = h.s.CreateUpload(ctx, meta.Upload{ID: fmt.Sprintf("up%d-%d", round, i), Bucket: "r", Key: "k", Initiated: base})
 			}
@@ -194,6 +199,9 @@ func testConcurrentPutPartAndComplete(t *testing.T, h *harness) {
 			if i == n {
 				obj, completeGarbage, completeErr = h.s.CompleteUpload(ctx, "b", key, id,
 					func(u meta.Upload, ps []meta.Part) (meta.Object, error) {
+						// Linger, so that racing PutParts land inside the
+						// completion if the store lets them.
+						time.Sleep(2 * time.Millisecond)
 						nums := partNumbers(ps)
 						return multipartObject(u, ps, nums...), nil
 					}, nil)
