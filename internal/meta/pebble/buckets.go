@@ -111,6 +111,9 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	}
 	wb := s.newBatch()
 	wb.del(bucketKey(name))
+	if err := s.deleteBucketConfigs(wb, name); err != nil {
+		return err
+	}
 	_, err = wb.commit()
 	return err
 }
