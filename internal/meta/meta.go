@@ -118,6 +118,12 @@ type Completion struct {
 	Completed    time.Time
 }
 
+// Doc is a small stored document: its ID and bytes.
+type Doc struct {
+	ID   string
+	Data []byte
+}
+
 // BuildFunc turns an upload and all of its parts (ascending by number) into
 // the object that completes it. It runs while the store holds the upload and
 // the key locked, so the parts it sees are the ones that will be used. An
@@ -192,6 +198,25 @@ type Store interface {
 	Garbage(ctx context.Context, limit int) ([]string, error)
 	// DeleteGarbage forgets blob IDs whose blobs have been removed.
 	DeleteGarbage(ctx context.Context, ids []string) error
+
+	// PutBucketConfig stores a bucket configuration document (e.g.
+	// "lifecycle", "policy") verbatim. ErrNotFound if the bucket is gone.
+	// DeleteBucket removes a bucket's configurations.
+	PutBucketConfig(ctx context.Context, bucket, name string, doc []byte) error
+	// GetBucketConfig returns the document or ErrNotFound.
+	GetBucketConfig(ctx context.Context, bucket, name string) ([]byte, error)
+	// DeleteBucketConfig removes the document (absent is not an error).
+	DeleteBucketConfig(ctx context.Context, bucket, name string) error
+
+	// PutDoc stores a small document of a kind (accounts, access keys,
+	// usage counters: state off the S3 data path), durably.
+	PutDoc(ctx context.Context, kind, id string, doc []byte) error
+	// GetDoc returns the document or ErrNotFound.
+	GetDoc(ctx context.Context, kind, id string) ([]byte, error)
+	// ListDocs returns every document of the kind, ascending by ID.
+	ListDocs(ctx context.Context, kind string) ([]Doc, error)
+	// DeleteDoc removes the document (absent is not an error).
+	DeleteDoc(ctx context.Context, kind, id string) error
 
 	// Close releases the store.
 	Close() error
