@@ -1,66 +1,99 @@
 package metatest
 
 import (
-	"errors"
+	"slices"
 	"testing"
 
 	"github.com/tessera-s3/tessera/internal/meta"
 )
 
-func testDocs(t *testing.T, h *harness) {
+func testBucketConfig(t *testing.T, h *harness) {
 	ctx := t.Context()
-	noErr(t, "PutDoc", h.s.PutDoc(ctx, "account", "b", []byte("2")))
-	noErr(t, "PutDoc", h.s.PutDoc(ctx, "account", "a", []byte("1")))
-	noErr(t, "PutDoc", h.s.PutDoc(ctx, "accountx", "a", []byte("other kind")))
-	noErr(t, "PutDoc", h.s.PutDoc(ctx, "account", "b", []byte("2'")))
-	if _, err := h.s.GetDoc(ctx, "account", "zz"); !errors.Is(err, meta.ErrNotFound) {
-		t.Fatalf("GetDoc missing: %v", err)
+	h.bucket("b")
+	h.bucket("bb") // "b" is a prefix of "bb": configs must not leak between them
+	noErr(t, "PutBucketConfig", h.s.PutBucketConfig(ctx, "b", "lifecycle", []byte("<L/>")))
+	noErr(t, "PutBucketConfig", h.s.PutBucketConfig(ctx, "b", "policy", []byte(`{"v":1}`)))
+	noErr(t, "PutBucketConfig", h.s.PutBucketConfig(ctx, "b", "policy", []byte(`{"v":2}`))) // replaces
+	noErr(t, "PutBucketConfig", h.s.PutBucketConfig(ctx, "bb", "policy", []byte("bb")))
+
+	got, err := h.s.GetBucketConfig(ctx, "b", "policy")
+	noErr(t, "GetBucketConfig", err)
+	if string(got) != `{"v":2}` {
+		t.Fatalf("GetBucketConfig = %q, want the latest document", got)
 	}
-	h.reopen()
-	v, err := h.s.GetDoc(ctx, "account", "b")
-	if err != nil || string(v) != "2'" {
-		t.Fatalf("GetDoc after reopen: %q %v", v, err)
-	}
-	docs, err := h.s.ListDocs(ctx, "account")
-	noErr(t, "ListDocs", err)
-	if len(docs) != 2 || docs[0].ID != "a" || string(docs[0].Data) != "1" || docs[1].ID != "b" {
-		t.Fatalf("ListDocs = %+v", docs)
-	}
-	noErr(t, "DeleteDoc", h.s.DeleteDoc(ctx, "account", "a"))
-	noErr(t, "DeleteDoc absent", h.s.DeleteDoc(ctx, "account", "a"))
-	docs, err = h.s.ListDocs(ctx, "account")
-	noErr(t, "ListDocs", err)
-	if len(docs) != 1 || docs[0].ID != "b" {
-		t.Fatalf("ListDocs after delete = %+v", docs)
+	_, err = h.s.GetBucketConfig(ctx, "b", "cors")
+	wantErr(t, "GetBucketConfig(missing)", err, meta.ErrNotFound)
+	_, err = h.s.GetBucketConfig(ctx, "nobucket", "policy")
+	wantErr(t, "GetBucketConfig(missing bucket)", err, meta.ErrNotFound)
+	wantErr(t, "PutBucketConfig(missing bucket)",
+		h.s.PutBucketConfig(ctx, "nobucket", "policy", []byte("x")), meta.ErrNotFound)
+
+	noErr(t, "DeleteBucketConfig", h.s.DeleteBucketConfig(ctx, "b", "lifecycle"))
+	noErr(t, "DeleteBucketConfig(again)", h.s.DeleteBucketConfig(ctx, "b", "lifecycle"))
+	_, err = h.s.GetBucketConfig(ctx, "b", "lifecycle")
+	wantErr(t, "GetBucketConfig(deleted)", err, meta.ErrNotFound)
+
+	// A configuration does not make a bucket non-empty, and a bucket
+	// re-created under the same name starts without configurations.
+	noErr(t, "DeleteBucket", h.s.DeleteBucket(ctx, "b"))
+	h.bucket("b")
+	_, err = h.s.GetBucketConfig(ctx, "b", "policy")
+	wantErr(t, "GetBucketConfig(re-created bucket)", err, meta.ErrNotFound)
+	got, err = h.s.GetBucketConfig(ctx, "bb", "policy")
+	noErr(t, "GetBucketConfig(neighbour)", err)
+	if string(got) != "bb" {
+		t.Fatalf("neighbour's config = %q", got)
 	}
 }
 
-func testBucketConfig(t *testing.T, h *harness) {
+func testDocs(t *testing.T, h *harness) {
 	ctx := t.Context()
-	if err := h.s.PutBucketConfig(ctx, "nobucket", "lifecycle", []byte("x")); !errors.Is(err, meta.ErrNotFound) {
-		t.Fatalf("PutBucketConfig on missing bucket: %v", err)
+	for _, d := range []struct{ kind, id, data string }{
+		{"account", "zed", "z"},
+		{"account", "alice", "a1"},
+		{"account", "alice", "a2"}, // replaces
+		{"account", "bob", ""},
+		{"accounts", "carol", "c"}, // "account" is a prefix of "accounts"
+		{"key", "AKIA", "k"},
+	} {
+		noErr(t, "PutDoc", h.s.PutDoc(ctx, d.kind, d.id, []byte(d.data)))
 	}
-	h.bucket("cfg")
-	h.bucket("cfg2")
-	noErr(t, "PutBucketConfig", h.s.PutBucketConfig(ctx, "cfg", "lifecycle", []byte("<L/>")))
-	noErr(t, "PutBucketConfig", h.s.PutBucketConfig(ctx, "cfg", "policy", []byte("{}")))
-	noErr(t, "PutBucketConfig", h.s.PutBucketConfig(ctx, "cfg2", "lifecycle", []byte("<other/>")))
+	got, err := h.s.GetDoc(ctx, "account", "alice")
+	noErr(t, "GetDoc", err)
+	if string(got) != "a2" {
+		t.Fatalf("GetDoc = %q, want the latest document", got)
+	}
+	_, err = h.s.GetDoc(ctx, "account", "carol")
+	wantErr(t, "GetDoc(other kind's id)", err, meta.ErrNotFound)
+	_, err = h.s.GetDoc(ctx, "nokind", "x")
+	wantErr(t, "GetDoc(missing kind)", err, meta.ErrNotFound)
+
+	list, err := h.s.ListDocs(ctx, "account")
+	noErr(t, "ListDocs", err)
+	var ids, data []string
+	for _, d := range list {
+		ids = append(ids, d.ID)
+		data = append(data, string(d.Data))
+	}
+	if want := []string{"alice", "bob", "zed"}; !slices.Equal(ids, want) {
+		t.Fatalf("ListDocs ids = %q, want %q", ids, want)
+	}
+	if want := []string{"a2", "", "z"}; !slices.Equal(data, want) {
+		t.Fatalf("ListDocs data = %q, want %q", data, want)
+	}
+	if list, _ := h.s.ListDocs(ctx, "nokind"); len(list) != 0 {
+		t.Fatalf("ListDocs(missing kind) = %v", list)
+	}
+
+	noErr(t, "DeleteDoc", h.s.DeleteDoc(ctx, "account", "bob"))
+	noErr(t, "DeleteDoc(again)", h.s.DeleteDoc(ctx, "account", "bob"))
+	_, err = h.s.GetDoc(ctx, "account", "bob")
+	wantErr(t, "GetDoc(deleted)", err, meta.ErrNotFound)
+
 	h.reopen()
-	v, err := h.s.GetBucketConfig(ctx, "cfg", "lifecycle")
-	if err != nil || string(v) != "<L/>" {
-		t.Fatalf("GetBucketConfig: %q %v", v, err)
-	}
-	noErr(t, "DeleteBucketConfig", h.s.DeleteBucketConfig(ctx, "cfg", "lifecycle"))
-	if _, err := h.s.GetBucketConfig(ctx, "cfg", "lifecycle"); !errors.Is(err, meta.ErrNotFound) {
-		t.Fatalf("deleted config: %v", err)
-	}
-	// Deleting a bucket drops its configurations; a new bucket of the same name starts bare.
-	noErr(t, "DeleteBucket", h.s.DeleteBucket(ctx, "cfg"))
-	h.bucket("cfg")
-	if _, err := h.s.GetBucketConfig(ctx, "cfg", "policy"); !errors.Is(err, meta.ErrNotFound) {
-		t.Fatalf("config survived DeleteBucket: %v", err)
-	}
-	if v, err := h.s.GetBucketConfig(ctx, "cfg2", "lifecycle"); err != nil || string(v) != "<other/>" {
-		t.Fatalf("other bucket's config: %q %v", v, err)
+	got, err = h.s.GetDoc(ctx, "key", "AKIA")
+	noErr(t, "GetDoc after reopen", err)
+	if string(got) != "k" {
+		t.Fatalf("GetDoc after reopen = %q", got)
 	}
 }

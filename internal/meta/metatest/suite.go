@@ -38,6 +38,8 @@ func RunStoreSuite(t *testing.T, open OpenFunc) {
 		{"ListObjects", testListObjects},
 		{"ListObjectsBucketIsolation", testListObjectsBucketIsolation},
 		{"Garbage", testGarbage},
+		{"BucketConfig", testBucketConfig},
+		{"Docs", testDocs},
 		{"Uploads", testUploads},
 		{"PutPartReplace", testPutPartReplace},
 		{"ListParts", testListParts},
