@@ -15,6 +15,7 @@ func testBucketConfig(t *testing.T, h *harness) {
 	noErr(t, "PutBucketConfig", h.s.PutBucketConfig(ctx, "b", "policy", []byte(`{"v":1}`)))
 	noErr(t, "PutBucketConfig", h.s.PutBucketConfig(ctx, "b", "policy", []byte(`{"v":2}`))) // replaces
 	noErr(t, "PutBucketConfig", h.s.PutBucketConfig(ctx, "bb", "policy", []byte("bb")))
+	h.reopen() // configurations are durable
 
 	got, err := h.s.GetBucketConfig(ctx, "b", "policy")
 	noErr(t, "GetBucketConfig", err)

@@ -52,8 +52,6 @@ func RunStoreSuite(t *testing.T, open OpenFunc) {
 		{"ConcurrentPutObjectMustNotExist", testConcurrentPutObjectMustNotExist},
 		{"ConcurrentDeleteBucket", testConcurrentDeleteBucket},
 		{"ConcurrentPutPartAndComplete", testConcurrentPutPartAndComplete},
-		{"Docs", testDocs},
-		{"BucketConfig", testBucketConfig},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
