@@ -159,7 +159,8 @@ func deleteUpload(wb *batch, uploadID string, primary []byte, parts []meta.Part)
 
 // CompleteUpload implements meta.Store. The built object's Bucket and Key
 // are forced to bucket and key. Part blobs the object's Segments do not use
-// become garbage, as do the replaced object's blobs.
+// become garbage, as do the replaced object's blobs. The store has no clock,
+// so the Completion's Completed time is the built object's LastModified.
 func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string, build meta.BuildFunc, check meta.CheckFunc) (meta.Object, []string, error) {
 	if err := ctxErr(ctx); err != nil {
 		return meta.Object{}, nil, err
