@@ -40,9 +40,9 @@ type Source interface {
 	// Uploads returns up to limit uploads whose key has the prefix, ordered
 	// by key then upload, strictly after (afterKey, afterID); ("", "") starts.
 	Uploads(ctx context.Context, bucket, prefix, afterKey, afterID string, limit int) ([]Upload, error)
-	// AbortUpload aborts the upload and frees its parts; an upload already
-	// gone is not an error.
-	AbortUpload(ctx context.Context, bucket, key, uploadID string) error
+	// AbortUpload aborts the upload and frees its parts. An upload already
+	// gone (completed or aborted meanwhile) is not an error: aborted is false.
+	AbortUpload(ctx context.Context, bucket, key, uploadID string) (aborted bool, err error)
 	// Objects returns up to limit objects whose key has the prefix, ordered
 	// by key, with keys strictly after after.
 	Objects(ctx context.Context, bucket, prefix, after string, limit int) ([]Object, error)
@@ -192,8 +192,12 @@ func (w *Worker) abortUploads(ctx context.Context, bucket string, cfg *Config, n
 				if !ok || date.After(now) {
 					continue
 				}
-				if err := w.src.AbortUpload(ctx, bucket, u.Key, u.ID); err != nil {
+				aborted, err := w.src.AbortUpload(ctx, bucket, u.Key, u.ID)
+				if err != nil {
 					w.fail(done, "aborting upload", bucket, err)
+					continue
+				}
+				if !aborted {
 					continue
 				}
 				done.Aborted++

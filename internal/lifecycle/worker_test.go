@@ -71,17 +71,17 @@ func (f *fakeSource) Uploads(_ context.Context, b, prefix, afterKey, afterID str
 	return out, nil
 }
 
-func (f *fakeSource) AbortUpload(_ context.Context, b, key, id string) error {
+func (f *fakeSource) AbortUpload(_ context.Context, b, key, id string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	ups := f.uploads[b]
 	for i, u := range ups {
 		if u.Key == key && u.ID == id {
 			f.uploads[b] = append(ups[:i:i], ups[i+1:]...)
-			return nil
+			return true, nil
 		}
 	}
-	return nil
+	return false, nil
 }
 
 func (f *fakeSource) Objects(_ context.Context, b, prefix, after string, limit int) ([]Object, error) {
