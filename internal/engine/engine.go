@@ -56,6 +56,7 @@ type Engine struct {
 	now         func() time.Time
 	log         *slog.Logger
 	minPartSize int64
+	lc          lcCache // parsed lifecycle configurations (lifecycle.go)
 }
 
 // New returns an engine over the stores; it does not own them.
