@@ -38,6 +38,10 @@ const (
 	AbortMultipartUpload    Kind = "AbortMultipartUpload"
 	ListParts               Kind = "ListParts"
 	GetObjectAttributes     Kind = "GetObjectAttributes"
+
+	PutBucketLifecycleConfiguration Kind = "PutBucketLifecycleConfiguration"
+	GetBucketLifecycleConfiguration Kind = "GetBucketLifecycleConfiguration"
+	DeleteBucketLifecycle           Kind = "DeleteBucketLifecycle"
 )
 
 // Op is a parsed request: which action, on what.
@@ -52,7 +56,7 @@ type Op struct {
 // implement yet; a request for one gets NotImplemented, never a listing.
 var bucketSubresources = []string{
 	"accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
-	"lifecycle", "logging", "metrics", "notification", "object-lock", "ownershipControls",
+	"logging", "metrics", "notification", "object-lock", "ownershipControls",
 	"policy", "policyStatus", "publicAccessBlock", "replication", "requestPayment", "tagging",
 	"versioning", "versions", "website",
 }
@@ -93,6 +97,12 @@ func parse(r *http.Request, domains []string) (Op, error) {
 			}
 		}
 		switch {
+		case m == http.MethodPut && has("lifecycle"):
+			op.Kind = PutBucketLifecycleConfiguration
+		case m == http.MethodGet && has("lifecycle"):
+			op.Kind = GetBucketLifecycleConfiguration
+		case m == http.MethodDelete && has("lifecycle"):
+			op.Kind = DeleteBucketLifecycle
 		case m == http.MethodPut:
 			op.Kind = CreateBucket
 		case m == http.MethodHead:
