@@ -153,6 +153,12 @@ func (h *Handler) dispatch(q *request) error {
 		return h.listMultipartUploads(q)
 	case GetObjectAttributes:
 		return h.getObjectAttributes(q)
+	case PutBucketLifecycleConfiguration:
+		return h.putBucketLifecycle(q)
+	case GetBucketLifecycleConfiguration:
+		return h.getBucketLifecycle(q)
+	case DeleteBucketLifecycle:
+		return h.deleteBucketLifecycle(q)
 	}
 	return s3err.Newf(s3err.NotImplemented, "%s is not implemented yet", q.op.Kind)
 }
