@@ -56,6 +56,7 @@ func (h *Handler) createMultipartUpload(q *request) error {
 	if u.StorageClass != "" && u.StorageClass != "STANDARD" {
 		q.w.Header().Set("x-amz-storage-class", u.StorageClass)
 	}
+	h.setAbortHeaders(q, u)
 	writeXML(q.w, http.StatusOK, initiateMultipartUploadResult{NS: s3NS, Bucket: u.Bucket, Key: u.Key, UploadID: u.ID})
 	return nil
 }
@@ -236,6 +237,7 @@ func (h *Handler) listParts(q *request) error {
 		}
 		out.Parts = append(out.Parts, e)
 	}
+	h.setAbortHeaders(q, u)
 	writeXML(q.w, http.StatusOK, out)
 	return nil
 }
