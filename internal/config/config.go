@@ -26,6 +26,9 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
+	// LifecycleInterval is the time between lifecycle passes (abort
+	// expired uploads, expire objects); 0 disables the worker.
+	LifecycleInterval time.Duration
 }
 
 // option binds one flag to its environment variable so --help can list both.
@@ -45,6 +48,7 @@ var options = []option{
 	{"log-level", "TESSERA_LOG_LEVEL", "log level: debug, info, warn or error"},
 	{"log-format", "TESSERA_LOG_FORMAT", "log format: text or json"},
 	{"shutdown-timeout", "TESSERA_SHUTDOWN_TIMEOUT", "how long graceful shutdown waits for in-flight requests"},
+	{"lifecycle-interval", "TESSERA_LIFECYCLE_INTERVAL", "time between passes of the lifecycle worker (abort incomplete uploads, expire objects); 0 disables it"},
 }
 
 // ParseServer parses the flags of `tessera server`. Environment variables
@@ -75,6 +79,11 @@ func ParseServer(args []string, getenv func(string) string, out io.Writer) (Conf
 		return Config{}, fmt.Errorf("config: TESSERA_SHUTDOWN_TIMEOUT: %w", err)
 	}
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", defTimeout, "")
+	defInterval, err := time.ParseDuration(env("TESSERA_LIFECYCLE_INTERVAL", "1h"))
+	if err != nil {
+		return Config{}, fmt.Errorf("config: TESSERA_LIFECYCLE_INTERVAL: %w", err)
+	}
+	fs.DurationVar(&c.LifecycleInterval, "lifecycle-interval", defInterval, "")
 	fs.Usage = func() { Usage(out, fs) }
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -108,6 +117,8 @@ func (c Config) Validate() error {
 		return errors.New("config: root user must be at least 3 characters and root password at least 8")
 	case (c.TLSCert == "") != (c.TLSKey == ""):
 		return errors.New("config: set both --tls-cert and --tls-key")
+	case c.LifecycleInterval < 0:
+		return errors.New("config: --lifecycle-interval must not be negative")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("config: --log-format must be text or json, not %q", c.LogFormat)
 	}
