@@ -20,6 +20,7 @@ import (
 	"github.com/tessera-s3/tessera/internal/blob"
 	"github.com/tessera-s3/tessera/internal/config"
 	"github.com/tessera-s3/tessera/internal/engine"
+	"github.com/tessera-s3/tessera/internal/lifecycle"
 	"github.com/tessera-s3/tessera/internal/meta"
 	pebblestore "github.com/tessera-s3/tessera/internal/meta/pebble"
 	"github.com/tessera-s3/tessera/internal/s3api"
@@ -59,6 +60,8 @@ type Server struct {
 	handler http.Handler
 	root    rootCredentials
 	metrics *metrics
+	// lifecycle enforces bucket lifecycle rules; Run drives it.
+	lifecycle *lifecycle.Worker
 }
 
 // Open opens the data directory and wires the server. Close releases it.
@@ -103,6 +106,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		Owner: func(string) engine.Owner { return RootOwner },
 	})
 	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics()}
+	s.lifecycle = lifecycle.NewWorker(eng.LifecycleSource(), lifecycle.WorkerOptions{Interval: cfg.LifecycleInterval, Logger: log})
 	s.handler = s.routes(api)
 	return s, nil
 }
@@ -111,6 +115,10 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 func (s *Server) RootCredentials() (accessKeyID, secretAccessKey string) {
 	return s.root.AccessKeyID, s.root.SecretAccessKey
 }
+
+// Lifecycle is the lifecycle worker. Run drives it every
+// cfg.LifecycleInterval; tests call its RunOnce themselves.
+func (s *Server) Lifecycle() *lifecycle.Worker { return s.lifecycle }
 
 // Handler is the whole HTTP surface: S3 API, health and metrics.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -140,6 +148,15 @@ func (s *Server) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	s.log.Info("tessera listening", "address", ln.Addr().String(), "scheme", scheme, "data", s.cfg.DataDir, "region", s.cfg.Region)
 	if ready != nil {
 		ready(ln.Addr())
+	}
+	// The lifecycle worker runs beside the listener and has stopped by the
+	// time Run returns, so Close never pulls the stores from under it.
+	wctx, stopWorker := context.WithCancel(ctx)
+	workerDone := make(chan struct{})
+	go func() { defer close(workerDone); s.lifecycle.Run(wctx) }()
+	defer func() { stopWorker(); <-workerDone }()
+	if s.cfg.LifecycleInterval > 0 {
+		s.log.Info("lifecycle worker running", "interval", s.cfg.LifecycleInterval)
 	}
 	errc := make(chan error, 1)
 	go func() {
