@@ -19,6 +19,7 @@ import (
 	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/tessera-s3/tessera/internal/config"
+	"github.com/tessera-s3/tessera/internal/lifecycle"
 	"github.com/tessera-s3/tessera/internal/server"
 )
 
@@ -128,6 +129,10 @@ func (s *Server) Restart() {
 	s.Stop()
 	s.start()
 }
+
+// Lifecycle is the server's lifecycle worker. Test servers run no
+// background passes: a test calls RunOnce when its clock says so.
+func (s *Server) Lifecycle() *lifecycle.Worker { return s.srv.Lifecycle() }
 
 // HTTPClient trusts the server's certificate when it serves TLS.
 func (s *Server) HTTPClient() *http.Client { return s.hs.Client() }
