@@ -73,16 +73,19 @@ func (e *Engine) HeadBucket(ctx context.Context, name string) (Bucket, error) {
 	return e.bucketExists(ctx, name)
 }
 
-// DeleteBucket deletes an empty bucket.
+// DeleteBucket deletes a bucket without objects; in-progress uploads go with it, as in S3.
 func (e *Engine) DeleteBucket(ctx context.Context, name string) error {
-	err := e.meta.DeleteBucket(ctx, name)
+	garbage, err := e.meta.DeleteBucket(ctx, name)
 	switch {
 	case errors.Is(err, meta.ErrNotFound):
 		return noSuchBucket(name)
 	case errors.Is(err, meta.ErrBucketNotEmpty):
 		return s3err.New(s3err.BucketNotEmpty).With("BucketName", name)
+	case err != nil:
+		return err
 	}
-	return err
+	e.freeBlobs(garbage)
+	return nil
 }
 
 // ListBuckets returns the buckets owned by owner, ascending by name.

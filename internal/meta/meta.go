@@ -148,9 +148,11 @@ type Store interface {
 	GetBucket(ctx context.Context, name string) (Bucket, error)
 	// ListBuckets returns every bucket, ascending by name.
 	ListBuckets(ctx context.Context) ([]Bucket, error)
-	// DeleteBucket removes an empty bucket: ErrNotFound if absent,
-	// ErrBucketNotEmpty if it holds an object or an in-progress upload.
-	DeleteBucket(ctx context.Context, name string) error
+	// DeleteBucket removes a bucket that holds no object: ErrNotFound if
+	// absent, ErrBucketNotEmpty if it holds an object. Its in-progress
+	// uploads are deleted with it (as S3 does) and their part blobs are
+	// returned as garbage; so are its configuration documents.
+	DeleteBucket(ctx context.Context, name string) (garbage []string, err error)
 
 	// PutObject makes obj the current object of its key, atomically and
 	// durably. check (optional) vets the current object first. The replaced

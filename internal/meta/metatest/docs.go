@@ -36,7 +36,7 @@ func testBucketConfig(t *testing.T, h *harness) {
 
 	// A configuration does not make a bucket non-empty, and a bucket
 	// re-created under the same name starts without configurations.
-	noErr(t, "DeleteBucket", h.s.DeleteBucket(ctx, "b"))
+	noErr(t, "DeleteBucket", errOf(h.s.DeleteBucket(ctx, "b")))
 	h.bucket("b")
 	_, err = h.s.GetBucketConfig(ctx, "b", "policy")
 	wantErr(t, "GetBucketConfig(re-created bucket)", err, meta.ErrNotFound)

@@ -203,10 +203,15 @@ func testCompleteUpload(t *testing.T, h *harness) {
 	noErr(t, "Garbage", err)
 	sameSet(t, "Garbage", all, []string{"old", "p2", "p4"})
 
-	// The bucket can be emptied and deleted: no upload records are left.
+	// The bucket can be emptied and deleted: no upload records are left,
+	// so deleting it frees nothing more.
 	_, err = h.s.DeleteObject(ctx, "b", "k", nil)
 	noErr(t, "DeleteObject", err)
-	noErr(t, "DeleteBucket", h.s.DeleteBucket(ctx, "b"))
+	garbage, err = h.s.DeleteBucket(ctx, "b")
+	noErr(t, "DeleteBucket", err)
+	if len(garbage) != 0 {
+		t.Fatalf("DeleteBucket freed %v after Complete", garbage)
+	}
 }
 
 // testCompleteUploadAborted: an error from build or check leaves everything

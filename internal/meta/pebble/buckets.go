@@ -3,6 +3,7 @@ package pebblestore
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/tessera-s3/tessera/internal/meta"
 )
@@ -79,43 +80,86 @@ func (s *Store) ListBuckets(ctx context.Context) ([]meta.Bucket, error) {
 	return out, err
 }
 
-// DeleteBucket implements meta.Store. It holds the bucket's lock
-// exclusively, so no PutObject, CreateUpload or CompleteUpload can add to
-// the bucket between the emptiness check and the delete.
-func (s *Store) DeleteBucket(ctx context.Context, name string) error {
+// DeleteBucket implements meta.Store. In-progress uploads do not keep a
+// bucket alive (S3 deletes a general-purpose bucket with uploads in
+// progress): they are deleted in the same batch and their part blobs become
+// garbage. Lock order is bucket, then uploads (as in CompleteUpload); every
+// upload's stripe is held until the commit so that no part can slip in
+// between reading an upload's parts and deleting them.
+func (s *Store) DeleteBucket(ctx context.Context, name string) ([]string, error) {
 	if err := ctxErr(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	if !validName(name) {
-		return notFound("bucket")
+		return nil, notFound("bucket")
 	}
 	mu := s.bucketLock(name)
 	mu.Lock()
 	defer mu.Unlock()
 	ok, err := s.bucketExists(name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !ok {
-		return notFound("bucket")
+		return nil, notFound("bucket")
 	}
-	for _, table := range []byte{tObject, tUpload} {
-		p := bucketScoped(table, name)
-		nonEmpty, err := s.exists(p, successor(p))
-		if err != nil {
-			return err
+	p := bucketScoped(tObject, name)
+	nonEmpty, err := s.exists(p, successor(p))
+	if err != nil {
+		return nil, err
+	}
+	if nonEmpty {
+		return nil, fmt.Errorf("pebblestore: bucket %q: %w", name, meta.ErrBucketNotEmpty)
+	}
+	var uploads []meta.Upload
+	up := bucketScoped(tUpload, name)
+	if err := s.scan(up, successor(up), -1, func(_, v []byte) (bool, error) {
+		var u meta.Upload
+		if err := decode(v, &u); err != nil {
+			return false, err
 		}
-		if nonEmpty {
-			return fmt.Errorf("pebblestore: bucket %q: %w", name, meta.ErrBucketNotEmpty)
-		}
+		uploads = append(uploads, u)
+		return true, nil
+	}); err != nil {
+		return nil, err
+	}
+	stripes := map[uint64]bool{}
+	for _, u := range uploads {
+		stripes[s.stripe(u.ID)] = true
+	}
+	order := make([]uint64, 0, len(stripes))
+	for i := range stripes {
+		order = append(order, i)
+	}
+	sort.Slice(order, func(i, j int) bool { return order[i] < order[j] })
+	for _, i := range order {
+		s.uploadLocks[i].Lock()
+		defer s.uploadLocks[i].Unlock()
 	}
 	wb := s.newBatch()
+	for _, listed := range uploads {
+		id := listed.ID
+		u, primary, err := s.readUpload(name, listed.Key, id)
+		if err != nil {
+			return nil, err
+		}
+		if u == nil {
+			continue
+		}
+		parts, err := s.parts(id, 0, -1)
+		if err != nil {
+			return nil, err
+		}
+		deleteUpload(wb, id, primary, parts)
+		for _, part := range parts {
+			wb.addGarbage(part.BlobID)
+		}
+	}
 	wb.del(bucketKey(name))
 	if err := s.deleteBucketConfigs(wb, name); err != nil {
-		return err
+		return nil, err
 	}
-	_, err = wb.commit()
-	return err
+	return wb.commit()
 }
 
 // Garbage implements meta.Store; IDs come back in byte order. limit <= 0

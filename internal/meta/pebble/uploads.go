@@ -175,8 +175,9 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 	umu.Lock()
 	defer umu.Unlock()
 
-	// The upload exists only while its bucket does (DeleteBucket refuses
-	// a bucket with uploads), so no separate bucket check is needed.
+	// The upload exists only while its bucket does (DeleteBucket deletes a
+	// bucket's uploads under the bucket lock we hold shared), so no
+	// separate bucket check is needed.
 	u, primary, err := s.readUpload(bucket, key, uploadID)
 	if err != nil {
 		return meta.Object{}, nil, err
