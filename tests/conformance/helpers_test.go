@@ -322,14 +322,14 @@ func newRaw(t testing.TB, srv *tesseratest.Server, method, pathAndQuery string, 
 	return r
 }
 
-var signer = v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+var sigV4Signer = v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
 
 // signV4 signs r in the Authorization header with the payload hash (sent as
 // x-amz-content-sha256) at the time ts, with the given credentials.
 func signV4With(t testing.TB, r *http.Request, payloadHash string, ts time.Time, ak, sk string) {
 	t.Helper()
 	r.Header.Set("X-Amz-Content-Sha256", payloadHash)
-	if err := signer.SignHTTP(ctx(), aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}, r, payloadHash, "s3", region, ts); err != nil {
+	if err := sigV4Signer.SignHTTP(ctx(), aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}, r, payloadHash, "s3", region, ts); err != nil {
 		t.Fatalf("SignHTTP: %v", err)
 	}
 }
