@@ -659,3 +659,46 @@ func TestCKMultipartCompleteErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestCKMultipartPartWithoutChecksum: a part sent with no checksum into an
+// upload with an algorithm still gets that algorithm's checksum, computed
+// by the server, so the upload can complete (the invariant AWS keeps:
+// seaweedfs#11403 verified against AWS; versitygw#1419).
+func TestCKMultipartPartWithoutChecksum(t *testing.T) {
+	e := ckNew(t, false, tesseratest.WithMinPartSize(1))
+	plain, rec := e.client(ckWhenRequired)
+	for _, c := range []struct{ alg, typ string }{{"SHA256", "COMPOSITE"}, {"CRC32C", "FULL_OBJECT"}, {"CRC64NVME", "FULL_OBJECT"}} {
+		t.Run(c.alg, func(t *testing.T) {
+			key := "bare-" + c.alg
+			id := e.mustCreate(key, c.alg, c.typ)
+			parts := ckParts(2, 90)
+			for i, p := range parts {
+				if _, err := e.uploadPart(plain, key, id, int32(i+1), p, ""); err != nil {
+					t.Fatalf("UploadPart %d without checksum: %v", i+1, err)
+				}
+				req := rec.last(t, http.MethodPut, fmt.Sprintf("partNumber=%d", i+1)).ReqHeader
+				for k := range req {
+					if strings.HasPrefix(strings.ToLower(k), "x-amz-checksum-") || strings.EqualFold(k, "x-amz-trailer") {
+						t.Fatalf("the WhenRequired client sent %s", k)
+					}
+				}
+			}
+			lp := e.listParts(key, id)
+			var done []types.CompletedPart
+			for i, p := range lp.Parts {
+				got := ckPartFields(p).get(c.alg)
+				if got != ckSum(c.alg, parts[i]) {
+					t.Errorf("ListParts part %d: %s = %q, want the server-computed %q", i+1, c.alg, got, ckSum(c.alg, parts[i]))
+				}
+				done = append(done, ckCompleted(aws.ToInt32(p.PartNumber), aws.ToString(p.ETag), c.alg, got))
+			}
+			out, err := e.complete(key, id, done)
+			if err != nil {
+				t.Fatalf("Complete: %v", err)
+			}
+			if got, want := ckCompleteFields(out).get(c.alg), ckExpected(c.alg, c.typ, parts); got != want {
+				t.Errorf("Complete %s = %q, want %q", c.alg, got, want)
+			}
+		})
+	}
+}

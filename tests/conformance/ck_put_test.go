@@ -519,3 +519,20 @@ func TestCKGetChecksumMode(t *testing.T) {
 		})
 	})
 }
+
+// TestCKPutObjectUnsupportedAlgorithm: an unknown algorithm named by
+// x-amz-sdk-checksum-algorithm or x-amz-trailer is refused.
+func TestCKPutObjectUnsupportedAlgorithm(t *testing.T) {
+	e := ckNew(t, false)
+	body := []byte("unsupported algorithm")
+	h := http.Header{}
+	h.Set("x-amz-sdk-checksum-algorithm", "BOGUS")
+	e.ckDo(http.MethodPut, "/"+e.bucket+"/bogus-sdk", h, body, "").wantErr(t, "x-amz-sdk-checksum-algorithm: BOGUS", 400, "InvalidRequest",
+		"Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+	e.wantAbsent("bogus-sdk")
+
+	r := e.ckDo(http.MethodPut, "/"+e.bucket+"/bogus-trailer", ckTrailerHeaders(len(body), "x-amz-checksum-bogus"),
+		ckChunked(body, 64, "x-amz-checksum-bogus:AAAA"), ckUnsignedTrailer)
+	r.wantErr(t, "x-amz-trailer: x-amz-checksum-bogus", 400, "InvalidRequest", "")
+	e.wantAbsent("bogus-trailer")
+}
