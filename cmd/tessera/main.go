@@ -20,6 +20,7 @@ const usage = `Tessera: an S3-compatible object storage server.
 
 Usage:
   tessera server [flags]   run the S3 API (see 'tessera server --help')
+  tessera admin [flags] …  manage accounts and keys of a running server (see 'tessera admin --help')
   tessera version          print the version
   tessera help             show this help
 `
@@ -38,6 +39,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "server":
 		return runServer(args[1:], stderr)
+	case "admin":
+		return runAdmin(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "tessera", version)
 		return 0

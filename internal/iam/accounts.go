@@ -385,3 +385,15 @@ func randomUpper(n int) string  { return randomFrom(n, "ABCDEFGHIJKLMNOPQRSTUVWX
 func randomSecret(n int) string {
 	return randomFrom(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 }
+
+// AccountByCanonical returns the account with a canonical user ID.
+func (s *Service) AccountByCanonical(canonicalID string) (Account, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, a := range s.accounts {
+		if a.CanonicalID == canonicalID {
+			return a, nil
+		}
+	}
+	return Account{}, ErrNotFound
+}

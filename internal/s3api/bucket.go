@@ -184,15 +184,20 @@ func (h *Handler) deleteObjects(q *request) error {
 	if len(req.Objects) == 0 || len(req.Objects) > 1000 {
 		return s3err.New(s3err.MalformedXML)
 	}
-	keys := make([]string, len(req.Objects))
-	for i, o := range req.Objects {
-		keys[i] = o.Key
+	out := deleteResult{NS: s3NS}
+	keys := make([]string, 0, len(req.Objects))
+	for _, o := range req.Objects {
+		if q.access.exists && !q.allowed(q.access, actionsFor(DeleteObject), resourceARN(q.op.Bucket, o.Key)) {
+			e := s3err.New(s3err.AccessDenied)
+			out.Errors = append(out.Errors, deleteError{Key: o.Key, Code: string(e.Code), Message: e.Message})
+			continue
+		}
+		keys = append(keys, o.Key)
 	}
 	results, err := h.cfg.Engine.DeleteObjects(q.ctx(), q.op.Bucket, keys)
 	if err != nil {
 		return err
 	}
-	out := deleteResult{NS: s3NS}
 	for _, r := range results {
 		if r.Err == nil {
 			if !req.Quiet {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tessera-s3/tessera/internal/engine"
+	"github.com/tessera-s3/tessera/internal/iam"
 	"github.com/tessera-s3/tessera/internal/s3err"
 	"github.com/tessera-s3/tessera/internal/sigv4"
 )
@@ -17,15 +18,16 @@ type Config struct {
 	Verifier *sigv4.Verifier
 	// Domains enable virtual-host-style addressing (bucket.domain).
 	Domains []string
-	// Owner maps an authenticated account ID to its owner record.
-	Owner  func(accountID string) engine.Owner
+	// IAM resolves accounts, and counts usage for Requester Pays.
+	IAM    *iam.Service
 	Logger *slog.Logger
 }
 
 // Handler serves the S3 API.
 type Handler struct {
-	cfg Config
-	log *slog.Logger
+	cfg      Config
+	log      *slog.Logger
+	policies policyCache
 }
 
 // New returns the S3 API handler.
@@ -43,9 +45,16 @@ type request struct {
 	r     *http.Request
 	w     http.ResponseWriter
 	auth  *sigv4.Result
-	owner engine.Owner
-	// bucketOwner owns the request's bucket (today always the root account).
+	// account is the caller's account (zero for an anonymous request) and
+	// owner its Owner record.
+	account iam.Account
+	owner   engine.Owner
+	// bucketOwner owns the request's bucket; objects and uploads report it.
 	bucketOwner engine.Owner
+	// access is what authorization learned about the request's bucket.
+	access bucketAccess
+	// charged is the account the request is counted against.
+	charged string
 }
 
 func (q *request) ctx() context.Context { return q.r.Context() }
@@ -91,26 +100,36 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := &request{op: op, r: r, w: w, auth: res}
+	if !res.Anonymous {
+		if q.account, err = h.cfg.IAM.Account(res.Credential.AccountID); err != nil {
+			return s3err.New(s3err.InvalidAccessKeyID)
+		}
+		q.owner = q.account.Owner()
+	}
 	if err := h.authorize(q); err != nil {
 		return err
 	}
-	q.owner = h.cfg.Owner(res.Credential.AccountID)
-	q.bucketOwner = q.owner
-	return h.dispatch(q)
+	if q.bucketOwner.ID == "" {
+		q.bucketOwner = q.owner
+	}
+	in := max(r.ContentLength, res.DecodedLength, 0)
+	cw := &countingWriter{ResponseWriter: w}
+	q.w = cw
+	err = h.dispatch(q)
+	h.cfg.IAM.CountUsage(q.charged, in, cw.n)
+	return err
 }
 
-// authorize is the one place that decides whether a principal may perform
-// an action. Today every known key is the root account; bucket policies
-// and accounts come with their own issue.
-func (h *Handler) authorize(q *request) error {
-	if q.auth.Anonymous {
-		return s3err.New(s3err.AccessDenied)
-	}
-	// Every bucket belongs to the root account until accounts exist.
-	if v := q.r.Header.Get("x-amz-expected-bucket-owner"); v != "" && q.op.Bucket != "" && v != q.auth.Credential.AccountID {
-		return s3err.New(s3err.AccessDenied)
-	}
-	return nil
+// countingWriter counts response body bytes for usage accounting.
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 func (h *Handler) dispatch(q *request) error {
@@ -153,6 +172,16 @@ func (h *Handler) dispatch(q *request) error {
 		return h.listMultipartUploads(q)
 	case GetObjectAttributes:
 		return h.getObjectAttributes(q)
+	case PutBucketPolicy:
+		return h.putBucketPolicy(q)
+	case GetBucketPolicy:
+		return h.getBucketPolicy(q)
+	case DeleteBucketPolicy:
+		return h.deleteBucketPolicy(q)
+	case PutBucketRequestPayment:
+		return h.putBucketRequestPayment(q)
+	case GetBucketRequestPayment:
+		return h.getBucketRequestPayment(q)
 	case PutBucketLifecycleConfiguration:
 		return h.putBucketLifecycle(q)
 	case GetBucketLifecycleConfiguration:

@@ -19,7 +19,7 @@ func (h *Handler) putObject(q *request) error {
 		return err
 	}
 	obj, err := h.cfg.Engine.PutObject(q.ctx(), engine.PutInput{
-		Bucket: q.op.Bucket, Key: q.op.Key, Owner: q.owner, Body: body,
+		Bucket: q.op.Bucket, Key: q.op.Key, Owner: q.bucketOwner, Body: body,
 		Attrs: writeAttrs(q.r.Header),
 		Cond:  engine.WriteConditions{IfMatch: q.r.Header.Get("If-Match"), IfNoneMatch: q.r.Header.Get("If-None-Match")},
 	})
@@ -177,7 +177,7 @@ func (h *Handler) copyObject(q *request) error {
 	in := engine.CopyInput{
 		SrcBucket: srcBucket, SrcKey: srcKey,
 		SrcCond: readConditions(q.r.Header, "x-amz-copy-source-"),
-		Bucket:  q.op.Bucket, Key: q.op.Key, Owner: q.owner,
+		Bucket:  q.op.Bucket, Key: q.op.Key, Owner: q.bucketOwner,
 		ReplaceMetadata: directive == "REPLACE",
 		Attrs:           writeAttrs(q.r.Header),
 		Cond:            engine.WriteConditions{IfMatch: q.r.Header.Get("If-Match"), IfNoneMatch: q.r.Header.Get("If-None-Match")},

@@ -42,6 +42,12 @@ const (
 	PutBucketLifecycleConfiguration Kind = "PutBucketLifecycleConfiguration"
 	GetBucketLifecycleConfiguration Kind = "GetBucketLifecycleConfiguration"
 	DeleteBucketLifecycle           Kind = "DeleteBucketLifecycle"
+
+	PutBucketPolicy         Kind = "PutBucketPolicy"
+	GetBucketPolicy         Kind = "GetBucketPolicy"
+	DeleteBucketPolicy      Kind = "DeleteBucketPolicy"
+	PutBucketRequestPayment Kind = "PutBucketRequestPayment"
+	GetBucketRequestPayment Kind = "GetBucketRequestPayment"
 )
 
 // Op is a parsed request: which action, on what.
@@ -57,7 +63,7 @@ type Op struct {
 var bucketSubresources = []string{
 	"accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
 	"logging", "metrics", "notification", "object-lock", "ownershipControls",
-	"policy", "policyStatus", "publicAccessBlock", "replication", "requestPayment", "tagging",
+	"policyStatus", "publicAccessBlock", "replication", "tagging",
 	"versioning", "versions", "website",
 }
 
@@ -103,6 +109,16 @@ func parse(r *http.Request, domains []string) (Op, error) {
 			op.Kind = GetBucketLifecycleConfiguration
 		case m == http.MethodDelete && has("lifecycle"):
 			op.Kind = DeleteBucketLifecycle
+		case m == http.MethodPut && has("policy"):
+			op.Kind = PutBucketPolicy
+		case m == http.MethodGet && has("policy"):
+			op.Kind = GetBucketPolicy
+		case m == http.MethodDelete && has("policy"):
+			op.Kind = DeleteBucketPolicy
+		case m == http.MethodPut && has("requestPayment"):
+			op.Kind = PutBucketRequestPayment
+		case m == http.MethodGet && has("requestPayment"):
+			op.Kind = GetBucketRequestPayment
 		case m == http.MethodPut:
 			op.Kind = CreateBucket
 		case m == http.MethodHead:

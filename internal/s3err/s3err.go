@@ -62,6 +62,8 @@ const (
 	InvalidEncryptionAlgorithm        Code = "InvalidEncryptionAlgorithmError"
 	ServiceUnavailable                Code = "ServiceUnavailable"
 	RequestTimeout                    Code = "RequestTimeout"
+	MalformedPolicy                   Code = "MalformedPolicy"
+	NoSuchBucketPolicy                Code = "NoSuchBucketPolicy"
 )
 
 type entry struct {
@@ -116,6 +118,8 @@ var table = map[Code]entry{
 	InvalidEncryptionAlgorithm:        {http.StatusBadRequest, "The encryption request you specified is not valid."},
 	ServiceUnavailable:                {http.StatusServiceUnavailable, "Please reduce your request rate."},
 	RequestTimeout:                    {http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period."},
+	MalformedPolicy:                   {http.StatusBadRequest, "Policies must be valid JSON and the first byte must be '{'"},
+	NoSuchBucketPolicy:                {http.StatusNotFound, "The bucket policy does not exist"},
 }
 
 // Status is the HTTP status S3 answers the code with (500 for an unknown code).

@@ -4,12 +4,14 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/tessera-s3/tessera/internal/admin"
 	"github.com/tessera-s3/tessera/internal/s3api"
 )
 
@@ -63,6 +65,10 @@ func (s *Server) routes(api http.Handler) http.Handler {
 			return
 		case pathMetrics:
 			metricsHandler.ServeHTTP(w, r)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, admin.Prefix) {
+			s.admin.ServeHTTP(w, r)
 			return
 		}
 		s.observe(api, w, r)

@@ -19,7 +19,9 @@ import (
 
 	"github.com/tessera-s3/tessera/internal/blob"
 	"github.com/tessera-s3/tessera/internal/config"
+	"github.com/tessera-s3/tessera/internal/admin"
 	"github.com/tessera-s3/tessera/internal/engine"
+	"github.com/tessera-s3/tessera/internal/iam"
 	"github.com/tessera-s3/tessera/internal/lifecycle"
 	"github.com/tessera-s3/tessera/internal/meta"
 	pebblestore "github.com/tessera-s3/tessera/internal/meta/pebble"
@@ -62,6 +64,36 @@ type Server struct {
 	metrics *metrics
 	// lifecycle enforces bucket lifecycle rules; Run drives it.
 	lifecycle *lifecycle.Worker
+	accounts  *iam.Service
+	admin     http.Handler
+	// stopFlush ends the usage flusher; flushDone closes when it has ended.
+	stopFlush context.CancelFunc
+	flushDone chan struct{}
+}
+
+// usageFlushInterval is how often usage counters reach the store.
+const usageFlushInterval = 10 * time.Second
+
+// startUsageFlusher persists usage counters now and then; Close stops it
+// after a last flush.
+func (s *Server) startUsageFlusher() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopFlush, s.flushDone = cancel, make(chan struct{})
+	go func() {
+		defer close(s.flushDone)
+		t := time.NewTicker(usageFlushInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := s.accounts.Flush(ctx); err != nil {
+					s.log.Warn("flushing usage counters", "err", err)
+				}
+			}
+		}
+	}()
 }
 
 // Open opens the data directory and wires the server. Close releases it.
@@ -96,16 +128,22 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	if err := eng.CollectGarbage(context.Background()); err != nil {
 		log.Warn("garbage collection at start", "err", err)
 	}
-	verifier := &sigv4.Verifier{
-		Credentials: sigv4.StaticCredentials{{AccessKeyID: root.AccessKeyID, SecretAccessKey: root.SecretAccessKey, AccountID: RootAccountID}},
-		Now:         opts.Now,
-		Domains:     cfg.Domains,
+	rootAccount := iam.Account{ID: RootAccountID, CanonicalID: RootOwner.ID, Name: RootOwner.DisplayName}
+	accounts, err := iam.NewService(context.Background(), store, rootAccount,
+		iam.Key{AccessKeyID: root.AccessKeyID, SecretAccessKey: root.SecretAccessKey})
+	if err != nil {
+		store.Close()
+		return nil, err
 	}
-	api := s3api.New(s3api.Config{
-		Engine: eng, Verifier: verifier, Domains: cfg.Domains, Logger: log,
-		Owner: func(string) engine.Owner { return RootOwner },
-	})
-	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics()}
+	verifier := &sigv4.Verifier{Credentials: accounts, Now: opts.Now, Domains: cfg.Domains}
+	api := s3api.New(s3api.Config{Engine: eng, Verifier: verifier, Domains: cfg.Domains, Logger: log, IAM: accounts})
+	ownedBuckets := func(ctx context.Context, canonicalID string) (int, error) {
+		bs, err := eng.ListBuckets(ctx, engine.Owner{ID: canonicalID})
+		return len(bs), err
+	}
+	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics(),
+		accounts: accounts, admin: admin.New(accounts, verifier, ownedBuckets, opts.Now, log)}
+	s.startUsageFlusher()
 	s.lifecycle = lifecycle.NewWorker(eng.LifecycleSource(), lifecycle.WorkerOptions{Interval: cfg.LifecycleInterval, Logger: log})
 	s.handler = s.routes(api)
 	return s, nil
@@ -123,8 +161,19 @@ func (s *Server) Lifecycle() *lifecycle.Worker { return s.lifecycle }
 // Handler is the whole HTTP surface: S3 API, health and metrics.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close releases the stores. In-flight requests must be finished.
-func (s *Server) Close() error { return s.meta.Close() }
+// Close releases the stores after a last usage flush. In-flight requests
+// must be finished.
+func (s *Server) Close() error {
+	s.stopFlush()
+	<-s.flushDone
+	if err := s.accounts.Flush(context.Background()); err != nil {
+		s.log.Warn("flushing usage counters", "err", err)
+	}
+	return s.meta.Close()
+}
+
+// Accounts is the account service (tests create accounts through it).
+func (s *Server) Accounts() *iam.Service { return s.accounts }
 
 // Run serves on cfg.Address until ctx is done, then shuts down gracefully,
 // waiting up to cfg.ShutdownTimeout for in-flight requests. ready, if not

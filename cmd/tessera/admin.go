@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/tessera-s3/tessera/internal/admin"
+	"github.com/tessera-s3/tessera/internal/iam"
+	"github.com/tessera-s3/tessera/internal/sigv4"
+)
+
+const adminUsage = `Usage: tessera admin [flags] COMMAND [ARGS]
+
+Manages accounts and access keys through the admin API of a running server,
+signed with the root account's credentials.
+
+Commands:
+  user add NAME            create an account (prints its ID and first key pair)
+  user list                list accounts
+  user remove ACCOUNT_ID   remove an account that owns no buckets, with its keys
+  key create ACCOUNT_ID    create another key pair for an account
+  key list ACCOUNT_ID      list an account's keys (without secrets)
+  key disable ACCESS_KEY   disable a key (requests signed with it are refused)
+  key enable ACCESS_KEY    enable a disabled key
+  key delete ACCESS_KEY    delete a key
+  usage ACCOUNT_ID         requests and bytes charged to an account
+
+Flags:
+`
+
+func runAdmin(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("tessera admin", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(k, def string) string {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	endpoint := fs.String("endpoint", env("TESSERA_ENDPOINT", "http://127.0.0.1:9000"), "server URL [$TESSERA_ENDPOINT]")
+	accessKey := fs.String("access-key", env("TESSERA_ROOT_USER", ""), "root access key ID [$TESSERA_ROOT_USER] (default: read from <data>/credentials)")
+	secretKey := fs.String("secret-key", env("TESSERA_ROOT_PASSWORD", ""), "root secret access key [$TESSERA_ROOT_PASSWORD]")
+	dataDir := fs.String("data", env("TESSERA_DATA", "./data"), "data directory whose generated credentials to use when no key is given [$TESSERA_DATA]")
+	region := fs.String("region", env("TESSERA_REGION", "us-east-1"), "region to sign for [$TESSERA_REGION]")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, adminUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if *accessKey == "" {
+		var c struct {
+			AccessKeyID     string `json:"access_key_id"`
+			SecretAccessKey string `json:"secret_access_key"`
+		}
+		data, err := os.ReadFile(filepath.Join(*dataDir, "credentials"))
+		if err != nil || json.Unmarshal(data, &c) != nil {
+			fmt.Fprintln(stderr, "tessera admin: no root credentials: set --access-key/--secret-key (or TESSERA_ROOT_USER/TESSERA_ROOT_PASSWORD), or --data pointing at the server's data directory")
+			return 2
+		}
+		*accessKey, *secretKey = c.AccessKeyID, c.SecretAccessKey
+	}
+	c := &admin.Client{Endpoint: *endpoint, Region: *region, Cred: sigv4.Credential{AccessKeyID: *accessKey, SecretAccessKey: *secretKey}}
+	if err := adminCommand(context.Background(), c, fs.Args(), stdout); err != nil {
+		fmt.Fprintln(stderr, "tessera admin:", err)
+		if strings.HasPrefix(err.Error(), "usage") {
+			fs.Usage()
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+func adminCommand(ctx context.Context, c *admin.Client, args []string, out io.Writer) error {
+	usage := fmt.Errorf("usage: unknown or incomplete command %q", strings.Join(args, " "))
+	arg := func(i int) string {
+		if i < len(args) {
+			return args[i]
+		}
+		return ""
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	defer tw.Flush()
+	switch arg(0) + " " + arg(1) {
+	case "user add":
+		if arg(2) == "" {
+			return usage
+		}
+		var res admin.CreatedAccount
+		if err := c.Do(ctx, "POST", "accounts", map[string]string{"name": arg(2)}, &res); err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "Account ID:\t%s\nCanonical ID:\t%s\nName:\t%s\nAccess key ID:\t%s\nSecret access key:\t%s\n",
+			res.Account.ID, res.Account.CanonicalID, res.Account.Name, res.Key.AccessKeyID, res.Key.SecretAccessKey)
+		return nil
+	case "user list":
+		var res []admin.AccountView
+		if err := c.Do(ctx, "GET", "accounts", nil, &res); err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, "ACCOUNT ID\tNAME\tCANONICAL ID\tCREATED")
+		for _, a := range res {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ID, a.Name, a.CanonicalID, a.Created.Format("2006-01-02T15:04:05Z"))
+		}
+		return nil
+	case "user remove":
+		if arg(2) == "" {
+			return usage
+		}
+		return c.Do(ctx, "DELETE", "accounts/"+arg(2), nil, nil)
+	case "key create":
+		if arg(2) == "" {
+			return usage
+		}
+		var k iam.Key
+		if err := c.Do(ctx, "POST", "accounts/"+arg(2)+"/keys", nil, &k); err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "Access key ID:\t%s\nSecret access key:\t%s\n", k.AccessKeyID, k.SecretAccessKey)
+		return nil
+	case "key list":
+		if arg(2) == "" {
+			return usage
+		}
+		var keys []iam.Key
+		if err := c.Do(ctx, "GET", "accounts/"+arg(2)+"/keys", nil, &keys); err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, "ACCESS KEY ID\tSTATUS\tCREATED")
+		for _, k := range keys {
+			status := "enabled"
+			if k.Disabled {
+				status = "disabled"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", k.AccessKeyID, status, k.Created.Format("2006-01-02T15:04:05Z"))
+		}
+		return nil
+	case "key disable", "key enable":
+		if arg(2) == "" {
+			return usage
+		}
+		return c.Do(ctx, "POST", "keys/"+arg(2)+"/"+arg(1), nil, nil)
+	case "key delete":
+		if arg(2) == "" {
+			return usage
+		}
+		return c.Do(ctx, "DELETE", "keys/"+arg(2), nil, nil)
+	}
+	if arg(0) == "usage" && arg(1) != "" {
+		var u iam.Usage
+		if err := c.Do(ctx, "GET", "accounts/"+arg(1)+"/usage", nil, &u); err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "Requests:\t%d\nBytes in:\t%d\nBytes out:\t%d\n", u.Requests, u.BytesIn, u.BytesOut)
+		return nil
+	}
+	return usage
+}

@@ -1,0 +1,257 @@
+package s3api
+
+import (
+	"bytes"
+	"net"
+	"strings"
+	"sync"
+
+	"github.com/tessera-s3/tessera/internal/iam"
+	"github.com/tessera-s3/tessera/internal/s3err"
+)
+
+// Names of the bucket configuration documents this file reads.
+const (
+	policyDoc         = "policy"
+	requestPaymentDoc = "requestPayment"
+)
+
+// actions maps each operation to the IAM actions that permit it (any one).
+var actions = map[Kind][]string{
+	ListBuckets:             {"s3:ListAllMyBuckets"},
+	CreateBucket:            {"s3:CreateBucket"},
+	HeadBucket:              {"s3:ListBucket"},
+	DeleteBucket:            {"s3:DeleteBucket"},
+	GetBucketLocation:       {"s3:GetBucketLocation"},
+	ListObjects:             {"s3:ListBucket"},
+	ListObjectsV2:           {"s3:ListBucket"},
+	DeleteObjects:           {"s3:DeleteObject"},
+	ListMultipartUploads:    {"s3:ListBucketMultipartUploads"},
+	PutObject:               {"s3:PutObject"},
+	CopyObject:              {"s3:PutObject"},
+	GetObject:               {"s3:GetObject"},
+	HeadObject:              {"s3:GetObject"},
+	GetObjectAttributes:     {"s3:GetObjectAttributes", "s3:GetObject"},
+	DeleteObject:            {"s3:DeleteObject"},
+	CreateMultipartUpload:   {"s3:PutObject"},
+	UploadPart:              {"s3:PutObject"},
+	UploadPartCopy:          {"s3:PutObject"},
+	CompleteMultipartUpload: {"s3:PutObject"},
+	AbortMultipartUpload:    {"s3:AbortMultipartUpload"},
+	ListParts:               {"s3:ListMultipartUploadParts"},
+	PutBucketPolicy:         {"s3:PutBucketPolicy"},
+	GetBucketPolicy:         {"s3:GetBucketPolicy"},
+	DeleteBucketPolicy:      {"s3:DeleteBucketPolicy"},
+	PutBucketRequestPayment: {"s3:PutBucketRequestPayment"},
+	GetBucketRequestPayment: {"s3:GetBucketRequestPayment"},
+}
+
+// actionsFor returns the IAM actions of an operation; lifecycle kinds map
+// by name so this table needs no edit when they are added.
+func actionsFor(k Kind) []string {
+	if a, ok := actions[k]; ok {
+		return a
+	}
+	switch {
+	case strings.HasPrefix(string(k), "Get") && strings.Contains(string(k), "Lifecycle"):
+		return []string{"s3:GetLifecycleConfiguration"}
+	case strings.Contains(string(k), "Lifecycle"):
+		return []string{"s3:PutLifecycleConfiguration"}
+	}
+	return []string{"s3:" + string(k)}
+}
+
+// resourceARN is the ARN of a bucket (key "") or of an object.
+func resourceARN(bucket, key string) string {
+	if key == "" {
+		return "arn:aws:s3:::" + bucket
+	}
+	return "arn:aws:s3:::" + bucket + "/" + key
+}
+
+// policyCache keeps parsed bucket policies keyed by bucket, reused while
+// the stored document is byte-identical (so there is nothing to invalidate).
+type policyCache struct {
+	mu sync.Mutex
+	m  map[string]cachedPolicy
+}
+
+type cachedPolicy struct {
+	doc    []byte
+	policy *iam.Policy
+}
+
+func (c *policyCache) get(bucket string, doc []byte) *iam.Policy {
+	if doc == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.m[bucket]; ok && bytes.Equal(p.doc, doc) {
+		return p.policy
+	}
+	p, err := iam.ParsePolicy(doc, bucket)
+	if err != nil {
+		return nil // validated when stored; a bad stored doc grants nothing
+	}
+	if c.m == nil {
+		c.m = map[string]cachedPolicy{}
+	}
+	c.m[bucket] = cachedPolicy{doc: doc, policy: p}
+	return p
+}
+
+// bucketAccess is what authorization learned about a bucket.
+type bucketAccess struct {
+	exists       bool
+	ownerAccount iam.Account
+	isOwner      bool
+	policy       *iam.Policy
+}
+
+// loadBucket reads a bucket's owner and policy.
+func (h *Handler) loadBucket(q *request, bucket string) (bucketAccess, error) {
+	var ba bucketAccess
+	b, err := h.cfg.Engine.HeadBucket(q.ctx(), bucket)
+	if s3err.HasCode(err, s3err.NoSuchBucket) {
+		return ba, nil
+	}
+	if err != nil {
+		return ba, err
+	}
+	ba.exists = true
+	if ba.ownerAccount, err = h.cfg.IAM.AccountByCanonical(b.Owner.ID); err != nil {
+		// An owner whose account was removed: only the root account may act.
+		ba.ownerAccount = h.cfg.IAM.Root()
+	}
+	ba.isOwner = !q.auth.Anonymous && q.account.ID == ba.ownerAccount.ID
+	doc, err := h.cfg.Engine.BucketConfig(q.ctx(), bucket, policyDoc)
+	if err != nil {
+		return ba, err
+	}
+	ba.policy = h.policies.get(bucket, doc)
+	return ba, nil
+}
+
+// conditionContext holds the condition keys a policy may test.
+func (q *request) conditionContext() map[string][]string {
+	ctx := map[string][]string{"aws:securetransport": {"false"}}
+	if q.r.TLS != nil {
+		ctx["aws:securetransport"] = []string{"true"}
+	}
+	if host, _, err := net.SplitHostPort(q.r.RemoteAddr); err == nil {
+		ctx["aws:sourceip"] = []string{host}
+	}
+	if !q.auth.Anonymous {
+		ctx["aws:principalaccount"] = []string{q.account.ID}
+	}
+	switch q.op.Kind {
+	case ListObjects, ListObjectsV2, ListMultipartUploads:
+		for _, k := range []string{"prefix", "delimiter", "max-keys"} {
+			if v, ok := q.op.Query[k]; ok {
+				ctx["s3:"+k] = v
+			}
+		}
+	}
+	return ctx
+}
+
+// allowed decides one action on one resource: an explicit Deny refuses
+// even the owner; the owner is allowed; anyone else needs an Allow.
+func (q *request) allowed(ba bucketAccess, acts []string, resource string) bool {
+	req := iam.Request{Resource: resource, Context: q.conditionContext()}
+	if !q.auth.Anonymous {
+		req.AccountID = q.account.ID
+	}
+	granted := ba.isOwner
+	for _, a := range acts {
+		req.Action = a
+		switch ba.policy.Evaluate(req) {
+		case iam.Deny:
+			return false
+		case iam.Allow:
+			granted = true
+		}
+	}
+	return granted
+}
+
+// authorize is the one place that decides whether a request may proceed.
+// It runs before any side effect.
+func (h *Handler) authorize(q *request) error {
+	denied := s3err.New(s3err.AccessDenied)
+	if q.op.Kind == ListBuckets || q.op.Kind == CreateBucket {
+		if q.auth.Anonymous {
+			return denied
+		}
+		q.charged = q.account.ID
+		return nil
+	}
+	ba, err := h.loadBucket(q, q.op.Bucket)
+	if err != nil {
+		return err
+	}
+	if !ba.exists {
+		if q.auth.Anonymous {
+			return denied
+		}
+		return nil // the handler answers NoSuchBucket
+	}
+	q.bucketOwner = ba.ownerAccount.Owner()
+	q.access = ba
+	if v := q.r.Header.Get("x-amz-expected-bucket-owner"); v != "" && v != ba.ownerAccount.ID {
+		return denied
+	}
+	// DeleteObjects is authorized key by key by its handler.
+	if q.op.Kind != DeleteObjects && !q.allowed(ba, actionsFor(q.op.Kind), resourceARN(q.op.Bucket, q.op.Key)) {
+		return denied
+	}
+	if err := h.requesterPays(q, ba); err != nil {
+		return err
+	}
+	if q.op.Kind == CopyObject || q.op.Kind == UploadPartCopy {
+		return h.authorizeCopySource(q)
+	}
+	return nil
+}
+
+// requesterPays enforces a Requester Pays bucket: a non-owner must accept
+// the charge with x-amz-request-payer: requester, and is then charged.
+func (h *Handler) requesterPays(q *request, ba bucketAccess) error {
+	q.charged = ba.ownerAccount.ID
+	if ba.isOwner {
+		return nil
+	}
+	doc, err := h.cfg.Engine.BucketConfig(q.ctx(), q.op.Bucket, requestPaymentDoc)
+	if err != nil {
+		return err
+	}
+	if string(doc) != payerRequester {
+		return nil
+	}
+	if q.auth.Anonymous || !strings.EqualFold(q.r.Header.Get("x-amz-request-payer"), "requester") {
+		return s3err.New(s3err.AccessDenied)
+	}
+	q.charged = q.account.ID
+	q.w.Header().Set("x-amz-request-charged", "requester")
+	return nil
+}
+
+// authorizeCopySource requires read access to a copy's source object.
+func (h *Handler) authorizeCopySource(q *request) error {
+	bucket, key, err := copySource(q.r.Header.Get("x-amz-copy-source"))
+	if err != nil {
+		return err
+	}
+	ba, err := h.loadBucket(q, bucket)
+	if err != nil || !ba.exists {
+		return err // a missing source bucket is reported by the handler
+	}
+	if v := q.r.Header.Get("x-amz-source-expected-bucket-owner"); v != "" && v != ba.ownerAccount.ID {
+		return s3err.New(s3err.AccessDenied)
+	}
+	if !q.allowed(ba, []string{"s3:GetObject"}, resourceARN(bucket, key)) {
+		return s3err.New(s3err.AccessDenied)
+	}
+	return nil
+}
