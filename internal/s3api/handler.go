@@ -41,10 +41,10 @@ func New(cfg Config) *Handler {
 
 // request is one request on its way through the handlers.
 type request struct {
-	op    Op
-	r     *http.Request
-	w     http.ResponseWriter
-	auth  *sigv4.Result
+	op   Op
+	r    *http.Request
+	w    http.ResponseWriter
+	auth *sigv4.Result
 	// account is the caller's account (zero for an anonymous request) and
 	// owner its Owner record.
 	account iam.Account

@@ -17,9 +17,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tessera-s3/tessera/internal/admin"
 	"github.com/tessera-s3/tessera/internal/blob"
 	"github.com/tessera-s3/tessera/internal/config"
-	"github.com/tessera-s3/tessera/internal/admin"
 	"github.com/tessera-s3/tessera/internal/engine"
 	"github.com/tessera-s3/tessera/internal/iam"
 	"github.com/tessera-s3/tessera/internal/lifecycle"
