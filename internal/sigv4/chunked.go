@@ -93,6 +93,7 @@ type ChunkedReader struct {
 
 	// Signed mode only.
 	mac     hash.Hash // HMAC-SHA256 keyed with the signing key
+	prefix  []byte    // "AWS4-HMAC-SHA256-PAYLOAD\n<timestamp>\n<scope>\n", built once
 	chunkH  hash.Hash // SHA-256 of the current chunk's data
 	prevSig []byte    // hex of the previous signature (seed first)
 	sig     []byte    // the current chunk's claimed signature (raw)
@@ -106,6 +107,7 @@ func NewChunkedReader(r io.Reader, opt ChunkedOptions) *ChunkedReader {
 		c.mac = hmac.New(sha256.New, s.SigningKey)
 		c.chunkH = sha256.New()
 		c.prevSig = []byte(s.SeedSignature)
+		c.prefix = []byte(chunkAlgorithm + "\n" + s.Timestamp + "\n" + s.Scope + "\n")
 	}
 	return c
 }
@@ -201,11 +203,10 @@ func (c *ChunkedReader) verifyChunk() error {
 	c.chunkH.Reset()
 	var hexSum [2 * sha256.Size]byte
 	hex.Encode(hexSum[:], sum[:])
-	s := c.opt.Signing
 	c.mac.Reset()
-	writeStrings(c.mac, chunkAlgorithm, "\n", s.Timestamp, "\n", s.Scope, "\n")
+	c.mac.Write(c.prefix)
 	c.mac.Write(c.prevSig)
-	writeStrings(c.mac, "\n", emptySHA256, "\n")
+	c.mac.Write(emptyHashLine)
 	c.mac.Write(hexSum[:])
 	return c.checkMAC("chunk")
 }
@@ -221,6 +222,8 @@ func (c *ChunkedReader) checkMAC(what string) error {
 	c.prevSig = hex.AppendEncode(c.prevSig[:0], mac)
 	return nil
 }
+
+var emptyHashLine = []byte("\n" + emptySHA256 + "\n")
 
 func writeStrings(w io.Writer, ss ...string) {
 	for _, s := range ss {

@@ -25,8 +25,8 @@ var subResourcesV2 = map[string]bool{
 	"object-lock": true, "partNumber": true, "policy": true, "replication": true,
 	"requestPayment": true, "restore": true, "retention": true, "select": true,
 	"select-type": true, "tagging": true, "torrent": true, "uploadId": true,
-	"uploads": true, "versionId": true, "versioning": true, "versions": true,
-	"website":               true,
+	"uploads": true, "versionId": true, "versioning": true, "versions": true, "website": true,
+
 	"response-content-type": true, "response-content-language": true,
 	"response-expires": true, "response-cache-control": true,
 	"response-content-disposition": true, "response-content-encoding": true,
