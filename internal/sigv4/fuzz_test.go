@@ -215,4 +215,3 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
-
