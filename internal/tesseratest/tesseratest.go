@@ -4,6 +4,7 @@
 package tesseratest
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -172,3 +173,42 @@ func (s *Server) Minio() *minio.Client {
 	}
 	return c
 }
+
+// Account is an extra account on the test server with a client of its own.
+type Account struct {
+	ID          string // 12-digit account ID
+	CanonicalID string
+	Name        string
+	AccessKey   string
+	SecretKey   string
+	S3          *s3.Client
+}
+
+// NewAccount creates an account (as `tessera admin user add` does) and
+// returns it with an aws-sdk-go-v2 client signed by its key.
+func (s *Server) NewAccount(name string) *Account {
+	s.t.Helper()
+	a, k, err := s.srv.Accounts().CreateAccount(context.Background(), name, time.Now())
+	if err != nil {
+		s.t.Fatalf("tesseratest: create account %q: %v", name, err)
+	}
+	return &Account{
+		ID: a.ID, CanonicalID: a.CanonicalID, Name: a.Name,
+		AccessKey: k.AccessKeyID, SecretKey: k.SecretAccessKey,
+		S3: s.S3As(k.AccessKeyID, k.SecretAccessKey),
+	}
+}
+
+// S3As returns an aws-sdk-go-v2 client for the server signed with the given key.
+func (s *Server) S3As(accessKey, secretKey string, optFns ...func(*s3.Options)) *s3.Client {
+	return s.S3(append([]func(*s3.Options){func(o *s3.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")
+	}}, optFns...)...)
+}
+
+// RootAccountID is the root account's ID on every server.
+const RootAccountID = server.RootAccountID
+
+// Internal returns the running server, for tests that reach past the API
+// (e.g. to flush usage counters).
+func (s *Server) Internal() *server.Server { return s.srv }
