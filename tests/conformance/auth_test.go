@@ -31,7 +31,7 @@ func withCreds(ak, sk string) func(*s3.Options) {
 func TestAuthWrongCredentials(t *testing.T) {
 	t.Parallel()
 	bothTransports(t, func(t *testing.T, srv *tesseratest.Server) {
-		c := srv.S3()
+		c := sdkClient(srv)
 		b := newBucket(t, c)
 		put(t, c, b, "exists", []byte("x"))
 
@@ -42,7 +42,7 @@ func TestAuthWrongCredentials(t *testing.T) {
 			{"unknown key", "AKIAUNKNOWNKEY000000", secretKey, "InvalidAccessKeyId"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				bad := srv.S3(withCreds(tc.ak, tc.sk))
+				bad := sdkClient(srv, withCreds(tc.ak, tc.sk))
 				_, err := bad.ListBuckets(ctx(), &s3.ListBucketsInput{})
 				wantErr(t, err, tc.code, http.StatusForbidden)
 				_, err = bad.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("exists")})
@@ -74,10 +74,10 @@ func TestAuthWrongCredentials(t *testing.T) {
 func TestAuthAnonymous(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := newBucket(t, c)
 	put(t, c, b, "private", []byte("secret"))
-	anon := srv.S3(func(o *s3.Options) { o.Credentials = aws.AnonymousCredentials{} })
+	anon := sdkClient(srv, func(o *s3.Options) { o.Credentials = aws.AnonymousCredentials{} })
 
 	_, err := anon.ListBuckets(ctx(), &s3.ListBucketsInput{})
 	wantErr(t, err, "AccessDenied", http.StatusForbidden)
@@ -101,7 +101,7 @@ func TestAuthAnonymous(t *testing.T) {
 func TestAuthPresignedV4(t *testing.T) {
 	t.Parallel()
 	bothTransports(t, func(t *testing.T, srv *tesseratest.Server) {
-		c := srv.S3()
+		c := sdkClient(srv)
 		b := newBucket(t, c)
 		ps := s3.NewPresignClient(c, s3.WithPresignExpires(15*time.Minute))
 		hc := srv.HTTPClient()
@@ -196,7 +196,7 @@ func TestAuthPresignExpiry(t *testing.T) {
 	t.Parallel()
 	clk := &testClock{}
 	srv := tesseratest.New(t, tesseratest.WithClock(clk.now))
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := newBucket(t, c)
 	put(t, c, b, "k", []byte("v"))
 
@@ -260,7 +260,7 @@ func TestAuthClockSkew(t *testing.T) {
 	t.Parallel()
 	clk := &testClock{}
 	srv := tesseratest.New(t, tesseratest.WithClock(clk.now))
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := newBucket(t, c)
 
 	for _, tc := range []struct {
@@ -293,9 +293,9 @@ func TestAuthClockSkew(t *testing.T) {
 		// server's clock 20 minutes ahead the request is too skewed.
 		clk.advance(20 * time.Minute)
 		defer clk.advance(-20 * time.Minute)
-		_, err := srv.S3().PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("sdk-skew"), Body: strings.NewReader("x")})
+		_, err := sdkClient(srv).PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("sdk-skew"), Body: strings.NewReader("x")})
 		wantErr(t, err, "RequestTimeTooSkewed", http.StatusForbidden)
-		_, err = srv.S3().ListBuckets(ctx(), &s3.ListBucketsInput{})
+		_, err = sdkClient(srv).ListBuckets(ctx(), &s3.ListBucketsInput{})
 		wantErr(t, err, "RequestTimeTooSkewed", http.StatusForbidden)
 	})
 	wantAbsent(t, c, b, "sdk-skew")
@@ -316,7 +316,7 @@ func presignV2(srv *tesseratest.Server, method, bucket, key string, expires int6
 func TestAuthPresignedV2(t *testing.T) {
 	t.Parallel()
 	bothTransports(t, func(t *testing.T, srv *tesseratest.Server) {
-		c := srv.S3()
+		c := sdkClient(srv)
 		b := newBucket(t, c)
 		data := randBytes(5000, 8)
 		keys := []string{"plain.txt", "dir/with space/ünï.bin"}
@@ -395,7 +395,7 @@ func TestAuthPresignedV2(t *testing.T) {
 func TestAuthPayloadHash(t *testing.T) {
 	t.Parallel()
 	bothTransports(t, func(t *testing.T, srv *tesseratest.Server) {
-		c := srv.S3()
+		c := sdkClient(srv)
 		b := newBucket(t, c)
 		data := randBytes(200_000, 9)
 		send := func(t *testing.T, key string, body []byte, hash string) (*http.Response, []byte) {

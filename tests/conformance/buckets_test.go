@@ -18,7 +18,7 @@ import (
 func TestCreateBucketValidNames(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	names := []string{
 		"abc",
 		"a-b-c",
@@ -78,7 +78,7 @@ func TestCreateBucketInvalidNames(t *testing.T) {
 		})
 	}
 	// Nothing may have been created.
-	out, err := srv.S3().ListBuckets(ctx(), &s3.ListBucketsInput{})
+	out, err := sdkClient(srv).ListBuckets(ctx(), &s3.ListBucketsInput{})
 	if err != nil {
 		t.Fatalf("ListBuckets: %v", err)
 	}
@@ -94,7 +94,7 @@ func TestCreateBucketInvalidNames(t *testing.T) {
 func TestCreateBucketInvalidNamesSDK(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	for _, name := range []string{"ab", "MyBucket", "my_bucket", "a..b", "192.168.5.4"} {
 		t.Run(name, func(t *testing.T) {
 			_, err := c.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String(name)})
@@ -106,7 +106,7 @@ func TestCreateBucketInvalidNamesSDK(t *testing.T) {
 func TestCreateBucketLocationConstraint(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 
 	t.Run("none", func(t *testing.T) {
 		b := bucketName(t)
@@ -167,7 +167,7 @@ func TestCreateBucketLocationConstraint(t *testing.T) {
 func TestCreateBucketAlreadyOwnedByYou(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := newBucket(t, c)
 	_, err := c.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String(b)})
 	wantErr(t, err, "BucketAlreadyOwnedByYou", http.StatusConflict)
@@ -186,7 +186,7 @@ func TestCreateBucketAlreadyOwnedByYou(t *testing.T) {
 func TestHeadBucket(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := newBucket(t, c)
 	out, err := c.HeadBucket(ctx(), &s3.HeadBucketInput{Bucket: aws.String(b)})
 	if err != nil {
@@ -212,7 +212,7 @@ func TestHeadBucket(t *testing.T) {
 func TestDeleteBucket(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 
 	t.Run("not empty", func(t *testing.T) {
 		b := newBucket(t, c)
@@ -253,7 +253,7 @@ func TestDeleteBucket(t *testing.T) {
 func TestListBuckets(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	before := time.Now().Add(-time.Minute)
 	names := []string{"zeta-bucket", "alpha-bucket", "mid.bucket"}
 	for _, n := range names {
@@ -310,7 +310,7 @@ func TestListBuckets(t *testing.T) {
 func TestGetBucketLocation(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := newBucket(t, c)
 	out, err := c.GetBucketLocation(ctx(), &s3.GetBucketLocationInput{Bucket: aws.String(b)})
 	if err != nil {

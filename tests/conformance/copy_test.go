@@ -26,7 +26,7 @@ func copySource(bucket, key string) string {
 func TestCopyObject(t *testing.T) {
 	t.Parallel()
 	bothTransports(t, func(t *testing.T, srv *tesseratest.Server) {
-		c := srv.S3()
+		c := sdkClient(srv)
 		b := newBucket(t, c)
 		b2 := newBucket(t, c)
 		data := randBytes(300_000, 4)
@@ -212,7 +212,7 @@ func TestCopyObject(t *testing.T) {
 func TestCopyObjectSourceConditions(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := newBucket(t, c)
 	out := put(t, c, b, "src", []byte("conditional source"))
 	etag := aws.ToString(out.ETag)

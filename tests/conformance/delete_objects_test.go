@@ -44,7 +44,7 @@ func listKeys(t testing.TB, c *s3.Client, bucket string) []string {
 func TestDeleteObjects(t *testing.T) {
 	t.Parallel()
 	bothTransports(t, func(t *testing.T, srv *tesseratest.Server) {
-		c := srv.S3()
+		c := sdkClient(srv)
 
 		t.Run("verbose", func(t *testing.T) {
 			b := newBucket(t, c)
@@ -192,7 +192,7 @@ func TestDeleteObjects(t *testing.T) {
 func TestDeleteObjectsRaw(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := newBucket(t, c)
 	put(t, c, b, "r1", []byte("1"))
 	send := func(body []byte, contentMD5 string) (*http.Response, []byte) {

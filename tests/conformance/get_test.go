@@ -128,7 +128,7 @@ func TestGetObjectRange(t *testing.T) {
 func TestGetObjectConditional(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := newBucket(t, c)
 	data := []byte("conditional body")
 	out := put(t, c, b, "c", data)
@@ -262,7 +262,7 @@ func TestGetObjectConditional(t *testing.T) {
 func TestGetObjectResponseOverrides(t *testing.T) {
 	t.Parallel()
 	bothTransports(t, func(t *testing.T, srv *tesseratest.Server) {
-		c := srv.S3()
+		c := sdkClient(srv)
 		b := newBucket(t, c)
 		data := []byte("override me")
 		put(t, c, b, "o", data, func(in *s3.PutObjectInput) {

@@ -268,11 +268,26 @@ func (rc *recorder) last(method string) exchange {
 	return exchange{}
 }
 
+// sdkDefaults gives a client built from a hand-made aws.Config the checksum
+// settings config.LoadDefaultConfig gives every real user: request checksums
+// and response validation "when supported". Without it (the zero value is
+// "unset") the SDK sends no checksum at all and never uses aws-chunked.
+func sdkDefaults(o *s3.Options) {
+	o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenSupported
+	o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenSupported
+}
+
+// sdkClient returns an aws-sdk-go-v2 client for srv with the SDK's real
+// default checksum behaviour.
+func sdkClient(srv *tesseratest.Server, optFns ...func(*s3.Options)) *s3.Client {
+	return srv.S3(append([]func(*s3.Options){sdkDefaults}, optFns...)...)
+}
+
 // recordingS3 returns an SDK client for srv whose traffic rc records.
 func recordingS3(srv *tesseratest.Server, optFns ...func(*s3.Options)) (*s3.Client, *recorder) {
 	rc := newRecorder(srv.HTTPClient().Transport)
 	hc := &http.Client{Transport: rc}
-	return srv.S3(append([]func(*s3.Options){func(o *s3.Options) { o.HTTPClient = hc }}, optFns...)...), rc
+	return sdkClient(srv, append([]func(*s3.Options){func(o *s3.Options) { o.HTTPClient = hc }}, optFns...)...), rc
 }
 
 // recordingMinio returns a minio-go client for srv whose traffic rc records.

@@ -63,7 +63,7 @@ func fillBucket(t *testing.T, c *s3.Client, keys []string) string {
 func TestListObjectsV2Basics(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := fillBucket(t, c, listFixture)
 
 	cases := []struct{ prefix, delimiter, startAfter string }{
@@ -222,7 +222,7 @@ func pageAll(t *testing.T, c *s3.Client, in s3.ListObjectsV2Input) (objs, prefix
 func TestListObjectsV2Paging(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := fillBucket(t, c, listFixture)
 
 	cases := []struct {
@@ -297,7 +297,7 @@ func TestListObjectsV2Paging(t *testing.T) {
 func TestListObjectsV1(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := fillBucket(t, c, listFixture)
 
 	t.Run("marker", func(t *testing.T) {
@@ -378,7 +378,7 @@ func TestListObjectsV1(t *testing.T) {
 func TestListObjectsFetchOwner(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := fillBucket(t, c, []string{"a", "b"})
 	lb, err := c.ListBuckets(ctx(), &s3.ListBucketsInput{})
 	if err != nil {
@@ -424,7 +424,7 @@ type rawListResult struct {
 func TestListObjectsEncodingTypeURL(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	keys := []string{"a b/c d.txt", "ünï/cödé", "plus+sign", "amp&lt", "pct%20", "日本/語", "tab\there", "ctl\x01char"}
 	b := fillBucket(t, c, keys)
 
@@ -531,7 +531,7 @@ func TestListObjectsEncodingTypeURL(t *testing.T) {
 func TestListObjectsMinio(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := fillBucket(t, c, listFixture)
 	mc := srv.Minio()
 	for _, tc := range []struct {

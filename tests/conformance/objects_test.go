@@ -41,7 +41,7 @@ func bothTransports(t *testing.T, f func(t *testing.T, srv *tesseratest.Server))
 func TestPutGetHeadDelete(t *testing.T) {
 	t.Parallel()
 	bothTransports(t, func(t *testing.T, srv *tesseratest.Server) {
-		c := srv.S3()
+		c := sdkClient(srv)
 		b := newBucket(t, c)
 		data := randBytes(70_000, 1)
 		before := time.Now().Add(-2 * time.Second)
@@ -93,7 +93,7 @@ func TestPutGetHeadDelete(t *testing.T) {
 func TestGetMissing(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := newBucket(t, c)
 	_, err := c.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("nope")})
 	wantErr(t, err, "NoSuchKey", http.StatusNotFound)
@@ -117,7 +117,7 @@ func TestGetMissing(t *testing.T) {
 func TestDeleteObjectMissing(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := newBucket(t, c)
 	// Deleting a key that does not exist succeeds with 204.
 	r := newRaw(t, srv, http.MethodDelete, objectPath(b, "never-there"), nil)
@@ -134,7 +134,7 @@ func TestDeleteObjectMissing(t *testing.T) {
 func TestPutObjectContentMD5(t *testing.T) {
 	t.Parallel()
 	bothTransports(t, func(t *testing.T, srv *tesseratest.Server) {
-		c := srv.S3()
+		c := sdkClient(srv)
 		b := newBucket(t, c)
 		data := randBytes(20_000, 2)
 
@@ -188,7 +188,7 @@ func TestPutObjectContentMD5(t *testing.T) {
 func TestPutObjectStandardHeaders(t *testing.T) {
 	t.Parallel()
 	bothTransports(t, func(t *testing.T, srv *tesseratest.Server) {
-		c := srv.S3()
+		c := sdkClient(srv)
 		b := newBucket(t, c)
 		expires := time.Date(2031, 5, 17, 8, 30, 0, 0, time.UTC)
 		data := []byte(`{"hello":"world"}`)
@@ -260,7 +260,7 @@ func TestPutObjectStandardHeaders(t *testing.T) {
 func TestPutObjectUserMetadata(t *testing.T) {
 	t.Parallel()
 	bothTransports(t, func(t *testing.T, srv *tesseratest.Server) {
-		c := srv.S3()
+		c := sdkClient(srv)
 		b := newBucket(t, c)
 		meta := map[string]string{"color": "blue", "Mixed-Case-Key": "Some Value", "empty-ish": "-", "n": "42"}
 		put(t, c, b, "m", []byte("x"), func(in *s3.PutObjectInput) { in.Metadata = meta })
@@ -319,7 +319,7 @@ func TestPutObjectUserMetadata(t *testing.T) {
 func TestPutObjectStorageClass(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := newBucket(t, c)
 	for _, sc := range []types.StorageClass{types.StorageClassStandardIa, types.StorageClassGlacier, types.StorageClassIntelligentTiering, types.StorageClassReducedRedundancy} {
 		t.Run(string(sc), func(t *testing.T) {
@@ -383,7 +383,7 @@ func TestPutObjectStorageClass(t *testing.T) {
 func TestPutObjectConditional(t *testing.T) {
 	t.Parallel()
 	bothTransports(t, func(t *testing.T, srv *tesseratest.Server) {
-		c := srv.S3()
+		c := sdkClient(srv)
 		b := newBucket(t, c)
 		putIf := func(key string, body string, mod func(*s3.PutObjectInput)) (*s3.PutObjectOutput, error) {
 			in := &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String(key), Body: strings.NewReader(body)}
@@ -427,7 +427,7 @@ func TestPutObjectConditional(t *testing.T) {
 func TestObjectKeys(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	mc := srv.Minio()
 	b := newBucket(t, c)
 	keys := []string{
@@ -503,7 +503,7 @@ func TestObjectKeys(t *testing.T) {
 func TestKeyTooLong(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := newBucket(t, c)
 	for name, key := range map[string]string{
 		"1025 ascii":    strings.Repeat("k", 1025),
@@ -528,7 +528,7 @@ func TestKeyTooLong(t *testing.T) {
 func TestEmptyObject(t *testing.T) {
 	t.Parallel()
 	bothTransports(t, func(t *testing.T, srv *tesseratest.Server) {
-		c := srv.S3()
+		c := sdkClient(srv)
 		b := newBucket(t, c)
 		out := put(t, c, b, "empty", nil, func(in *s3.PutObjectInput) { in.Body = bytes.NewReader(nil) })
 		if got := aws.ToString(out.ETag); got != `"`+emptyMD5+`"` {
@@ -560,7 +560,7 @@ func TestEmptyObject(t *testing.T) {
 func TestPutObjectTooLarge(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := newBucket(t, c)
 	r := newRaw(t, srv, http.MethodPut, objectPath(b, "huge"), nil)
 	r.ContentLength = 5<<30 + 1
@@ -606,7 +606,7 @@ func TestPutObjectTooLarge(t *testing.T) {
 func TestPutObjectMissingContentLength(t *testing.T) {
 	t.Parallel()
 	srv := tesseratest.New(t)
-	c := srv.S3()
+	c := sdkClient(srv)
 	b := newBucket(t, c)
 	// A hex payload hash with neither Content-Length nor Transfer-Encoding:
 	// HTTP/1.1 then means an empty body, which must not be confused with
