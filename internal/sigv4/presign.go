@@ -65,10 +65,7 @@ func (v *Verifier) verifyPresignV4(r *http.Request, q query) (*Result, error) {
 		return nil, s3err.Newf(s3err.AccessDenied, "Request is not valid yet")
 	}
 	if deadline := t.Add(time.Duration(expires) * time.Second); now.After(deadline) {
-		return nil, s3err.Newf(s3err.AccessDenied, "Request has expired").
-			With("X-Amz-Expires", strconv.FormatInt(expires, 10)).
-			With("Expires", deadline.Format(time.RFC3339)).
-			With("ServerTime", now.Format(time.RFC3339))
+		return nil, errExpired(deadline, now).With("X-Amz-Expires", strconv.FormatInt(expires, 10))
 	}
 	if err := checkAmzHeadersSigned(r, a.signed); err != nil {
 		return nil, err
@@ -96,7 +93,7 @@ func (v *Verifier) verifyPresignV4(r *http.Request, q query) (*Result, error) {
 }
 
 // errExpired is AccessDenied "Request has expired" with AWS's fields.
-func errExpired(expires, now time.Time) error {
+func errExpired(expires, now time.Time) *s3err.Error {
 	return s3err.Newf(s3err.AccessDenied, "Request has expired").
 		With("Expires", expires.UTC().Format(time.RFC3339)).
 		With("ServerTime", now.UTC().Format(time.RFC3339))

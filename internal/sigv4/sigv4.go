@@ -197,7 +197,7 @@ func (v *Verifier) checkSkew(t time.Time) error {
 	}
 	if d > v.maxSkew() {
 		return s3err.New(s3err.RequestTimeTooSkewed).
-			With("RequestTime", t.UTC().Format(time.RFC1123)).
+			With("RequestTime", t.UTC().Format(iso8601Basic)).
 			With("ServerTime", now.Format(time.RFC3339)).
 			With("MaxAllowedSkewMilliseconds", fmt.Sprint(v.maxSkew().Milliseconds()))
 	}
