@@ -90,6 +90,9 @@ func NewService(ctx context.Context, docs Docs, root Account, rootKey Key) (*Ser
 	rootKey.AccountID = root.ID
 	s.rootKey = rootKey
 	if _, err := docs.GetDoc(ctx, kindAccount, root.ID); errors.Is(err, meta.ErrNotFound) {
+		if root.Created.IsZero() {
+			root.Created = time.Now().UTC().Truncate(time.Second)
+		}
 		if err := s.putJSON(ctx, kindAccount, root.ID, root); err != nil {
 			return nil, err
 		}
