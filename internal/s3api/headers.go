@@ -16,7 +16,7 @@ func writeAttrs(h http.Header) engine.WriteAttrs {
 	a := engine.WriteAttrs{
 		Headers: engine.ContentHeaders{
 			ContentType:        h.Get("Content-Type"),
-			ContentEncoding:    stripAWSChunked(h.Get("Content-Encoding")),
+			ContentEncoding:    stripAWSChunked(strings.Join(h.Values("Content-Encoding"), ",")),
 			ContentDisposition: h.Get("Content-Disposition"),
 			ContentLanguage:    h.Get("Content-Language"),
 			CacheControl:       h.Get("Cache-Control"),

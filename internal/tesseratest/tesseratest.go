@@ -151,6 +151,10 @@ func (s *Server) S3(optFns ...func(*s3.Options)) *s3.Client {
 		Region:      Region,
 		Credentials: credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
 		HTTPClient:  s.HTTPClient(),
+		// What config.LoadDefaultConfig would fill in: the SDK's default
+		// checksum behaviour (trailers over TLS, response validation).
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported,
 	}
 	opts := append([]func(*s3.Options){func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(s.URL)
