@@ -702,3 +702,45 @@ func TestCKMultipartPartWithoutChecksum(t *testing.T) {
 		})
 	}
 }
+
+// TestCKGetPartNumberChecksum: GET ?partNumber=N with checksum mode must
+// never send the whole object's checksum with one part's bytes (the SDK
+// validates what it is given): either the part's own checksum or none.
+// For a single-part object, partNumber=1 is the whole object and carries
+// its checksum.
+func TestCKGetPartNumberChecksum(t *testing.T) {
+	e := ckNew(t, true, tesseratest.WithMinPartSize(1))
+	parts := ckParts(3, 55)
+	for _, c := range []struct{ alg, typ string }{{"CRC64NVME", "FULL_OBJECT"}, {"CRC32", "FULL_OBJECT"}, {"SHA256", "COMPOSITE"}} {
+		t.Run(c.alg+"-"+c.typ, func(t *testing.T) {
+			key := "pn-" + c.alg
+			id := e.mustCreate(key, c.alg, c.typ)
+			var done []types.CompletedPart
+			for i, p := range parts {
+				out := e.mustPart(key, id, int32(i+1), p, c.alg)
+				done = append(done, ckCompleted(int32(i+1), aws.ToString(out.ETag), c.alg, ckSum(c.alg, p)))
+			}
+			if _, err := e.complete(key, id, done); err != nil {
+				t.Fatal(err)
+			}
+			for i, p := range parts {
+				got, g, _ := e.getCK(key, func(in *s3.GetObjectInput) { in.PartNumber = aws.Int32(int32(i + 1)) })
+				if !bytes.Equal(got, p) {
+					t.Fatalf("GET partNumber=%d: body differs", i+1)
+				}
+				for _, a := range ckGetFields(g).set() {
+					if v := ckGetFields(g).get(a); v != ckSum(a, p) {
+						t.Errorf("GET partNumber=%d: %s = %q; want the part's %q or no checksum", i+1, a, v, ckSum(a, p))
+					}
+				}
+			}
+		})
+	}
+	body := ckRand(1000, 56)
+	e.put("pn-single", body, func(in *s3.PutObjectInput) { in.ChecksumAlgorithm = types.ChecksumAlgorithmSha1 })
+	got, g, used := e.getCK("pn-single", func(in *s3.GetObjectInput) { in.PartNumber = aws.Int32(1) })
+	if !bytes.Equal(got, body) || aws.ToString(g.ChecksumSHA1) != ckSum("SHA1", body) || !slices.Contains(used, "SHA1") {
+		t.Errorf("GET partNumber=1 of a single-part object: body equal %v, SHA1 %q (validated %v), want %q",
+			bytes.Equal(got, body), aws.ToString(g.ChecksumSHA1), used, ckSum("SHA1", body))
+	}
+}
