@@ -301,14 +301,20 @@ func TestAuthClockSkew(t *testing.T) {
 	wantAbsent(t, c, b, "sdk-skew")
 }
 
+// v2Signature is base64(HMAC-SHA1(secret, stringToSign)), SigV2's signature.
+func v2Signature(secret, sts string) string {
+	m := hmac.New(sha1.New, []byte(secret))
+	m.Write([]byte(sts))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
 // presignV2 builds a legacy SigV2 query-string presigned URL as boto3 does
 // for a custom endpoint.
 func presignV2(srv *tesseratest.Server, method, bucket, key string, expires int64, ak, sk string) string {
 	path := objectPath(bucket, key)
-	sts := method + "\n\n\n" + strconv.FormatInt(expires, 10) + "\n" + path
-	m := hmac.New(sha1.New, []byte(sk))
-	m.Write([]byte(sts))
-	sig := base64.StdEncoding.EncodeToString(m.Sum(nil))
+	sig := v2Signature(sk, method+"\n\n\n"+strconv.FormatInt(expires, 10)+"\n"+path)
 	return srv.URL + path + "?AWSAccessKeyId=" + url.QueryEscape(ak) +
 		"&Expires=" + strconv.FormatInt(expires, 10) + "&Signature=" + url.QueryEscape(sig)
 }
