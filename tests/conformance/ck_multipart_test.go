@@ -282,8 +282,19 @@ func ckCheckAttributes(t *testing.T, e *ckEnv, key, alg, typ string, parts [][]b
 	if op == nil {
 		t.Fatalf("GetObjectAttributes: no ObjectParts")
 	}
-	if aws.ToInt32(op.TotalPartsCount) != int32(len(parts)) || len(op.Parts) != len(parts) || aws.ToBool(op.IsTruncated) {
-		t.Errorf("ObjectParts: total %d, %d parts, truncated %v; want %d, %d, false", aws.ToInt32(op.TotalPartsCount), len(op.Parts), aws.ToBool(op.IsTruncated), len(parts), len(parts))
+	if aws.ToInt32(op.TotalPartsCount) != int32(len(parts)) {
+		t.Errorf("ObjectParts: TotalPartsCount %d, want %d", aws.ToInt32(op.TotalPartsCount), len(parts))
+	}
+	// For COMPOSITE uploads S3 lists the parts like ListParts does
+	// (localstack#12764, recorded against AWS). Whether AWS lists Part
+	// entries for FULL_OBJECT uploads is not documented (boto3#3509: parts
+	// are omitted for objects without a chosen algorithm), so for those an
+	// absent list is accepted; a list that is present must be right.
+	if typ != "COMPOSITE" && len(op.Parts) == 0 {
+		return
+	}
+	if len(op.Parts) != len(parts) || aws.ToBool(op.IsTruncated) {
+		t.Errorf("ObjectParts: %d parts, truncated %v; want %d, false", len(op.Parts), aws.ToBool(op.IsTruncated), len(parts))
 	}
 	checkPart := func(p types.ObjectPart) {
 		n := aws.ToInt32(p.PartNumber)
