@@ -63,6 +63,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusForbidden, "the admin API requires the root account's credentials")
 		return
 	}
+	r = r.WithContext(r.Context()) // a copy: never replace the server's own body
 	r.Body = res.Body
 	h.mux.ServeHTTP(w, r)
 }

@@ -139,9 +139,12 @@ func (s *Server) observe(api http.Handler, w http.ResponseWriter, r *http.Reques
 	s.metrics.inflight.Inc()
 	defer s.metrics.inflight.Dec()
 	rec := &recorder{ResponseWriter: w}
+	// Wrap the body on a shallow copy: net/http drains (or refuses to
+	// drain) an unread body by its own type after the handler returns, and
+	// would block on a client still sending a body we refused.
+	r = s3api.WithOpSlot(r)
 	body := &countingBody{r: r.Body}
 	r.Body = body
-	r = s3api.WithOpSlot(r)
 	defer func() {
 		action := s3api.OpName(r)
 		if action == "" {
