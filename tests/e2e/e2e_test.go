@@ -1,35 +1,45 @@
-// Package e2e builds the tessera binary and drives it with the aws cli and
-// boto3, the way a user would.
+// Package e2e builds the tessera binary once and drives it with the aws cli
+// and boto3, the way a user would. Each script starts and stops its own
+// server on 127.0.0.1 and exits non-zero on any failed check.
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 )
 
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "tessera")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/tessera")
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tessera-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "tessera")
+	cmd := exec.Command("go", "build", "-o", binary, "./cmd/tessera")
 	cmd.Dir = "../.."
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.Exit(1)
 	}
-	return bin
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
-// run runs a script with the built binary; the script starts and stops its
-// own server and exits non-zero on any failed check.
-func run(t *testing.T, bin string, name string, args ...string) {
+// run runs one script against the built binary.
+func run(t *testing.T, name string, args ...string) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
 		t.Fatalf("%s not installed (.ci/run installs it): %v", name, err)
 	}
 	cmd := exec.Command(name, args...)
 	cmd.Dir = "../.."
-	cmd.Env = append(os.Environ(), "TESSERA_BIN="+bin)
+	cmd.Env = append(os.Environ(), "TESSERA_BIN="+binary)
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil {
@@ -37,10 +47,17 @@ func run(t *testing.T, bin string, name string, args ...string) {
 	}
 }
 
-func TestAWSCLI(t *testing.T) {
-	run(t, buildBinary(t), "bash", "scripts/e2e-awscli.sh")
+func TestAWSCLI(t *testing.T) { t.Parallel(); run(t, "bash", "scripts/e2e-awscli.sh") }
+func TestBoto3(t *testing.T)  { t.Parallel(); run(t, "python3", "scripts/e2e_boto3.py") }
+func TestBoto3SeedListParts(t *testing.T) {
+	t.Parallel()
+	run(t, "python3", "scripts/e2e_seed_listparts.py")
 }
-
-func TestBoto3(t *testing.T) {
-	run(t, buildBinary(t), "python3", "scripts/e2e_boto3.py")
+func TestBoto3Checksums(t *testing.T) {
+	t.Parallel()
+	run(t, "python3", "scripts/e2e_boto3_checksums.py")
+}
+func TestBoto3Lifecycle(t *testing.T) {
+	t.Parallel()
+	run(t, "python3", "scripts/e2e_boto3_lifecycle.py")
 }
