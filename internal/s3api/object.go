@@ -49,6 +49,20 @@ func setChecksumHeaders(hd http.Header, obj engine.Object) {
 	}
 }
 
+// setPartChecksumHeaders sends, for a partNumber read, that part's own
+// checksum (which matches the bytes sent) and the object's checksum type.
+func setPartChecksumHeaders(hd http.Header, obj engine.Object, n int) {
+	alg, _ := engine.ReportedChecksum(obj)
+	a, ok := checksum.Parse(alg)
+	if !ok || n < 1 || n > len(obj.Segments) {
+		return
+	}
+	if v := obj.Segments[n-1].Checksums[alg]; v != "" {
+		hd.Set(a.Header(), v)
+		hd.Set("x-amz-checksum-type", obj.ChecksumType)
+	}
+}
+
 // responseOverrides are the query parameters that override response headers on GET.
 var responseOverrides = map[string]string{
 	"response-content-type":        "Content-Type",
@@ -110,8 +124,12 @@ func (h *Handler) getObject(q *request) error {
 	if out.PartsCount > 0 {
 		hd.Set("x-amz-mp-parts-count", strconv.Itoa(out.PartsCount))
 	}
-	if strings.EqualFold(q.r.Header.Get("x-amz-checksum-mode"), "ENABLED") && in.Range == nil && (in.PartNumber == 0 || obj.PartsCount == 0) {
-		setChecksumHeaders(hd, obj)
+	if strings.EqualFold(q.r.Header.Get("x-amz-checksum-mode"), "ENABLED") && in.Range == nil {
+		if in.PartNumber > 0 && obj.PartsCount > 0 {
+			setPartChecksumHeaders(hd, obj, in.PartNumber)
+		} else {
+			setChecksumHeaders(hd, obj)
+		}
 	}
 	for param, header := range responseOverrides {
 		if v := q.op.Query.Get(param); v != "" {
