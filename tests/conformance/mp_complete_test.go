@@ -512,6 +512,10 @@ func TestMPComplete1001Parts(t *testing.T) {
 	id := e.create(key)
 	body := func(n int32) []byte { return mpTiny(n, 1001) }
 	etags := e.parts(key, id, mpSeq(1, 1001), body, 16)
+	// minio#1522: listing 1001 parts with defaults takes two pages.
+	p1 := e.mustListParts(key, id, nil, nil)
+	mpCheckPage(t, "1001 parts, page 1", p1, mpSeq(1, 1000), "0", "1000", 1000, true)
+	mpCheckPage(t, "1001 parts, page 2", e.mustListParts(key, id, nil, p1.NextPartNumberMarker), []int32{1001}, "1000", "1001", 1000, false)
 	out := e.mustComplete(key, id, mpCPs(etags))
 	var list [][]byte
 	for n := int32(1); n <= 1001; n++ {

@@ -6,16 +6,24 @@ package conformance
 // replaced and failed parts leave no bytes behind.
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/minio/minio-go/v7"
+
+	"github.com/tessera-s3/tessera/internal/tesseratest"
 )
 
 // TestMPUploadPartNumberRange: 1 and 10000 are valid; 0, 10001, -1 and
@@ -324,5 +332,172 @@ func TestMPMinioLifecycle(t *testing.T) {
 	}
 	if st.ContentType != "application/x-minio" || st.UserMetadata["Origin"] != "minio" {
 		t.Errorf("minio StatObject: Content-Type %q, metadata %v", st.ContentType, st.UserMetadata)
+	}
+}
+
+// mpRawHead sends a signed PUT's request line and headers (Content-Length
+// announced, UNSIGNED-PAYLOAD) over a fresh connection, then `send` bytes
+// of body, and returns the connection's reader.
+func (e *mpEnv) rawHead(pathQuery string, length int64, hdr map[string]string, send int) (net.Conn, *bufio.Reader, *http.Request) {
+	e.t.Helper()
+	r, err := http.NewRequest("PUT", e.srv.URL+pathQuery, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	r.ContentLength = length
+	for k, v := range hdr {
+		r.Header.Set(k, v)
+	}
+	r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+	creds := aws.Credentials{AccessKeyID: tesseratest.AccessKey, SecretAccessKey: tesseratest.SecretKey}
+	if err := mpSigner.SignHTTP(mpCtx(), creds, r, "UNSIGNED-PAYLOAD", "s3", tesseratest.Region, time.Now()); err != nil {
+		e.t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", e.srv.Host())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	var b strings.Builder
+	fmt.Fprintf(&b, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n", r.URL.RequestURI(), e.srv.Host(), length)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+		}
+	}
+	b.WriteString("\r\n")
+	if _, err := conn.Write([]byte(b.String())); err != nil {
+		e.t.Fatal(err)
+	}
+	if send > 0 {
+		go conn.Write(make([]byte, send)) // may block once the server stops reading
+	}
+	return conn, bufio.NewReader(conn), r
+}
+
+// TestMPUploadPartEntityTooLarge: a part announced larger than 5 GiB is
+// refused with EntityTooLarge.
+func TestMPUploadPartEntityTooLarge(t *testing.T) {
+	e := mpSmall(t)
+	id := e.create("huge")
+	_, br, req := e.rawHead(mpPath(e.bucket, "huge")+"?partNumber=1&uploadId="+id, 5<<30+1, nil, 512<<10)
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		t.Fatalf("reading the response: %v", err)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	mpResp{resp, body}.wantErr(t, "UploadPart of 5 GiB + 1 byte", 400, "EntityTooLarge", nil)
+	if out := e.mustListParts("huge", id, nil, nil); len(out.Parts) != 0 {
+		t.Errorf("refused part listed")
+	}
+}
+
+// TestMPUploadPartExpectContinueRefused: an UploadPart that will be refused
+// (unknown upload, part too large) and asks "Expect: 100-continue" — as
+// aws-sdk-go-v2 does for bodies over 2 MiB — gets its final error status
+// without a "100 Continue", so the client never sends the body.
+func TestMPUploadPartExpectContinueRefused(t *testing.T) {
+	e := mpSmall(t)
+	id := e.create("k")
+	cases := []struct {
+		name, path string
+		length     int64
+		code       string
+		status     int
+	}{
+		{"unknown upload", mpPath(e.bucket, "k") + "?partNumber=1&uploadId=bm9zdWNodXBsb2Fk", 8 << 20, "NoSuchUpload", 404},
+		{"part over 5 GiB", mpPath(e.bucket, "k") + "?partNumber=1&uploadId=" + id, 5<<30 + 1, "EntityTooLarge", 400},
+	}
+	for _, c := range cases {
+		_, br, req := e.rawHead(c.path, c.length, map[string]string{"Expect": "100-continue"}, 0)
+		resp, err := http.ReadResponse(br, req)
+		if err != nil {
+			t.Errorf("%s: no response without the body: %v", c.name, err)
+			continue
+		}
+		if resp.StatusCode == http.StatusContinue {
+			t.Errorf("%s: server answered 100 Continue to a request it refuses; want the final %d %s at once", c.name, c.status, c.code)
+			continue
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		mpResp{resp, body}.wantErr(t, c.name+" with Expect: 100-continue", c.status, c.code, nil)
+	}
+}
+
+// TestMPUploadPartRacesAbort: parts still in flight when the upload is
+// aborted either fail with NoSuchUpload or are discarded; no bytes leak
+// (§3.13).
+func TestMPUploadPartRacesAbort(t *testing.T) {
+	e := mpSmall(t)
+	id := e.create("racing")
+	e.part("racing", id, 1, []byte("first"))
+	var wg sync.WaitGroup
+	errs := make([]error, 24)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, errs[i] = e.uploadPart("racing", id, int32(i+2), mpBytes(128<<10, uint64(i)))
+		}(i)
+	}
+	time.Sleep(5 * time.Millisecond)
+	if _, err := e.c.AbortMultipartUpload(mpCtx(), &s3.AbortMultipartUploadInput{Bucket: aws.String(e.bucket), Key: aws.String("racing"), UploadId: aws.String(id)}); err != nil {
+		t.Fatalf("Abort: %v", err)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil && mpStatus(err) != 404 {
+			t.Errorf("part %d racing Abort: %v, want success or 404 NoSuchUpload", i+2, err)
+		}
+	}
+	_, err := e.listParts("racing", id, nil, nil)
+	mpWantErr(t, "ListParts after Abort", err, "NoSuchUpload", 404)
+	if !mpEventually(func() bool { return len(mpBlobs(t, e.srv.DataDir)) == 0 }) {
+		t.Errorf("%d blob files after Abort raced with UploadParts, want 0", len(mpBlobs(t, e.srv.DataDir)))
+	}
+}
+
+// TestMPUploadPartRacesComplete: parts uploaded while Complete runs do not
+// change the object, and those not in it do not leak.
+func TestMPUploadPartRacesComplete(t *testing.T) {
+	e := mpSmall(t)
+	id := e.create("racing")
+	bodies := map[int32][]byte{}
+	for n := int32(1); n <= 4; n++ {
+		bodies[n] = mpBytes(10_000, uint64(n))
+	}
+	etags := e.parts("racing", id, mpSeq(1, 4), func(n int32) []byte { return bodies[n] }, 4)
+	var wg sync.WaitGroup
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			// Late parts: some replace listed numbers, some are new.
+			_, err := e.uploadPart("racing", id, int32(i%8+1), mpBytes(64<<10, uint64(100+i)))
+			if err != nil && mpStatus(err) != 404 {
+				t.Errorf("late part %d: %v, want success or 404", i%8+1, err)
+			}
+		}(i)
+	}
+	_, cerr := e.complete("racing", id, mpCPs(etags))
+	wg.Wait()
+	if cerr != nil {
+		// A late re-upload of a listed part may legitimately win the race
+		// and make the listed ETag stale: then the upload is still there.
+		mpWantErr(t, "Complete racing re-uploads", cerr, "InvalidPart", 400)
+		if _, err := e.c.AbortMultipartUpload(mpCtx(), &s3.AbortMultipartUploadInput{Bucket: aws.String(e.bucket), Key: aws.String("racing"), UploadId: aws.String(id)}); err != nil {
+			t.Fatalf("Abort after a lost race: %v", err)
+		}
+		if !mpEventually(func() bool { return len(mpBlobs(t, e.srv.DataDir)) == 0 }) {
+			t.Errorf("%d blob files after Abort, want 0", len(mpBlobs(t, e.srv.DataDir)))
+		}
+		return
+	}
+	e.wantBytes("racing", bytes.Join([][]byte{bodies[1], bodies[2], bodies[3], bodies[4]}, nil))
+	if !mpEventually(func() bool { return len(mpBlobs(t, e.srv.DataDir)) == 4 }) {
+		t.Errorf("%d blob files after Complete raced with UploadParts, want the object's 4", len(mpBlobs(t, e.srv.DataDir)))
 	}
 }
