@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# End-to-end: the installed aws cli against a real Tessera binary.
+#
+# Usage:  TESSERA_BIN=/path/to/tessera scripts/e2e-awscli.sh
+#
+# Builds nothing. Starts "$TESSERA_BIN server" on a free 127.0.0.1 port with a
+# temporary --data directory and explicit root credentials, waits for
+# /_tessera/health/ready, then drives it with `aws s3` (mb, cp up and down,
+# ls, rm, rb) and `aws s3api` (put-object, get-object, head-object, ...) under
+# an isolated AWS configuration: no profile, config or credentials file, CA
+# bundle or endpoint from the environment can change what is tested.
+#
+# Exits non-zero on any failure; the server is killed on exit. The last line
+# printed is exactly "e2e-awscli: N passed, M failed".
+set -uo pipefail
+
+: "${TESSERA_BIN:?set TESSERA_BIN to the path of a built tessera binary}"
+if [ ! -x "$TESSERA_BIN" ]; then
+  echo "e2e-awscli: $TESSERA_BIN is not an executable" >&2
+  echo "e2e-awscli: 0 passed, 1 failed"
+  exit 1
+fi
+command -v aws >/dev/null 2>&1 || { echo "e2e-awscli: aws cli not found" >&2; echo "e2e-awscli: 0 passed, 1 failed"; exit 1; }
+command -v curl >/dev/null 2>&1 || { echo "e2e-awscli: curl not found" >&2; echo "e2e-awscli: 0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+server_pid=""
+work="$(mktemp -d "${TMPDIR:-/tmp}/tessera-e2e-awscli.XXXXXX")"
+
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null
+    for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- isolated AWS configuration --------------------------------------------
+for v in $(env | grep -o '^AWS_[A-Z0-9_]*' || true); do unset "$v"; done
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_CA_BUNDLE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 \
+  AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_REGION AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE \
+  REQUESTS_CA_BUNDLE CURL_CA_BUNDLE HTTP_PROXY HTTPS_PROXY http_proxy https_proxy
+export NO_PROXY="127.0.0.1,localhost" no_proxy="127.0.0.1,localhost"
+ACCESS_KEY="E2EAWSCLIROOT$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F)"
+SECRET_KEY="e2e/awscli/$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+export AWS_CONFIG_FILE="$work/aws-config"
+export AWS_SHARED_CREDENTIALS_FILE="$work/aws-credentials"
+printf '[default]\nregion = us-east-1\n' >"$AWS_CONFIG_FILE"
+: >"$AWS_SHARED_CREDENTIALS_FILE"
+export AWS_ACCESS_KEY_ID="$ACCESS_KEY"
+export AWS_SECRET_ACCESS_KEY="$SECRET_KEY"
+export AWS_DEFAULT_REGION=us-east-1
+export AWS_PAGER=""
+export AWS_EC2_METADATA_DISABLED=true
+export AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=1
+
+# ---- start the server ------------------------------------------------------
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+port="$(free_port)"
+endpoint="http://127.0.0.1:$port"
+mkdir -p "$work/data" "$work/files"
+"$TESSERA_BIN" server --address "127.0.0.1:$port" --data "$work/data" \
+  --root-user "$ACCESS_KEY" --root-password "$SECRET_KEY" >"$work/server.log" 2>&1 &
+server_pid=$!
+
+ready=0
+for _ in $(seq 1 100); do
+  if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
+  if [ "$(curl -s -o /dev/null -w '%{http_code}' "$endpoint/_tessera/health/ready")" = "200" ]; then ready=1; break; fi
+  sleep 0.1
+done
+if [ "$ready" != 1 ]; then
+  echo "e2e-awscli: server did not become ready at $endpoint; its log:" >&2
+  cat "$work/server.log" >&2
+  echo "e2e-awscli: 0 passed, 1 failed"
+  exit 1
+fi
+echo "e2e-awscli: server $TESSERA_BIN at $endpoint (data $work/data)"
+aws --version 2>&1 | sed 's/^/e2e-awscli: /'
+
+# ---- helpers ---------------------------------------------------------------
+s3() { aws --endpoint-url "$endpoint" s3 "$@"; }
+s3api() { aws --endpoint-url "$endpoint" s3api "$@"; }
+
+# check NAME COMMAND...: runs the command, counts it, shows its output on failure.
+check() {
+  local name="$1"; shift
+  local out
+  if out="$("$@" 2>&1)"; then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name"; printf '%s\n' "$out" | sed 's/^/     | /' | head -40
+  fi
+}
+
+# expect_fail NAME CODE COMMAND...: the command must fail and mention CODE.
+expect_fail() {
+  local name="$1" code="$2"; shift 2
+  local out
+  if out="$("$@" 2>&1)"; then
+    failed=$((failed + 1)); echo "FAIL $name (succeeded, want $code)"; printf '%s\n' "$out" | sed 's/^/     | /' | head -20
+  elif printf '%s' "$out" | grep -q -- "$code"; then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name (want $code)"; printf '%s\n' "$out" | sed 's/^/     | /' | head -20
+  fi
+}
+
+json_field() { # json_field FILE EXPR  (EXPR in Python over d)
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# ---- the scenario ----------------------------------------------------------
+bucket="e2e-awscli-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+f="$work/files"
+printf 'hello from the aws cli\n' >"$f/small.txt"
+head -c 3145739 /dev/urandom >"$f/big.bin"          # 3 MiB + 11 bytes: single PUT
+head -c 9437190 /dev/urandom >"$f/multi.bin"        # 9 MiB: aws s3 cp uses multipart (8 MiB threshold)
+: >"$f/empty"
+printf 'unicode body\n' >"$f/uni.txt"
+
+check "s3 mb" s3 mb "s3://$bucket"
+expect_fail "s3 mb again → BucketAlreadyOwnedByYou" BucketAlreadyOwnedByYou s3 mb "s3://$bucket"
+check "s3 ls lists the bucket" bash -c "aws --endpoint-url '$endpoint' s3 ls | grep -q ' $bucket\$'"
+
+check "s3 cp small up" s3 cp "$f/small.txt" "s3://$bucket/dir/small.txt"
+check "s3 cp small down" s3 cp "s3://$bucket/dir/small.txt" "$f/small.down"
+check "small round trip (cmp)" cmp "$f/small.txt" "$f/small.down"
+
+check "s3 cp 3 MiB up" s3 cp "$f/big.bin" "s3://$bucket/big.bin"
+check "s3 cp 3 MiB down" s3 cp "s3://$bucket/big.bin" "$f/big.down"
+check "3 MiB round trip (cmp)" cmp "$f/big.bin" "$f/big.down"
+
+check "s3 cp 9 MiB up (multipart)" s3 cp "$f/multi.bin" "s3://$bucket/multi.bin"
+check "s3 cp 9 MiB down" s3 cp "s3://$bucket/multi.bin" "$f/multi.down"
+check "9 MiB round trip (cmp)" cmp "$f/multi.bin" "$f/multi.down"
+
+check "s3 cp empty up" s3 cp "$f/empty" "s3://$bucket/empty"
+check "s3 cp empty down" s3 cp "s3://$bucket/empty" "$f/empty.down"
+check "empty round trip (cmp)" cmp "$f/empty" "$f/empty.down"
+
+check "s3 cp unicode key up" s3 cp "$f/uni.txt" "s3://$bucket/ünï cödé/ключ.txt"
+check "s3 cp unicode key down" s3 cp "s3://$bucket/ünï cödé/ключ.txt" "$f/uni.down"
+check "unicode key round trip (cmp)" cmp "$f/uni.txt" "$f/uni.down"
+
+check "s3 cp from stdin" bash -c "printf 'from stdin' | aws --endpoint-url '$endpoint' s3 cp - 's3://$bucket/stdin.txt'"
+check "s3 cp to stdout" bash -c "[ \"\$(aws --endpoint-url '$endpoint' s3 cp 's3://$bucket/stdin.txt' -)\" = 'from stdin' ]"
+
+check "s3 cp server-side copy" s3 cp "s3://$bucket/big.bin" "s3://$bucket/copy/big.bin"
+check "copied object (cmp)" bash -c "aws --endpoint-url '$endpoint' s3 cp 's3://$bucket/copy/big.bin' '$f/copy.down' && cmp '$f/big.bin' '$f/copy.down'"
+
+s3 ls "s3://$bucket/" >"$f/ls-top" 2>&1
+check "s3 ls top level shows PRE dir/ and big.bin" bash -c "grep -q 'PRE dir/' '$f/ls-top' && grep -q ' big.bin\$' '$f/ls-top'"
+s3 ls --recursive "s3://$bucket/" >"$f/ls-rec" 2>&1
+check "s3 ls --recursive lists 7 objects" bash -c "[ \"\$(wc -l <'$f/ls-rec')\" -eq 7 ]"
+check "s3 ls --recursive shows sizes" bash -c "grep -q ' 3145739 big.bin\$' '$f/ls-rec' && grep -q ' 9437190 multi.bin\$' '$f/ls-rec'"
+check "s3 ls unicode key" bash -c "grep -q 'ünï cödé/ключ.txt' '$f/ls-rec'"
+
+# s3api
+check "s3api put-object with metadata" s3api put-object --bucket "$bucket" --key api/obj.txt \
+  --body "$f/small.txt" --content-type text/plain --metadata color=blue,size=small \
+  --storage-class STANDARD_IA --cache-control max-age=60
+s3api head-object --bucket "$bucket" --key api/obj.txt >"$f/head.json" 2>&1
+check "s3api head-object length/type/metadata/storage class" bash -c "
+  [ \"\$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d[\"ContentLength\"], d[\"ContentType\"], d[\"Metadata\"][\"color\"], d[\"StorageClass\"], d[\"CacheControl\"])' '$f/head.json')\" = '$(wc -c <"$f/small.txt") text/plain blue STANDARD_IA max-age=60' ]"
+md5="$(md5sum "$f/small.txt" | cut -d' ' -f1)"
+check "s3api head-object ETag is the MD5" bash -c "grep -q '\\\\\"$md5\\\\\"' '$f/head.json'"
+check "s3api get-object" s3api get-object --bucket "$bucket" --key api/obj.txt "$f/api.down"
+check "s3api get-object round trip (cmp)" cmp "$f/small.txt" "$f/api.down"
+check "s3api get-object --range" bash -c "aws --endpoint-url '$endpoint' s3api get-object --bucket '$bucket' --key api/obj.txt --range bytes=0-4 '$f/range.down' >/dev/null && [ \"\$(cat '$f/range.down')\" = hello ]"
+check "s3api put-object --content-md5" s3api put-object --bucket "$bucket" --key api/md5.txt --body "$f/small.txt" \
+  --content-md5 "$(openssl md5 -binary "$f/small.txt" | base64)"
+expect_fail "s3api put-object bad --content-md5 → BadDigest" BadDigest s3api put-object --bucket "$bucket" --key api/bad-md5.txt \
+  --body "$f/small.txt" --content-md5 "$(printf 'other' | openssl md5 -binary | base64)"
+expect_fail "s3api head-object after BadDigest → 404" "404" s3api head-object --bucket "$bucket" --key api/bad-md5.txt
+expect_fail "s3api get-object missing → NoSuchKey" NoSuchKey s3api get-object --bucket "$bucket" --key api/missing "$f/missing.down"
+expect_fail "s3api get-object bad range → InvalidRange" InvalidRange s3api get-object --bucket "$bucket" --key api/obj.txt --range bytes=100000- "$f/r.down"
+check "s3api list-objects-v2 with prefix" bash -c "
+  aws --endpoint-url '$endpoint' s3api list-objects-v2 --bucket '$bucket' --prefix api/ --output json >'$f/list.json' &&
+  [ \"\$(python3 -c 'import json,sys; print(sorted(o[\"Key\"] for o in json.load(open(sys.argv[1]))[\"Contents\"]))' '$f/list.json')\" = \"['api/md5.txt', 'api/obj.txt']\" ]"
+check "s3api list-objects-v2 paginates (page size 2)" bash -c "
+  aws --endpoint-url '$endpoint' s3api list-objects-v2 --bucket '$bucket' --page-size 2 --output json >'$f/paged.json' &&
+  [ \"\$(python3 -c 'import json,sys; k=[o[\"Key\"] for o in json.load(open(sys.argv[1]))[\"Contents\"]]; print(len(k), len(set(k)))' '$f/paged.json')\" = '9 9' ]"
+check "s3api get-bucket-location" s3api get-bucket-location --bucket "$bucket"
+check "s3api head-bucket" s3api head-bucket --bucket "$bucket"
+check "s3api copy-object REPLACE" s3api copy-object --bucket "$bucket" --key api/replaced.txt \
+  --copy-source "$bucket/api/obj.txt" --metadata-directive REPLACE --metadata color=green
+check "s3api copy-object result metadata" bash -c "
+  [ \"\$(aws --endpoint-url '$endpoint' s3api head-object --bucket '$bucket' --key api/replaced.txt --query Metadata.color --output text)\" = green ]"
+check "s3api delete-objects" s3api delete-objects --bucket "$bucket" \
+  --delete '{"Objects":[{"Key":"api/md5.txt"},{"Key":"api/replaced.txt"},{"Key":"never-there"}],"Quiet":false}'
+expect_fail "s3 rb on a non-empty bucket → BucketNotEmpty" BucketNotEmpty s3 rb "s3://$bucket"
+
+# presign (SigV4 from the cli) fetched with curl
+url="$(s3 presign "s3://$bucket/dir/small.txt" --expires-in 300 2>/dev/null)"
+check "s3 presign + curl" bash -c "curl -sf '$url' -o '$f/presigned.down' && cmp '$f/small.txt' '$f/presigned.down'"
+
+# wrong credentials
+expect_fail "wrong secret → SignatureDoesNotMatch" SignatureDoesNotMatch \
+  env AWS_SECRET_ACCESS_KEY=wrong-secret aws --endpoint-url "$endpoint" s3api list-buckets
+expect_fail "unknown key → InvalidAccessKeyId" InvalidAccessKeyId \
+  env AWS_ACCESS_KEY_ID=AKIAUNKNOWN000000000 aws --endpoint-url "$endpoint" s3api list-buckets
+
+check "s3 rm one object" s3 rm "s3://$bucket/dir/small.txt"
+expect_fail "removed object is gone → 404" "404" s3api head-object --bucket "$bucket" --key dir/small.txt
+check "s3 rm --recursive" s3 rm --recursive "s3://$bucket/"
+check "bucket is empty" bash -c "[ -z \"\$(aws --endpoint-url '$endpoint' s3 ls --recursive 's3://$bucket/')\" ]"
+check "s3 rb" s3 rb "s3://$bucket"
+expect_fail "s3api head-bucket after rb → 404" "404" s3api head-bucket --bucket "$bucket"
+check "s3 ls no longer lists the bucket" bash -c "! aws --endpoint-url '$endpoint' s3 ls | grep -q ' $bucket\$'"
+
+# s3 mb + rb with --force (empties first)
+check "s3 rb --force" bash -c "aws --endpoint-url '$endpoint' s3 mb 's3://$bucket-force' >/dev/null &&
+  aws --endpoint-url '$endpoint' s3 cp '$f/small.txt' 's3://$bucket-force/a' >/dev/null &&
+  aws --endpoint-url '$endpoint' s3 rb --force 's3://$bucket-force' >/dev/null"
+
+if ! kill -0 "$server_pid" 2>/dev/null; then
+  failed=$((failed + 1)); echo "FAIL server exited during the run; its log:"; sed 's/^/     | /' "$work/server.log" | tail -40
+fi
+
+echo "e2e-awscli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
