@@ -111,7 +111,9 @@ func (h *Handler) getObject(q *request) error {
 	setIf(hd, "Cache-Control", obj.Headers.CacheControl)
 	setIf(hd, "Expires", obj.Headers.Expires)
 	for k, v := range obj.UserMeta {
-		hd.Set("X-Amz-Meta-"+k, v)
+		// Not Set: S3 sends metadata names lower-case, and clients hand the
+		// name back to the user exactly as received.
+		hd["x-amz-meta-"+k] = []string{v}
 	}
 	if obj.StorageClass != "" && obj.StorageClass != "STANDARD" {
 		hd.Set("x-amz-storage-class", obj.StorageClass)
