@@ -182,7 +182,7 @@ func acctList(s ...string) string { return "[" + acctQuoted(s...) + "]" }
 
 // acctObjARN / acctBucketARN are resource ARNs.
 func acctObjARN(bucket, keyPattern string) string { return "arn:aws:s3:::" + bucket + "/" + keyPattern }
-func acctBucketARN(bucket string) string        { return "arn:aws:s3:::" + bucket }
+func acctBucketARN(bucket string) string          { return "arn:aws:s3:::" + bucket }
 
 // acctUpload starts a multipart upload with c.
 func acctUpload(t testing.TB, c *s3.Client, bucket, key string) string {
