@@ -3,15 +3,20 @@ package conformance
 // Multipart benchmarks, through aws-sdk-go-v2 against a real server on
 // 127.0.0.1 (client costs included):
 //
-//	go test ./tests/conformance/ -run '^$' -bench 'BenchmarkMP' -benchtime=100x
+//	go test ./tests/conformance/ -run '^$' -bench 'BenchmarkMP(ListParts|UploadPart|Complete100Parts)$' -benchtime=100x
+//	go test ./tests/conformance/ -run '^$' -bench 'BenchmarkMP(ListPartsWalk10000|Complete10000Parts|UploadPart16MiBx8)$' -benchtime=3x
 //
-// BenchmarkMPComplete100Parts re-creates a 100-part upload for every
-// iteration (outside the timer), so give it a count (-benchtime=100x)
-// rather than a duration.
+// The Complete benchmarks re-create their uploads for every iteration
+// (outside the timer), so give them a count (-benchtime=Nx) rather than a
+// duration.
 
 import (
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -115,4 +120,106 @@ func BenchmarkMPComplete100Parts(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(written)/float64(b.N), "blobB-written/op")
+}
+
+// mpDirBytes sums the sizes of every file under dir.
+func mpDirBytes(tb testing.TB, dir string) int64 {
+	tb.Helper()
+	var n int64
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// BenchmarkMPComplete10000Parts: CompleteMultipartUpload of 10,000 parts
+// (1 KiB each; the engine's minimum part size lowered for the test). Every
+// iteration uploads a fresh set of parts outside the timer (slow): run with
+// -benchtime=1x..3x. Reports blob bytes and all data-directory bytes
+// written during Complete.
+func BenchmarkMPComplete10000Parts(b *testing.B) {
+	e := mpSetup(b, tesseratest.WithMinPartSize(1))
+	var blobW, dirW int64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		key := fmt.Sprintf("bench/complete10k/%d", i)
+		id := e.create(key)
+		etags := e.parts(key, id, mpSeq(1, 10000), func(n int32) []byte { return mpBytes(1024, uint64(n)) }, 16)
+		parts := mpCPs(etags)
+		blobs0, dir0 := mpBlobBytes(mpBlobs(b, e.srv.DataDir)), mpDirBytes(b, e.srv.DataDir)
+		b.StartTimer()
+		if _, err := e.complete(key, id, parts); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		blobW += mpBlobBytes(mpBlobs(b, e.srv.DataDir)) - blobs0
+		dirW += mpDirBytes(b, e.srv.DataDir) - dir0
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(blobW)/float64(b.N), "blobB-written/op")
+	b.ReportMetric(float64(dirW)/float64(b.N), "dataDirB-delta/op")
+	b.ReportMetric(10000*1024, "objectB")
+}
+
+// mpDiskMBps measures the disk's fsync'd sequential write speed in dir, as
+// `dd if=/dev/zero of=F bs=16M count=N conv=fsync` does.
+func mpDiskMBps(tb testing.TB, dir string, chunks int) float64 {
+	tb.Helper()
+	f, err := os.CreateTemp(dir, "dd-*")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	buf := make([]byte, 16*mpMiB)
+	t0 := time.Now()
+	for i := 0; i < chunks; i++ {
+		if _, err := f.Write(buf); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := f.Sync(); err != nil {
+		tb.Fatal(err)
+	}
+	return float64(chunks*16) * mpMiB / 1e6 / time.Since(t0).Seconds()
+}
+
+// BenchmarkMPUploadPart16MiBx8: 8 UploadParts of 16 MiB in parallel per
+// op; reports MB/s beside the disk's own fsync'd sequential speed measured
+// in the same run (256 MiB, dd-style) and the ratio.
+func BenchmarkMPUploadPart16MiBx8(b *testing.B) {
+	e := mpSetup(b)
+	disk := mpDiskMBps(b, e.srv.DataDir, 16)
+	id := e.create("bench/16x8")
+	body := mpBytes(16*mpMiB, 5)
+	b.SetBytes(8 * 16 * mpMiB)
+	b.ResetTimer()
+	t0 := time.Now()
+	for i := 0; i < b.N; i++ {
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				_, errs[w] = e.uploadPart("bench/16x8", id, int32((i*8+w)%10000+1), body)
+			}(w)
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	elapsed := time.Since(t0)
+	b.StopTimer()
+	got := float64(b.N*8*16) * mpMiB / 1e6 / elapsed.Seconds()
+	b.ReportMetric(disk, "disk-MB/s")
+	b.ReportMetric(100*got/disk, "%-of-disk")
 }
