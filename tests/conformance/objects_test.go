@@ -525,6 +525,27 @@ func TestKeyTooLong(t *testing.T) {
 	}
 }
 
+func TestInvalidKeys(t *testing.T) {
+	t.Parallel()
+	srv := tesseratest.New(t)
+	c := sdkClient(srv)
+	b := newBucket(t, c)
+	// Keys must be valid UTF-8.
+	for _, raw := range []string{"%FF", "bad%C3%28seq", "%ED%A0%80surrogate"} {
+		t.Run(raw, func(t *testing.T) {
+			r := newRaw(t, srv, http.MethodPut, "/"+b+"/"+raw, []byte("x"))
+			signV4(t, r, sha256Hex([]byte("x")))
+			resp, body := do(t, srv, r)
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("PUT key %s: status %d, want 400 (%s)", raw, resp.StatusCode, body)
+			}
+		})
+	}
+	if keys := listKeys(t, c, b); len(keys) != 0 {
+		t.Errorf("invalid keys were stored: %q", keys)
+	}
+}
+
 func TestEmptyObject(t *testing.T) {
 	t.Parallel()
 	bothTransports(t, func(t *testing.T, srv *tesseratest.Server) {
@@ -601,6 +622,24 @@ func TestPutObjectTooLarge(t *testing.T) {
 	resp.Body.Close()
 	wantRawErr(t, resp, body, "EntityTooLarge", http.StatusBadRequest)
 	wantAbsent(t, c, b, "huge")
+}
+
+// TestPutObjectTooLargeChunked: an aws-chunked body announcing a decoded
+// length over 5 GiB is refused before it is read.
+func TestPutObjectTooLargeChunked(t *testing.T) {
+	t.Parallel()
+	srv := tesseratest.New(t)
+	c := sdkClient(srv)
+	b := newBucket(t, c)
+	body := unsignedChunked([]byte("tiny"), 16<<10, "", "")
+	r := newRaw(t, srv, http.MethodPut, objectPath(b, "huge-chunked"), body)
+	r.Header.Set("Content-Encoding", "aws-chunked")
+	r.Header.Set("X-Amz-Decoded-Content-Length", fmt.Sprint(int64(5<<30+1)))
+	r.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
+	signV4(t, r, "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+	resp, rb := do(t, srv, r)
+	wantRawErr(t, resp, rb, "EntityTooLarge", http.StatusBadRequest)
+	wantAbsent(t, c, b, "huge-chunked")
 }
 
 func TestPutObjectMissingContentLength(t *testing.T) {
