@@ -81,17 +81,6 @@ func (e *Engine) CopyObject(ctx context.Context, in CopyInput) (Object, error) {
 		return Object{}, err
 	}
 	defer st.abort()
-	obj := Object{
-		Bucket: in.Bucket, Key: in.Key, Size: st.size,
-		ETag:         st.hasher.MD5Hex(),
-		LastModified: e.clock(),
-		Owner:        in.Owner,
-		StorageClass: attrs.StorageClass,
-		Headers:      attrs.Headers,
-		UserMeta:     attrs.UserMeta,
-		Tagging:      attrs.Tagging,
-		Checksums:    st.checksums(ck),
-		ChecksumType: checksum.FullObject,
-	}
+	obj := st.object(in.Bucket, in.Key, in.Owner, attrs, ck, e.clock())
 	return obj, e.commitObject(ctx, st, obj, in.Cond.check(in.Key))
 }

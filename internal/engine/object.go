@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tessera-s3/tessera/internal/checksum"
@@ -130,19 +131,24 @@ func (e *Engine) PutObject(ctx context.Context, in PutInput) (Object, error) {
 		return Object{}, err
 	}
 	defer st.abort()
-	obj := Object{
-		Bucket: in.Bucket, Key: in.Key, Size: st.size,
+	obj := st.object(in.Bucket, in.Key, in.Owner, in.Attrs, in.Body.Checksum, e.clock())
+	return obj, e.commitObject(ctx, st, obj, check)
+}
+
+// object is the record of a single-part object made of the staged body.
+func (st *staged) object(bucket, key string, owner Owner, attrs WriteAttrs, ck *ChecksumInput, now time.Time) Object {
+	return Object{
+		Bucket: bucket, Key: key, Size: st.size,
 		ETag:         st.hasher.MD5Hex(),
-		LastModified: e.clock(),
-		Owner:        in.Owner,
-		StorageClass: in.Attrs.StorageClass,
-		Headers:      in.Attrs.Headers,
-		UserMeta:     in.Attrs.UserMeta,
-		Tagging:      in.Attrs.Tagging,
-		Checksums:    st.checksums(in.Body.Checksum),
+		LastModified: now,
+		Owner:        owner,
+		StorageClass: attrs.StorageClass,
+		Headers:      attrs.Headers,
+		UserMeta:     attrs.UserMeta,
+		Tagging:      attrs.Tagging,
+		Checksums:    st.checksums(ck),
 		ChecksumType: checksum.FullObject,
 	}
-	return obj, e.commitObject(ctx, st, obj, check)
 }
 
 // commitObject makes the staged blob durable and installs obj as the key's
