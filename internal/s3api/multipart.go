@@ -238,7 +238,7 @@ func (h *Handler) listParts(q *request) error {
 		out.Parts = append(out.Parts, e)
 	}
 	h.setAbortHeaders(q, u)
-	writeXML(q.w, http.StatusOK, out)
+	writeListParts(q.w, &out)
 	return nil
 }
 
