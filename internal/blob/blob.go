@@ -2,8 +2,11 @@
 //
 // Layout under the store's directory:
 //
-//	blobs/xx/yy/<id>   committed blobs; xx and yy are the first two byte
-//	                   pairs of the id, so no directory grows past 65,536 entries
+//	blobs/xx/<id>      committed blobs; xx is the id's first byte pair. The
+//	                   256 fan-out directories are made (and synced) once by
+//	                   Open, so a commit never pays for a mkdir: a second
+//	                   level would mean a mkdir and a parent fsync on most
+//	                   commits until 65,536 directories existed.
 //	tmp/               in-flight writes, emptied by Open
 //
 // A blob is durable once Commit returns: its data is fsynced, it is renamed
@@ -24,7 +27,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 )
 
 // ErrBadID is returned for an ID that is not 32 lower-case hex characters;
@@ -38,7 +40,6 @@ const idLen = 32
 type Store struct {
 	blobs   string
 	tmp     string
-	durable sync.Map // directory path → struct{}: created and synced
 }
 
 // Open opens the store in dir, creating dir/blobs and dir/tmp as needed,
@@ -52,6 +53,20 @@ func Open(dir string) (*Store, error) {
 	for _, d := range []string{s.blobs, s.tmp} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("blob: open: %w", err)
+		}
+	}
+	created := false
+	for i := 0; i < 256; i++ {
+		d := filepath.Join(s.blobs, fmt.Sprintf("%02x", i))
+		err := os.Mkdir(d, 0o755)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("blob: open: %w", err)
+		}
+		created = created || err == nil
+	}
+	if created {
+		if err := syncDir(s.blobs); err != nil {
+			return nil, err
 		}
 	}
 	// Make the top-level directories themselves durable, so a committed
@@ -84,7 +99,7 @@ func newID() string {
 
 // path returns the file of a valid id.
 func (s *Store) path(id string) string {
-	return filepath.Join(s.blobs, id[0:2], id[2:4], id)
+	return filepath.Join(s.blobs, id[0:2], id)
 }
 
 // Create starts a new blob in a temp file. The caller must end the Writer
@@ -204,9 +219,6 @@ func (w *Writer) Commit() (string, error) {
 	}
 	id := newID()
 	final := w.s.path(id)
-	if err := w.s.mkdirs(filepath.Dir(final)); err != nil {
-		return fail(err)
-	}
 	if err := os.Rename(tmpName, final); err != nil {
 		return fail(err)
 	}
@@ -230,29 +242,6 @@ func (w *Writer) Abort() {
 	w.f = nil
 }
 
-// mkdirs makes dir (blobs/xx/yy) and its parent blobs/xx exist durably:
-// each is created if missing and its parent fsynced. A directory that
-// already existed is synced too the first time this process uses it,
-// because another goroutine (or a process that crashed) may have created it
-// without its fsync completing yet. s.durable remembers directories done.
-func (s *Store) mkdirs(dir string) error {
-	if _, ok := s.durable.Load(dir); ok {
-		return nil
-	}
-	for _, d := range []string{filepath.Dir(dir), dir} {
-		if _, ok := s.durable.Load(d); ok {
-			continue
-		}
-		if err := os.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-			return err
-		}
-		if err := syncDir(filepath.Dir(d)); err != nil {
-			return err
-		}
-		s.durable.Store(d, struct{}{})
-	}
-	return nil
-}
 
 func syncDir(dir string) error {
 	d, err := os.Open(dir)

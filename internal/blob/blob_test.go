@@ -61,8 +61,8 @@ func TestCommitReadBack(t *testing.T) {
 		if !ValidID(id) {
 			t.Fatalf("Commit returned malformed id %q", id)
 		}
-		if _, err := os.Stat(filepath.Join(dir, "blobs", id[:2], id[2:4], id)); err != nil {
-			t.Fatalf("blob not at blobs/xx/yy/id: %v", err)
+		if _, err := os.Stat(filepath.Join(dir, "blobs", id[:2], id)); err != nil {
+			t.Fatalf("blob not at blobs/xx/id: %v", err)
 		}
 		f, err := s.Open(id)
 		if err != nil {
