@@ -55,7 +55,11 @@ func readXMLBodyChecked(q *request, v any, limit int64, optional, flexibleChecks
 		}
 		return false, s3err.New(s3err.MalformedXML)
 	}
-	if err := xml.Unmarshal(data, v); err != nil {
+	unmarshal := xml.Unmarshal
+	if c, ok := v.(*completeMultipartUpload); ok {
+		unmarshal = func([]byte, any) error { return decodeComplete(data, c) }
+	}
+	if err := unmarshal(data, v); err != nil {
 		return false, s3err.New(s3err.MalformedXML)
 	}
 	return true, nil

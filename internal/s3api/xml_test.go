@@ -81,3 +81,41 @@ func TestIntParam(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCompleteFastPath: whenever the fast Complete parser answers, it
+// answers exactly what encoding/xml does.
+func FuzzCompleteFastPath(f *testing.F) {
+	f.Add(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><ChecksumCRC32>AAAAAA==</ChecksumCRC32><ETag>&quot;0cc175b9c0f1b6a831c399e269772661&quot;</ETag><PartNumber>1</PartNumber></Part><Part><ETag>&#34;x&#34;</ETag><PartNumber>2</PartNumber></Part></CompleteMultipartUpload>`)
+	f.Add("<CompleteMultipartUpload>\n  <Part>\n    <PartNumber> 7 </PartNumber>\n    <ETag>\"e\"</ETag>\n  </Part>\n</CompleteMultipartUpload>\n")
+	f.Add(`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><Foo>x</Foo></Part></CompleteMultipartUpload>`)
+	f.Add(`<CompleteMultipartUpload><Part><ETag>a&amp;b&lt;c&gt;&apos;&#x41;</ETag></Part></CompleteMultipartUpload>`)
+	f.Fuzz(func(t *testing.T, body string) {
+		var fast completeMultipartUpload
+		if !parseCompleteFast([]byte(body), &fast) {
+			return
+		}
+		var std completeMultipartUpload
+		if err := xml.Unmarshal([]byte(body), &std); err != nil {
+			t.Fatalf("fast path accepted what encoding/xml rejects (%v): %q", err, body)
+		}
+		if len(fast.Parts) != len(std.Parts) {
+			t.Fatalf("parts: fast %d, std %d: %q", len(fast.Parts), len(std.Parts), body)
+		}
+		for i := range fast.Parts {
+			if fast.Parts[i] != std.Parts[i] {
+				t.Fatalf("part %d: fast %+v, std %+v: %q", i, fast.Parts[i], std.Parts[i], body)
+			}
+		}
+	})
+}
+
+func TestCompleteFastPathTakesSDKBodies(t *testing.T) {
+	body := `<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><ETag>&#34;abc&#34;</ETag><PartNumber>1</PartNumber></Part><Part><ChecksumSHA256>x+/=</ChecksumSHA256><ETag>"def"</ETag><PartNumber>10000</PartNumber></Part></CompleteMultipartUpload>`
+	var c completeMultipartUpload
+	if !parseCompleteFast([]byte(body), &c) {
+		t.Fatal("fast path declined an SDK-shaped body")
+	}
+	if len(c.Parts) != 2 || c.Parts[0].ETag != `"abc"` || c.Parts[1].PartNumber != "10000" || c.Parts[1].ChecksumSHA256 != "x+/=" {
+		t.Fatalf("parsed %+v", c.Parts)
+	}
+}
