@@ -38,8 +38,8 @@ const idLen = 32
 
 // Store is a directory of blobs. Its methods are safe for concurrent use.
 type Store struct {
-	blobs   string
-	tmp     string
+	blobs string
+	tmp   string
 }
 
 // Open opens the store in dir, creating dir/blobs and dir/tmp as needed,
@@ -241,7 +241,6 @@ func (w *Writer) Abort() {
 	os.Remove(name)
 	w.f = nil
 }
-
 
 func syncDir(dir string) error {
 	d, err := os.Open(dir)

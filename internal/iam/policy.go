@@ -205,6 +205,11 @@ func principals(raw json.RawMessage) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
+		if k == "CanonicalUser" {
+			for i, id := range vals {
+				vals[i] = canonicalPrefix + id
+			}
+		}
 		out = append(out, vals...)
 	}
 	if len(out) == 0 {
@@ -272,10 +277,15 @@ func cidr(v string) string {
 	return v + "/32"
 }
 
+// canonicalPrefix marks a CanonicalUser principal in Statement.Principals.
+const canonicalPrefix = "canonical:"
+
 // Request is what a policy is evaluated against.
 type Request struct {
 	// AccountID is the caller's account; "" for an anonymous request.
 	AccountID string
+	// CanonicalID is the caller's canonical user ID ("" when anonymous).
+	CanonicalID string
 	// Action is the S3 action, e.g. "s3:ListMultipartUploadParts".
 	Action string
 	// Resource is the ARN acted on: arn:aws:s3:::bucket or arn:aws:s3:::bucket/key.
@@ -315,10 +325,10 @@ func (p *Policy) Evaluate(r Request) Decision {
 }
 
 func (st *Statement) matches(r Request) bool {
-	if st.Principals != nil && !principalMatches(st.Principals, r.AccountID) {
+	if st.Principals != nil && !principalMatches(st.Principals, r) {
 		return false
 	}
-	if st.NotPrincipal != nil && principalMatches(st.NotPrincipal, r.AccountID) {
+	if st.NotPrincipal != nil && principalMatches(st.NotPrincipal, r) {
 		return false
 	}
 	action := strings.ToLower(r.Action)
@@ -343,13 +353,21 @@ func (st *Statement) matches(r Request) bool {
 }
 
 // principalMatches: "*" matches everyone (anonymous too); an account ID,
-// arn:aws:iam::<id>:root or arn:aws:iam::<id>:* matches that account.
-func principalMatches(list []string, account string) bool {
+// arn:aws:iam::<id>:root or arn:aws:iam::<id>:* matches that account; a
+// CanonicalUser principal matches that canonical ID.
+func principalMatches(list []string, r Request) bool {
+	account := r.AccountID
 	for _, p := range list {
 		if p == "*" {
 			return true
 		}
 		if account == "" {
+			continue
+		}
+		if id, ok := strings.CutPrefix(p, canonicalPrefix); ok {
+			if id == r.CanonicalID {
+				return true
+			}
 			continue
 		}
 		if p == account {

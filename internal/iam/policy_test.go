@@ -67,30 +67,34 @@ func TestEvaluate(t *testing.T) {
 		req      Request
 		decision Decision
 	}{
-		{"reader gets", Request{"111111111111", "s3:GetObject", "arn:aws:s3:::shared/a.txt", nil}, Allow},
-		{"reader by ARN lists parts", Request{"222222222222", "s3:ListMultipartUploadParts", "arn:aws:s3:::shared/big.iso", nil}, Allow},
-		{"action wildcard, case folded", Request{"111111111111", "S3:LISTBUCKETMULTIPARTUPLOADS", "arn:aws:s3:::shared", nil}, Allow},
-		{"reader cannot put", Request{"111111111111", "s3:PutObject", "arn:aws:s3:::shared/uploads/x", nil}, NotApplicable},
-		{"explicit deny beats allow", Request{"111111111111", "s3:GetObject", "arn:aws:s3:::shared/secret/k", nil}, Deny},
-		{"stranger", Request{"999999999999", "s3:GetObject", "arn:aws:s3:::shared/a.txt", nil}, NotApplicable},
-		{"anonymous public over TLS", Request{"", "s3:GetObject", "arn:aws:s3:::shared/public/p.html", ctx("aws:securetransport", "true")}, Allow},
-		{"anonymous public over HTTP", Request{"", "s3:GetObject", "arn:aws:s3:::shared/public/p.html", ctx("aws:securetransport", "false")}, NotApplicable},
-		{"anonymous elsewhere", Request{"", "s3:GetObject", "arn:aws:s3:::shared/a", nil}, NotApplicable},
-		{"office IP in range", Request{"333333333333", "s3:GetObject", "arn:aws:s3:::shared/a", ctx("aws:sourceip", "10.1.2.3")}, Allow},
-		{"office IP out of range", Request{"333333333333", "s3:GetObject", "arn:aws:s3:::shared/a", ctx("aws:sourceip", "10.2.2.3")}, NotApplicable},
-		{"office NotAction", Request{"333333333333", "s3:DeleteObject", "arn:aws:s3:::shared/a", ctx("aws:sourceip", "10.1.2.3")}, NotApplicable},
-		{"prefix allowed", Request{"444444444444", "s3:ListBucket", "arn:aws:s3:::shared", ctx("s3:prefix", "home/444/docs")}, Allow},
-		{"prefix denied", Request{"444444444444", "s3:ListBucket", "arn:aws:s3:::shared", ctx("s3:prefix", "home/555/")}, NotApplicable},
-		{"prefix missing", Request{"444444444444", "s3:ListBucket", "arn:aws:s3:::shared", nil}, NotApplicable},
-		{"NotPrincipal+NotResource deny", Request{"333333333333", "s3:PutObject", "arn:aws:s3:::shared/other/x", ctx("aws:sourceip", "10.1.0.1")}, Deny},
-		{"NotResource spares uploads", Request{"333333333333", "s3:PutObject", "arn:aws:s3:::shared/uploads/x", ctx("aws:sourceip", "10.1.0.1")}, Allow},
-		{"NotPrincipal spares 111", Request{"111111111111", "s3:PutObject", "arn:aws:s3:::shared/other/x", nil}, NotApplicable},
+		{"reader gets", rq("111111111111", "s3:GetObject", "arn:aws:s3:::shared/a.txt", nil), Allow},
+		{"reader by ARN lists parts", rq("222222222222", "s3:ListMultipartUploadParts", "arn:aws:s3:::shared/big.iso", nil), Allow},
+		{"action wildcard, case folded", rq("111111111111", "S3:LISTBUCKETMULTIPARTUPLOADS", "arn:aws:s3:::shared", nil), Allow},
+		{"reader cannot put", rq("111111111111", "s3:PutObject", "arn:aws:s3:::shared/uploads/x", nil), NotApplicable},
+		{"explicit deny beats allow", rq("111111111111", "s3:GetObject", "arn:aws:s3:::shared/secret/k", nil), Deny},
+		{"stranger", rq("999999999999", "s3:GetObject", "arn:aws:s3:::shared/a.txt", nil), NotApplicable},
+		{"anonymous public over TLS", rq("", "s3:GetObject", "arn:aws:s3:::shared/public/p.html", ctx("aws:securetransport", "true")), Allow},
+		{"anonymous public over HTTP", rq("", "s3:GetObject", "arn:aws:s3:::shared/public/p.html", ctx("aws:securetransport", "false")), NotApplicable},
+		{"anonymous elsewhere", rq("", "s3:GetObject", "arn:aws:s3:::shared/a", nil), NotApplicable},
+		{"office IP in range", rq("333333333333", "s3:GetObject", "arn:aws:s3:::shared/a", ctx("aws:sourceip", "10.1.2.3")), Allow},
+		{"office IP out of range", rq("333333333333", "s3:GetObject", "arn:aws:s3:::shared/a", ctx("aws:sourceip", "10.2.2.3")), NotApplicable},
+		{"office NotAction", rq("333333333333", "s3:DeleteObject", "arn:aws:s3:::shared/a", ctx("aws:sourceip", "10.1.2.3")), NotApplicable},
+		{"prefix allowed", rq("444444444444", "s3:ListBucket", "arn:aws:s3:::shared", ctx("s3:prefix", "home/444/docs")), Allow},
+		{"prefix denied", rq("444444444444", "s3:ListBucket", "arn:aws:s3:::shared", ctx("s3:prefix", "home/555/")), NotApplicable},
+		{"prefix missing", rq("444444444444", "s3:ListBucket", "arn:aws:s3:::shared", nil), NotApplicable},
+		{"NotPrincipal+NotResource deny", rq("333333333333", "s3:PutObject", "arn:aws:s3:::shared/other/x", ctx("aws:sourceip", "10.1.0.1")), Deny},
+		{"NotResource spares uploads", rq("333333333333", "s3:PutObject", "arn:aws:s3:::shared/uploads/x", ctx("aws:sourceip", "10.1.0.1")), Allow},
+		{"NotPrincipal spares 111", rq("111111111111", "s3:PutObject", "arn:aws:s3:::shared/other/x", nil), NotApplicable},
 	}
 	for _, tc := range tests {
 		if got := policy.Evaluate(tc.req); got != tc.decision {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.decision)
 		}
 	}
+}
+
+func rq(account, action, resource string, ctx map[string][]string) Request {
+	return Request{AccountID: account, Action: action, Resource: resource, Context: ctx}
 }
 
 func TestWildcardMatch(t *testing.T) {

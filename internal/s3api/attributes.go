@@ -49,7 +49,7 @@ func (h *Handler) getObjectAttributes(q *request) error {
 	}
 	out, err := h.cfg.Engine.HeadObject(q.ctx(), engine.GetInput{Bucket: q.op.Bucket, Key: q.op.Key})
 	if err != nil {
-		return err
+		return q.hideMissingKey(err)
 	}
 	obj := out.Object
 	res := getObjectAttributesResponse{NS: s3NS}

@@ -16,7 +16,7 @@ const (
 	requestPaymentDoc = "requestPayment"
 )
 
-// actions maps each operation to the IAM actions that permit it (any one).
+// actions maps each operation to the IAM actions it needs (all of them).
 var actions = map[Kind][]string{
 	ListBuckets:             {"s3:ListAllMyBuckets"},
 	CreateBucket:            {"s3:CreateBucket"},
@@ -31,7 +31,7 @@ var actions = map[Kind][]string{
 	CopyObject:              {"s3:PutObject"},
 	GetObject:               {"s3:GetObject"},
 	HeadObject:              {"s3:GetObject"},
-	GetObjectAttributes:     {"s3:GetObjectAttributes", "s3:GetObject"},
+	GetObjectAttributes:     {"s3:GetObject", "s3:GetObjectAttributes"},
 	DeleteObject:            {"s3:DeleteObject"},
 	CreateMultipartUpload:   {"s3:PutObject"},
 	UploadPart:              {"s3:PutObject"},
@@ -156,21 +156,22 @@ func (q *request) conditionContext() map[string][]string {
 	return ctx
 }
 
-// allowed decides one action on one resource: an explicit Deny refuses
-// even the owner; the owner is allowed; anyone else needs an Allow.
+// allowed decides actions on one resource: an explicit Deny of any of
+// them refuses even the owner; the owner is allowed; anyone else needs an
+// Allow for every one of them.
 func (q *request) allowed(ba bucketAccess, acts []string, resource string) bool {
 	req := iam.Request{Resource: resource, Context: q.conditionContext()}
 	if !q.auth.Anonymous {
-		req.AccountID = q.account.ID
+		req.AccountID, req.CanonicalID = q.account.ID, q.account.CanonicalID
 	}
-	granted := ba.isOwner
+	granted := true
 	for _, a := range acts {
 		req.Action = a
 		switch ba.policy.Evaluate(req) {
 		case iam.Deny:
 			return false
-		case iam.Allow:
-			granted = true
+		case iam.NotApplicable:
+			granted = granted && ba.isOwner
 		}
 	}
 	return granted
@@ -222,12 +223,9 @@ func (h *Handler) requesterPays(q *request, ba bucketAccess) error {
 	if ba.isOwner {
 		return nil
 	}
-	doc, err := h.cfg.Engine.BucketConfig(q.ctx(), q.op.Bucket, requestPaymentDoc)
-	if err != nil {
+	pays, err := h.requesterPaysBucket(q, q.op.Bucket)
+	if err != nil || !pays {
 		return err
-	}
-	if string(doc) != payerRequester {
-		return nil
 	}
 	if q.auth.Anonymous || !strings.EqualFold(q.r.Header.Get("x-amz-request-payer"), "requester") {
 		return s3err.New(s3err.AccessDenied)
@@ -253,5 +251,35 @@ func (h *Handler) authorizeCopySource(q *request) error {
 	if !q.allowed(ba, []string{"s3:GetObject"}, resourceARN(bucket, key)) {
 		return s3err.New(s3err.AccessDenied)
 	}
+	// Reading a Requester Pays source is a paid read like any other.
+	if ba.isOwner {
+		return nil
+	}
+	pays, err := h.requesterPaysBucket(q, bucket)
+	if err != nil || !pays {
+		return err
+	}
+	if !strings.EqualFold(q.r.Header.Get("x-amz-request-payer"), "requester") {
+		return s3err.New(s3err.AccessDenied)
+	}
+	q.w.Header().Set("x-amz-request-charged", "requester")
 	return nil
+}
+
+// requesterPaysBucket reports whether a bucket is Requester Pays.
+func (h *Handler) requesterPaysBucket(q *request, bucket string) (bool, error) {
+	doc, err := h.cfg.Engine.BucketConfig(q.ctx(), bucket, requestPaymentDoc)
+	return string(doc) == payerRequester, err
+}
+
+// hideMissingKey turns NoSuchKey into AccessDenied for a caller who may not
+// list the bucket, as S3 does, so object grants do not reveal which keys exist.
+func (q *request) hideMissingKey(err error) error {
+	if !s3err.HasCode(err, s3err.NoSuchKey) || q.access.isOwner || !q.access.exists {
+		return err
+	}
+	if q.allowed(q.access, []string{"s3:ListBucket"}, resourceARN(q.op.Bucket, "")) {
+		return err
+	}
+	return s3err.New(s3err.AccessDenied)
 }

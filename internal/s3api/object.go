@@ -93,7 +93,7 @@ func (h *Handler) getObject(q *request) error {
 		out, err = h.cfg.Engine.GetObject(q.ctx(), in)
 	}
 	if err != nil {
-		return err
+		return q.hideMissingKey(err)
 	}
 	if out.Body != nil {
 		defer out.Body.Close()
