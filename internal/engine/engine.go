@@ -138,3 +138,20 @@ func (e *Engine) CollectGarbage(ctx context.Context) error {
 		}
 	}
 }
+
+// CompletionTTL is how long a completed upload's result is remembered, so
+// that a retried CompleteMultipartUpload still answers 200 with it.
+const CompletionTTL = 7 * 24 * time.Hour
+
+// Maintain does the periodic housekeeping: it removes garbage blobs a
+// crash left recorded, and forgets completions older than CompletionTTL.
+func (e *Engine) Maintain(ctx context.Context) error {
+	if err := e.CollectGarbage(ctx); err != nil {
+		return err
+	}
+	n, err := e.meta.PruneCompletions(ctx, e.now().Add(-CompletionTTL))
+	if n > 0 {
+		e.log.Info("engine: forgot old upload completions", "count", n)
+	}
+	return err
+}

@@ -186,6 +186,10 @@ type Store interface {
 	CompleteUpload(ctx context.Context, bucket, key, uploadID string, build BuildFunc, check CheckFunc) (Object, []string, error)
 	// GetCompletion returns the remembered result of a completed upload, or ErrNotFound.
 	GetCompletion(ctx context.Context, bucket, key, uploadID string) (Completion, error)
+	// PruneCompletions forgets completions recorded before the time and
+	// returns how many it forgot (a retried Complete is answered for a while,
+	// not forever).
+	PruneCompletions(ctx context.Context, before time.Time) (int, error)
 	// AbortUpload deletes the upload and its parts; their blobs are garbage.
 	// ErrNotFound if the upload is gone.
 	AbortUpload(ctx context.Context, bucket, key, uploadID string) (garbage []string, err error)

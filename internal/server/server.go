@@ -71,25 +71,35 @@ type Server struct {
 	flushDone chan struct{}
 }
 
-// usageFlushInterval is how often usage counters reach the store.
-const usageFlushInterval = 10 * time.Second
+// How often usage counters reach the store, and how often the engine's
+// housekeeping (garbage blobs, old completions) runs.
+const (
+	usageFlushInterval  = 10 * time.Second
+	maintenanceInterval = 15 * time.Minute
+)
 
-// startUsageFlusher persists usage counters now and then; Close stops it
-// after a last flush.
+// startUsageFlusher runs the background chores: persisting usage counters
+// and engine maintenance. Close stops it after a last flush.
 func (s *Server) startUsageFlusher() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopFlush, s.flushDone = cancel, make(chan struct{})
 	go func() {
 		defer close(s.flushDone)
-		t := time.NewTicker(usageFlushInterval)
-		defer t.Stop()
+		flush := time.NewTicker(usageFlushInterval)
+		defer flush.Stop()
+		maintain := time.NewTicker(maintenanceInterval)
+		defer maintain.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
+			case <-flush.C:
 				if err := s.accounts.Flush(ctx); err != nil {
 					s.log.Warn("flushing usage counters", "err", err)
+				}
+			case <-maintain.C:
+				if err := s.engine.Maintain(ctx); err != nil && ctx.Err() == nil {
+					s.log.Warn("engine maintenance", "err", err)
 				}
 			}
 		}

@@ -39,6 +39,7 @@ func RunStoreSuite(t *testing.T, open OpenFunc) {
 		{"ListObjectsBucketIsolation", testListObjectsBucketIsolation},
 		{"Garbage", testGarbage},
 		{"BucketConfig", testBucketConfig},
+		{"PruneCompletions", testPruneCompletions},
 		{"Docs", testDocs},
 		{"Uploads", testUploads},
 		{"PutPartReplace", testPutPartReplace},

@@ -290,3 +290,32 @@ func testAbortUpload(t *testing.T, h *harness) {
 	noErr(t, "Garbage", err)
 	sameSet(t, "Garbage", all, []string{"p1", "p2a", "p2b"})
 }
+
+// testPruneCompletions: completions recorded before the cut are forgotten,
+// later ones kept.
+func testPruneCompletions(t *testing.T, h *harness) {
+	ctx := t.Context()
+	h.bucket("b")
+	for i, id := range []string{"old", "new"} {
+		h.upload("b", "k", id, base)
+		h.putPart("b", "k", part(id, 1, "blob-"+id))
+		_, _, err := h.s.CompleteUpload(ctx, "b", "k", id, func(u meta.Upload, ps []meta.Part) (meta.Object, error) {
+			o := multipartObject(u, ps, 1)
+			o.LastModified = at(i * 100) // the completion's time
+			return o, nil
+		}, nil)
+		noErr(t, "CompleteUpload", err)
+	}
+	n, err := h.s.PruneCompletions(ctx, at(50))
+	noErr(t, "PruneCompletions", err)
+	if n != 1 {
+		t.Fatalf("pruned %d, want 1", n)
+	}
+	_, err = h.s.GetCompletion(ctx, "b", "k", "old")
+	wantErr(t, "GetCompletion(pruned)", err, meta.ErrNotFound)
+	_, err = h.s.GetCompletion(ctx, "b", "k", "new")
+	noErr(t, "GetCompletion(kept)", err)
+	if n, err := h.s.PruneCompletions(ctx, at(50)); err != nil || n != 0 {
+		t.Fatalf("second prune: %d %v", n, err)
+	}
+}

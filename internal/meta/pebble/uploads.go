@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/tessera-s3/tessera/internal/meta"
 )
@@ -232,6 +233,34 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 		return meta.Object{}, nil, err
 	}
 	return obj, garbage, nil
+}
+
+// PruneCompletions implements meta.Store. It scans the completion table
+// (small: one record per completed upload since the last prune) and deletes
+// old records in one batch per call.
+func (s *Store) PruneCompletions(ctx context.Context, before time.Time) (int, error) {
+	if err := ctxErr(ctx); err != nil {
+		return 0, err
+	}
+	p := []byte{tCompletion}
+	wb := s.newBatch()
+	n := 0
+	err := s.scan(p, successor(p), -1, func(k, v []byte) (bool, error) {
+		var c meta.Completion
+		if err := decode(v, &c); err != nil {
+			return false, err
+		}
+		if c.Completed.Before(before) {
+			wb.del(append([]byte(nil), k...))
+			n++
+		}
+		return true, nil
+	})
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	_, err = wb.commit()
+	return n, err
 }
 
 // GetCompletion implements meta.Store.
