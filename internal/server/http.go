@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tessera-s3/tessera/internal/admin"
+	"github.com/tessera-s3/tessera/internal/lifecycle"
 	"github.com/tessera-s3/tessera/internal/s3api"
 )
 
@@ -48,6 +49,20 @@ func newMetrics() *metrics {
 	m.registry.MustRegister(m.requests, m.duration, m.bytesIn, m.bytesOut, m.inflight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// registerLifecycle exposes the lifecycle worker's counts.
+func (m *metrics) registerLifecycle(stats func() lifecycle.Stats) {
+	counter := func(name, help string, f func(lifecycle.Stats) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(f(stats())) })
+	}
+	m.registry.MustRegister(
+		counter("tessera_lifecycle_passes_total", "Completed lifecycle worker passes.", func(s lifecycle.Stats) int64 { return s.Passes }),
+		counter("tessera_lifecycle_uploads_aborted_total", "Multipart uploads aborted by AbortIncompleteMultipartUpload rules.", func(s lifecycle.Stats) int64 { return s.Aborted }),
+		counter("tessera_lifecycle_objects_expired_total", "Objects deleted by Expiration rules.", func(s lifecycle.Stats) int64 { return s.Expired }),
+		counter("tessera_lifecycle_errors_total", "Lifecycle worker failures (each logged, retried next pass).", func(s lifecycle.Stats) int64 { return s.Errors }),
+	)
 }
 
 // routes mounts health and metrics beside the S3 API and wraps the API with

@@ -155,6 +155,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		accounts: accounts, admin: admin.New(accounts, verifier, ownedBuckets, opts.Now, log)}
 	s.startUsageFlusher()
 	s.lifecycle = lifecycle.NewWorker(eng.LifecycleSource(), lifecycle.WorkerOptions{Interval: cfg.LifecycleInterval, Logger: log})
+	s.metrics.registerLifecycle(s.lifecycle.Stats)
 	s.handler = s.routes(api)
 	return s, nil
 }

@@ -98,7 +98,8 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Errorf("anonymous request: %d %s", code, body)
 	}
 	code, body := get(pathMetrics)
-	if code != 200 || !strings.Contains(body, `tessera_s3_requests_total{action="ListObjects",status="403"} 1`) {
+	if code != 200 || !strings.Contains(body, `tessera_s3_requests_total{action="ListObjects",status="403"} 1`) ||
+		!strings.Contains(body, "tessera_lifecycle_uploads_aborted_total 0") {
 		t.Errorf("metrics: %d\n%s", code, body)
 	}
 }
