@@ -207,3 +207,17 @@ func (s lcSource) ExpireObject(ctx context.Context, bucket, key string, expired 
 func lcObject(o *Object) lifecycle.Object {
 	return lifecycle.Object{Key: o.Key, Size: o.Size, LastModified: o.LastModified, Tagging: o.Tagging}
 }
+
+// ExpirationInfo tells when an Expiration rule will delete the object, for
+// the x-amz-expiration response header (zero time when no rule applies).
+func (e *Engine) ExpirationInfo(ctx context.Context, obj Object) (date time.Time, ruleID string, err error) {
+	cfg, err := e.bucketLifecycle(ctx, obj.Bucket)
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	date, ruleID, ok := cfg.ObjectExpiry(obj.Key, lifecycle.Tags(obj.Tagging), obj.Size, obj.LastModified)
+	if !ok {
+		return time.Time{}, "", nil
+	}
+	return date, ruleID, nil
+}

@@ -28,12 +28,24 @@ func (h *Handler) putObject(q *request) error {
 	}
 	hd := q.w.Header()
 	hd.Set("ETag", quoteETag(obj.ETag))
+	h.setExpiration(q, obj)
 	setChecksumHeaders(hd, obj)
 	if obj.StorageClass != "" && obj.StorageClass != "STANDARD" {
 		hd.Set("x-amz-storage-class", obj.StorageClass)
 	}
 	q.w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// setExpiration sends x-amz-expiration when a lifecycle Expiration rule
+// covers the object. A failure to read the configuration only omits it.
+func (h *Handler) setExpiration(q *request, obj engine.Object) {
+	date, rule, err := h.cfg.Engine.ExpirationInfo(q.ctx(), obj)
+	if err != nil || date.IsZero() {
+		return
+	}
+	q.w.Header().Set("x-amz-expiration", fmt.Sprintf(`expiry-date="%s", rule-id="%s"`,
+		date.UTC().Format(http.TimeFormat), strings.ReplaceAll(rule, `"`, `\"`)))
 }
 
 // setChecksumHeaders sends the object's reported checksum and its type.
@@ -126,6 +138,7 @@ func (h *Handler) getObject(q *request) error {
 	if out.PartsCount > 0 {
 		hd.Set("x-amz-mp-parts-count", strconv.Itoa(out.PartsCount))
 	}
+	h.setExpiration(q, obj)
 	if strings.EqualFold(q.r.Header.Get("x-amz-checksum-mode"), "ENABLED") && in.Range == nil {
 		if in.PartNumber > 0 && obj.PartsCount > 0 {
 			setPartChecksumHeaders(hd, obj, in.PartNumber)
