@@ -28,10 +28,11 @@ func (e *Engine) CopyObject(ctx context.Context, in CopyInput) (Object, error) {
 	if err := ValidKey(in.Key); err != nil {
 		return Object{}, err
 	}
-	src, err := e.getObject(ctx, in.SrcBucket, in.SrcKey)
+	src, release, err := e.pinnedObject(ctx, in.SrcBucket, in.SrcKey)
 	if err != nil {
 		return Object{}, err
 	}
+	defer release()
 	precondition := func() error {
 		return s3err.New(s3err.PreconditionFailed).With("Condition", "x-amz-copy-source-If-None-Match")
 	}

@@ -57,6 +57,7 @@ type Engine struct {
 	log         *slog.Logger
 	minPartSize int64
 	lc          lcCache // parsed lifecycle configurations (lifecycle.go)
+	pins        pins    // blobs open readers still need (pins.go)
 }
 
 // New returns an engine over the stores; it does not own them.
@@ -106,18 +107,21 @@ func (e *Engine) bucketExists(ctx context.Context, name string) (Bucket, error) 
 }
 
 // freeBlobs removes blobs the store has recorded as garbage, then forgets
-// them. Failures are left for the collector.
+// them. Blobs a reader still holds, and failures, are left for the
+// collector.
 func (e *Engine) freeBlobs(ids []string) {
 	if len(ids) == 0 {
 		return
 	}
-	var done []string
-	for _, id := range ids {
+	done := e.pins.removeUnpinned(ids, func(id string) bool {
 		if err := e.blobs.Remove(id); err != nil {
 			e.log.Warn("engine: removing garbage blob", "blob", id, "err", err)
-			continue
+			return false
 		}
-		done = append(done, id)
+		return true
+	})
+	if len(done) == 0 {
+		return
 	}
 	if err := e.meta.DeleteGarbage(context.Background(), done); err != nil {
 		e.log.Warn("engine: forgetting garbage", "err", err)
@@ -127,16 +131,16 @@ func (e *Engine) freeBlobs(ids []string) {
 // CollectGarbage removes every blob the store lists as garbage; run at start
 // and now and then, it finishes what a crash interrupted.
 func (e *Engine) CollectGarbage(ctx context.Context) error {
-	for {
-		ids, err := e.meta.Garbage(ctx, 1000)
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		e.freeBlobs(ids)
-		if len(ids) < 1000 {
-			return nil
-		}
+	ids, err := e.meta.Garbage(ctx, 1<<20)
+	if err != nil {
+		return err
 	}
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		e.freeBlobs(ids[:n])
+		ids = ids[n:]
+	}
+	return nil
 }
 
 // CompletionTTL is how long a completed upload's result is remembered, so

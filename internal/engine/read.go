@@ -107,6 +107,11 @@ func (e *Engine) HeadObject(ctx context.Context, in GetInput) (GetOutput, error)
 	if err != nil {
 		return GetOutput{}, err
 	}
+	return resolveRead(obj, in)
+}
+
+// resolveRead applies a read's conditions, range and part number to obj.
+func resolveRead(obj Object, in GetInput) (GetOutput, error) {
 	notModified := func() error {
 		return s3err.New(s3err.NotModified).
 			WithHeader("ETag", `"`+obj.ETag+`"`).
@@ -153,12 +158,19 @@ func (e *Engine) HeadObject(ctx context.Context, in GetInput) (GetOutput, error)
 const timeFormatHTTP = "Mon, 02 Jan 2006 15:04:05 GMT"
 
 // GetObject resolves a read and opens its bytes.
+// The object's blobs stay pinned until the body is closed, so an overwrite
+// or delete meanwhile cannot cut the read short.
 func (e *Engine) GetObject(ctx context.Context, in GetInput) (GetOutput, error) {
-	out, err := e.HeadObject(ctx, in)
+	obj, release, err := e.pinnedObject(ctx, in.Bucket, in.Key)
 	if err != nil {
+		return GetOutput{}, err
+	}
+	out, err := resolveRead(obj, in)
+	if err != nil {
+		release()
 		return out, err
 	}
-	out.Body = &segmentReader{e: e, segs: out.Object.Segments, skip: out.Start, left: out.Length}
+	out.Body = &segmentReader{e: e, segs: out.Object.Segments, skip: out.Start, left: out.Length, release: release}
 	return out, nil
 }
 
@@ -171,6 +183,8 @@ type segmentReader struct {
 	left int64 // bytes of the window still to read
 	cur  *os.File
 	rem  int64 // bytes left in cur's part of the window
+	// release unpins the object's blobs (nil: nothing pinned).
+	release func()
 }
 
 func (r *segmentReader) Read(p []byte) (int, error) {
@@ -225,6 +239,10 @@ func (r *segmentReader) Close() error {
 	if r.cur != nil {
 		r.cur.Close()
 		r.cur = nil
+	}
+	if r.release != nil {
+		r.release()
+		r.release = nil
 	}
 	return nil
 }

@@ -25,10 +25,11 @@ func (e *Engine) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (Pa
 	if err != nil {
 		return Part{}, err
 	}
-	src, err := e.getObject(ctx, in.SrcBucket, in.SrcKey)
+	src, release, err := e.pinnedObject(ctx, in.SrcBucket, in.SrcKey)
 	if err != nil {
 		return Part{}, err
 	}
+	defer release()
 	precondition := func() error {
 		return s3err.New(s3err.PreconditionFailed).With("Condition", "x-amz-copy-source-If-None-Match")
 	}

@@ -243,3 +243,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	}
 	return nil
 }
+
+// Maintain runs the engine's housekeeping now (the background loop runs it
+// every maintenanceInterval).
+func (s *Server) Maintain(ctx context.Context) error { return s.engine.Maintain(ctx) }
