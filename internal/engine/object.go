@@ -261,3 +261,34 @@ func ReportedChecksum(obj Object) (alg, value string) {
 	}
 	return "", ""
 }
+
+// SetObjectTagging replaces an object's tag set (encoded as x-amz-tagging
+// is); "" removes it. The bytes, ETag and Last-Modified stay as they are.
+func (e *Engine) SetObjectTagging(ctx context.Context, bucket, key, tags string) error {
+	for attempt := 0; attempt < 10; attempt++ {
+		obj, err := e.getObject(ctx, bucket, key)
+		if err != nil {
+			return err
+		}
+		segs := obj.Segments
+		obj.Tagging = tags
+		// Only if the key still holds this very object; else read again.
+		changed := errors.New("changed")
+		_, err = e.meta.PutObject(ctx, obj, func(cur *Object) error {
+			if cur == nil || cur.ETag != obj.ETag || !sameBlobs(cur.Segments, segs) {
+				return changed
+			}
+			return nil
+		})
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, changed) {
+			if errors.Is(err, meta.ErrNotFound) {
+				return noSuchBucket(bucket)
+			}
+			return err
+		}
+	}
+	return s3err.New(s3err.ConditionalRequestConflict)
+}

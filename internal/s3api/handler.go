@@ -182,6 +182,12 @@ func (h *Handler) dispatch(q *request) error {
 		return h.putBucketRequestPayment(q)
 	case GetBucketRequestPayment:
 		return h.getBucketRequestPayment(q)
+	case GetObjectTagging:
+		return h.getObjectTagging(q)
+	case PutObjectTagging:
+		return h.putObjectTagging(q)
+	case DeleteObjectTagging:
+		return h.deleteObjectTagging(q)
 	case PutBucketLifecycleConfiguration:
 		return h.putBucketLifecycle(q)
 	case GetBucketLifecycleConfiguration:

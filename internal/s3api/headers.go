@@ -23,7 +23,7 @@ func writeAttrs(h http.Header) engine.WriteAttrs {
 			Expires:            h.Get("Expires"),
 		},
 		StorageClass: h.Get("x-amz-storage-class"),
-		Tagging:      h.Get("x-amz-tagging"),
+		Tagging:      h.Get("x-amz-tagging"), // validated by taggingHeader
 	}
 	for name, vals := range h {
 		lower := strings.ToLower(name)

@@ -40,6 +40,9 @@ func partNumber(q url.Values) (int, error) {
 }
 
 func (h *Handler) createMultipartUpload(q *request) error {
+	if _, err := taggingHeader(q.r.Header); err != nil {
+		return err
+	}
 	u, err := h.cfg.Engine.CreateMultipartUpload(q.ctx(), engine.CreateUploadInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, Owner: q.bucketOwner, Initiator: q.owner,
 		Attrs:             writeAttrs(q.r.Header),

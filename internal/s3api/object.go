@@ -14,6 +14,9 @@ import (
 )
 
 func (h *Handler) putObject(q *request) error {
+	if _, err := taggingHeader(q.r.Header); err != nil {
+		return err
+	}
 	body, err := q.bodyInput()
 	if err != nil {
 		return err
@@ -201,6 +204,9 @@ func copySource(v string) (bucket, key string, err error) {
 func (h *Handler) copyObject(q *request) error {
 	srcBucket, srcKey, err := copySource(q.r.Header.Get("x-amz-copy-source"))
 	if err != nil {
+		return err
+	}
+	if _, err := taggingHeader(q.r.Header); err != nil {
 		return err
 	}
 	directive := q.r.Header.Get("x-amz-metadata-directive")

@@ -48,6 +48,10 @@ const (
 	DeleteBucketPolicy      Kind = "DeleteBucketPolicy"
 	PutBucketRequestPayment Kind = "PutBucketRequestPayment"
 	GetBucketRequestPayment Kind = "GetBucketRequestPayment"
+
+	GetObjectTagging    Kind = "GetObjectTagging"
+	PutObjectTagging    Kind = "PutObjectTagging"
+	DeleteObjectTagging Kind = "DeleteObjectTagging"
 )
 
 // Op is a parsed request: which action, on what.
@@ -68,7 +72,7 @@ var bucketSubresources = []string{
 }
 
 var objectSubresources = []string{
-	"acl", "legal-hold", "restore", "retention", "select", "tagging", "torrent",
+	"acl", "legal-hold", "restore", "retention", "select", "torrent",
 }
 
 // parse routes a request by method, bucket, key and sub-resources. Routing
@@ -144,6 +148,12 @@ func parse(r *http.Request, domains []string) (Op, error) {
 		}
 		copySource := r.Header.Get("x-amz-copy-source") != ""
 		switch {
+		case m == http.MethodGet && has("tagging"):
+			op.Kind = GetObjectTagging
+		case m == http.MethodPut && has("tagging"):
+			op.Kind = PutObjectTagging
+		case m == http.MethodDelete && has("tagging"):
+			op.Kind = DeleteObjectTagging
 		case m == http.MethodPut && has("uploadId") && copySource:
 			op.Kind = UploadPartCopy
 		case m == http.MethodPut && has("uploadId"):

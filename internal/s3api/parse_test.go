@@ -41,7 +41,10 @@ func TestParse(t *testing.T) {
 		{"DELETE", "/b/k?uploadId=u", "", false, AbortMultipartUpload, "b", "k", ""},
 		{"POST", "/b/k?uploads", "", false, CreateMultipartUpload, "b", "k", ""},
 		{"POST", "/b/k?uploadId=u", "", false, CompleteMultipartUpload, "b", "k", ""},
-		{"GET", "/b/k?tagging", "", false, "", "b", "k", s3err.NotImplemented},
+		{"GET", "/b/k?tagging", "", false, GetObjectTagging, "b", "k", ""},
+		{"PUT", "/b/k?tagging", "", false, PutObjectTagging, "b", "k", ""},
+		{"DELETE", "/b/k?tagging", "", false, DeleteObjectTagging, "b", "k", ""},
+		{"GET", "/b/k?acl", "", false, "", "b", "k", s3err.NotImplemented},
 		{"GET", "/b/k?attributes", "", false, GetObjectAttributes, "b", "k", ""},
 		{"POST", "/b/k", "", false, "", "b", "k", s3err.MethodNotAllowed},
 		// Virtual-host style.

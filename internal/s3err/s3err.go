@@ -64,6 +64,8 @@ const (
 	RequestTimeout                    Code = "RequestTimeout"
 	MalformedPolicy                   Code = "MalformedPolicy"
 	NoSuchBucketPolicy                Code = "NoSuchBucketPolicy"
+	InvalidTag                        Code = "InvalidTag"
+	BadRequest                        Code = "BadRequest"
 )
 
 type entry struct {
@@ -120,6 +122,8 @@ var table = map[Code]entry{
 	RequestTimeout:                    {http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period."},
 	MalformedPolicy:                   {http.StatusBadRequest, "Policies must be valid JSON and the first byte must be '{'"},
 	NoSuchBucketPolicy:                {http.StatusNotFound, "The bucket policy does not exist"},
+	InvalidTag:                        {http.StatusBadRequest, "The TagValue you have provided is invalid"},
+	BadRequest:                        {http.StatusBadRequest, "Bad Request"},
 }
 
 // Status is the HTTP status S3 answers the code with (500 for an unknown code).
