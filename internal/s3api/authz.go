@@ -44,6 +44,10 @@ var actions = map[Kind][]string{
 	DeleteBucketPolicy:      {"s3:DeleteBucketPolicy"},
 	PutBucketRequestPayment: {"s3:PutBucketRequestPayment"},
 	GetBucketRequestPayment: {"s3:GetBucketRequestPayment"},
+	GetBucketAcl:            {"s3:GetBucketAcl"},
+	PutBucketAcl:            {"s3:PutBucketAcl"},
+	GetObjectAcl:            {"s3:GetObjectAcl"},
+	PutObjectAcl:            {"s3:PutObjectAcl"},
 }
 
 // actionsFor returns the IAM actions of an operation; lifecycle kinds map

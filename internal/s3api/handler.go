@@ -188,6 +188,14 @@ func (h *Handler) dispatch(q *request) error {
 		return h.putObjectTagging(q)
 	case DeleteObjectTagging:
 		return h.deleteObjectTagging(q)
+	case GetBucketVersioning:
+		return h.getBucketVersioning(q)
+	case PutBucketVersioning:
+		return s3err.Newf(s3err.NotImplemented, "Bucket versioning is not supported: buckets stay unversioned")
+	case GetBucketAcl, GetObjectAcl:
+		return h.getACL(q)
+	case PutBucketAcl, PutObjectAcl:
+		return h.putACL(q)
 	case PutBucketLifecycleConfiguration:
 		return h.putBucketLifecycle(q)
 	case GetBucketLifecycleConfiguration:

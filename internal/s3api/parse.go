@@ -52,6 +52,13 @@ const (
 	GetObjectTagging    Kind = "GetObjectTagging"
 	PutObjectTagging    Kind = "PutObjectTagging"
 	DeleteObjectTagging Kind = "DeleteObjectTagging"
+
+	GetBucketVersioning Kind = "GetBucketVersioning"
+	PutBucketVersioning Kind = "PutBucketVersioning"
+	GetBucketAcl        Kind = "GetBucketAcl"
+	PutBucketAcl        Kind = "PutBucketAcl"
+	GetObjectAcl        Kind = "GetObjectAcl"
+	PutObjectAcl        Kind = "PutObjectAcl"
 )
 
 // Op is a parsed request: which action, on what.
@@ -65,14 +72,14 @@ type Op struct {
 // bucketSubresources are bucket configuration sub-resources Tessera does not
 // implement yet; a request for one gets NotImplemented, never a listing.
 var bucketSubresources = []string{
-	"accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
+	"accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
 	"logging", "metrics", "notification", "object-lock", "ownershipControls",
 	"policyStatus", "publicAccessBlock", "replication", "tagging",
-	"versioning", "versions", "website",
+	"versions", "website",
 }
 
 var objectSubresources = []string{
-	"acl", "legal-hold", "restore", "retention", "select", "torrent",
+	"legal-hold", "restore", "retention", "select", "torrent",
 }
 
 // parse routes a request by method, bucket, key and sub-resources. Routing
@@ -113,6 +120,14 @@ func parse(r *http.Request, domains []string) (Op, error) {
 			op.Kind = GetBucketLifecycleConfiguration
 		case m == http.MethodDelete && has("lifecycle"):
 			op.Kind = DeleteBucketLifecycle
+		case m == http.MethodGet && has("versioning"):
+			op.Kind = GetBucketVersioning
+		case m == http.MethodPut && has("versioning"):
+			op.Kind = PutBucketVersioning
+		case m == http.MethodGet && has("acl"):
+			op.Kind = GetBucketAcl
+		case m == http.MethodPut && has("acl"):
+			op.Kind = PutBucketAcl
 		case m == http.MethodPut && has("policy"):
 			op.Kind = PutBucketPolicy
 		case m == http.MethodGet && has("policy"):
@@ -148,6 +163,10 @@ func parse(r *http.Request, domains []string) (Op, error) {
 		}
 		copySource := r.Header.Get("x-amz-copy-source") != ""
 		switch {
+		case m == http.MethodGet && has("acl"):
+			op.Kind = GetObjectAcl
+		case m == http.MethodPut && has("acl"):
+			op.Kind = PutObjectAcl
 		case m == http.MethodGet && has("tagging"):
 			op.Kind = GetObjectTagging
 		case m == http.MethodPut && has("tagging"):

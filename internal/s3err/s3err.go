@@ -66,6 +66,7 @@ const (
 	NoSuchBucketPolicy                Code = "NoSuchBucketPolicy"
 	InvalidTag                        Code = "InvalidTag"
 	BadRequest                        Code = "BadRequest"
+	AccessControlListNotSupported     Code = "AccessControlListNotSupported"
 )
 
 type entry struct {
@@ -124,6 +125,7 @@ var table = map[Code]entry{
 	NoSuchBucketPolicy:                {http.StatusNotFound, "The bucket policy does not exist"},
 	InvalidTag:                        {http.StatusBadRequest, "The TagValue you have provided is invalid"},
 	BadRequest:                        {http.StatusBadRequest, "Bad Request"},
+	AccessControlListNotSupported:     {http.StatusBadRequest, "The bucket does not allow ACLs"},
 }
 
 // Status is the HTTP status S3 answers the code with (500 for an unknown code).

@@ -1,0 +1,64 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/tessera-s3/tessera/internal/tesseratest"
+)
+
+// TestACLsAndVersioningAnswerTruthfully: buckets are unversioned and have
+// ACLs disabled (S3's BucketOwnerEnforced default); tools that ask get
+// that answer, and ACLs granting more than the owner are refused.
+func TestACLsAndVersioningAnswerTruthfully(t *testing.T) {
+	srv := tesseratest.New(t)
+	c := srv.S3()
+	ctx := context.Background()
+	b := aws.String("acls")
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("k"), Body: bytes.NewReader([]byte("x"))}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b})
+	if err != nil || v.Status != "" {
+		t.Fatalf("GetBucketVersioning: %v status %q", err, v.Status)
+	}
+	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: b, VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); taggingCode(err) != "NotImplemented" {
+		t.Errorf("PutBucketVersioning Enabled: %v", err)
+	}
+	ba, err := c.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oa, err := c.GetObjectAcl(ctx, &s3.GetObjectAclInput{Bucket: b, Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, acl := range map[string]struct {
+		owner  *types.Owner
+		grants []types.Grant
+	}{"bucket": {ba.Owner, ba.Grants}, "object": {oa.Owner, oa.Grants}} {
+		if acl.owner == nil || aws.ToString(acl.owner.ID) == "" || len(acl.grants) != 1 ||
+			acl.grants[0].Permission != types.PermissionFullControl ||
+			aws.ToString(acl.grants[0].Grantee.ID) != aws.ToString(acl.owner.ID) ||
+			acl.grants[0].Grantee.Type != types.TypeCanonicalUser {
+			t.Errorf("%s ACL: owner %+v grants %+v", what, acl.owner, acl.grants)
+		}
+	}
+	if _, err := c.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: b, ACL: types.BucketCannedACLPrivate}); err != nil {
+		t.Errorf("PutBucketAcl private: %v", err)
+	}
+	if _, err := c.PutObjectAcl(ctx, &s3.PutObjectAclInput{Bucket: b, Key: aws.String("k"), ACL: types.ObjectCannedACLPublicRead}); taggingCode(err) != "AccessControlListNotSupported" {
+		t.Errorf("PutObjectAcl public-read: %v", err)
+	}
+	if _, err := c.GetObjectAcl(ctx, &s3.GetObjectAclInput{Bucket: b, Key: aws.String("missing")}); taggingCode(err) != "NoSuchKey" {
+		t.Errorf("GetObjectAcl of a missing key: %v", err)
+	}
+}
