@@ -27,6 +27,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // ErrBadID is returned for an ID that is not 32 lower-case hex characters;
@@ -252,4 +253,16 @@ func syncDir(dir string) error {
 		return fmt.Errorf("blob: sync dir %s: %w", dir, err)
 	}
 	return nil
+}
+
+// ModTime is when the blob was written.
+func (s *Store) ModTime(id string) (time.Time, error) {
+	if !ValidID(id) {
+		return time.Time{}, ErrBadID
+	}
+	st, err := os.Stat(s.path(id))
+	if err != nil {
+		return time.Time{}, err
+	}
+	return st.ModTime(), nil
 }

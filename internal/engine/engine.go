@@ -159,3 +159,39 @@ func (e *Engine) Maintain(ctx context.Context) error {
 	}
 	return err
 }
+
+// OrphanGrace is how old an unreferenced blob must be before SweepOrphans
+// removes it: far longer than the moment between a blob's commit and the
+// metadata commit that refers to it.
+const OrphanGrace = time.Hour
+
+// SweepOrphans removes blobs no metadata refers to and that are older than
+// grace: what a crash between a blob's commit and its metadata commit
+// leaves behind. It reads all metadata, so it runs at start, not per request.
+func (e *Engine) SweepOrphans(ctx context.Context, grace time.Duration) (int, error) {
+	refs := map[string]struct{}{}
+	if err := e.meta.ForEachBlobRef(ctx, func(id string) { refs[id] = struct{}{} }); err != nil {
+		return 0, err
+	}
+	cutoff := time.Now().Add(-grace) // file times are wall-clock, not the engine's clock
+	removed := 0
+	err := e.blobs.Walk(func(id string) error {
+		if _, ok := refs[id]; ok {
+			return nil
+		}
+		mt, err := e.blobs.ModTime(id)
+		if err != nil || mt.After(cutoff) {
+			return nil
+		}
+		if err := e.blobs.Remove(id); err != nil {
+			e.log.Warn("engine: removing orphan blob", "blob", id, "err", err)
+			return nil
+		}
+		removed++
+		return nil
+	})
+	if removed > 0 {
+		e.log.Info("engine: removed orphan blobs", "count", removed)
+	}
+	return removed, err
+}

@@ -204,6 +204,10 @@ type Store interface {
 	Garbage(ctx context.Context, limit int) ([]string, error)
 	// DeleteGarbage forgets blob IDs whose blobs have been removed.
 	DeleteGarbage(ctx context.Context, ids []string) error
+	// ForEachBlobRef calls fn with every blob ID the metadata refers to:
+	// objects' segments, uploads' parts and the garbage list (a snapshot;
+	// blobs written after it started may be missing).
+	ForEachBlobRef(ctx context.Context, fn func(blobID string)) error
 
 	// PutBucketConfig stores a bucket configuration document (e.g.
 	// "lifecycle", "policy") verbatim. ErrNotFound if the bucket is gone.

@@ -138,6 +138,10 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	if err := eng.CollectGarbage(context.Background()); err != nil {
 		log.Warn("garbage collection at start", "err", err)
 	}
+	// Blobs a crash left between their commit and their metadata commit.
+	if _, err := eng.SweepOrphans(context.Background(), engine.OrphanGrace); err != nil {
+		log.Warn("orphan sweep at start", "err", err)
+	}
 	rootAccount := iam.Account{ID: RootAccountID, CanonicalID: RootOwner.ID, Name: RootOwner.DisplayName}
 	accounts, err := iam.NewService(context.Background(), store, rootAccount,
 		iam.Key{AccessKeyID: root.AccessKeyID, SecretAccessKey: root.SecretAccessKey})

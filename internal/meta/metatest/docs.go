@@ -98,3 +98,27 @@ func testDocs(t *testing.T, h *harness) {
 		t.Fatalf("GetDoc after reopen = %q", got)
 	}
 }
+
+// testForEachBlobRef: every blob the metadata refers to is reported —
+// object segments, in-progress parts and garbage — and nothing else.
+func testForEachBlobRef(t *testing.T, h *harness) {
+	ctx := t.Context()
+	h.bucket("b")
+	h.put(object("b", "k1", "obj-blob"))
+	h.upload("b", "k2", "up", base)
+	h.putPart("b", "k2", part("up", 1, "part-blob"))
+	garbage := h.put(object("b", "k1", "obj-blob-2")) // obj-blob becomes garbage
+	if len(garbage) != 1 {
+		t.Fatalf("replace garbage = %v", garbage)
+	}
+	got := map[string]bool{}
+	noErr(t, "ForEachBlobRef", h.s.ForEachBlobRef(ctx, func(id string) { got[id] = true }))
+	for _, id := range []string{"obj-blob", "obj-blob-2", "part-blob"} {
+		if !got[id] {
+			t.Errorf("ForEachBlobRef missed %s (got %v)", id, got)
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("ForEachBlobRef reported %v", got)
+	}
+}

@@ -40,6 +40,7 @@ func RunStoreSuite(t *testing.T, open OpenFunc) {
 		{"Garbage", testGarbage},
 		{"BucketConfig", testBucketConfig},
 		{"PruneCompletions", testPruneCompletions},
+		{"ForEachBlobRef", testForEachBlobRef},
 		{"Docs", testDocs},
 		{"Uploads", testUploads},
 		{"PutPartReplace", testPutPartReplace},

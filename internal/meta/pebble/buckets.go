@@ -3,6 +3,7 @@ package pebblestore
 import (
 	"context"
 	"fmt"
+	"github.com/cockroachdb/pebble/v2"
 	"sort"
 
 	"github.com/tessera-s3/tessera/internal/meta"
@@ -194,4 +195,59 @@ func (s *Store) DeleteGarbage(ctx context.Context, ids []string) error {
 	}
 	_, err := wb.commit()
 	return err
+}
+
+// ForEachBlobRef implements meta.Store: one pass over the manifest, part
+// and garbage tables of a consistent snapshot.
+func (s *Store) ForEachBlobRef(ctx context.Context, fn func(string)) error {
+	snap := s.db.NewSnapshot()
+	defer snap.Close()
+	scan := func(table byte, each func(k, v []byte) error) error {
+		lower := []byte{table}
+		it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: successor(lower)})
+		if err != nil {
+			return fmt.Errorf("pebblestore: iterator: %w", err)
+		}
+		for ok := it.First(); ok; ok = it.Next() {
+			if err := ctxErr(ctx); err != nil {
+				it.Close()
+				return err
+			}
+			v, err := it.ValueAndErr()
+			if err == nil {
+				err = each(it.Key(), v)
+			}
+			if err != nil {
+				it.Close()
+				return err
+			}
+		}
+		return it.Close()
+	}
+	if err := scan(tManifest, func(_, v []byte) error {
+		var segs []meta.Segment
+		if err := decode(v, &segs); err != nil {
+			return err
+		}
+		for _, sg := range segs {
+			fn(sg.BlobID)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := scan(tPart, func(_, v []byte) error {
+		var p meta.Part
+		if err := decode(v, &p); err != nil {
+			return err
+		}
+		fn(p.BlobID)
+		return nil
+	}); err != nil {
+		return err
+	}
+	return scan(tGarbage, func(k, _ []byte) error {
+		fn(string(k[1:]))
+		return nil
+	})
 }
