@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/tessera-s3/tessera/internal/tesseratest"
 )
@@ -51,32 +49,8 @@ func BenchmarkPerfListPartsWalk10000Raw(b *testing.B) {
 // uploads, as `dd bs=16M conv=fsync` would.
 func BenchmarkPerfUploadPart16MiBx8TLS(b *testing.B) {
 	e := mpSetup(b, tesseratest.WithTLS())
-	id := e.create("bench/16x8")
-	body := mpBytes(16*mpMiB, 5)
-	b.SetBytes(8 * 16 * mpMiB)
-	b.ResetTimer()
-	t0 := time.Now()
-	for i := 0; i < b.N; i++ {
-		var wg sync.WaitGroup
-		errs := make([]error, 8)
-		for w := 0; w < 8; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				_, errs[w] = e.uploadPart("bench/16x8", id, int32((i*8+w)%10000+1), body)
-			}(w)
-		}
-		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	elapsed := time.Since(t0)
-	b.StopTimer()
+	got := mpUpload16MiBx8(b, e)
 	disk := mpDiskMBps(b, e.srv.DataDir, 16)
-	got := float64(b.N*8*16) * mpMiB / 1e6 / elapsed.Seconds()
 	b.ReportMetric(disk, "disk-MB/s")
 	b.ReportMetric(100*got/disk, "%-of-disk")
 }
