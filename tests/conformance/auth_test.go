@@ -203,11 +203,7 @@ func TestAuthPresignExpiry(t *testing.T) {
 	presign := func(t *testing.T, expires string, ts time.Time) string {
 		t.Helper()
 		r := newRaw(t, srv, http.MethodGet, objectPath(b, "k")+"?X-Amz-Expires="+expires, nil)
-		u, _, err := sigV4Signer.PresignHTTP(ctx(), aws.Credentials{AccessKeyID: accessKey, SecretAccessKey: secretKey}, r, "UNSIGNED-PAYLOAD", "s3", region, ts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
+		return tesseratest.Presign(t, r, ts, accessKey, secretKey)
 	}
 	fetch := func(t *testing.T, u string) (*http.Response, []byte) {
 		t.Helper()

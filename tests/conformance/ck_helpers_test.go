@@ -31,7 +31,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -547,8 +546,6 @@ func ckWantErr(t testing.TB, what string, err error, code string, status int, ms
 // ---------------------------------------------------------------------------
 // Raw signed requests
 
-var ckSigner = v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
-
 // ckRawResp is a raw response.
 type ckRawResp struct {
 	Status int
@@ -565,34 +562,7 @@ type ckXMLError struct {
 // payloadHash is sent as x-amz-content-sha256; "" means the SHA-256 of body.
 func (e *ckEnv) ckDo(method, pathQuery string, hdr http.Header, body []byte, payloadHash string) ckRawResp {
 	e.t.Helper()
-	r, err := http.NewRequest(method, e.srv.URL+pathQuery, bytes.NewReader(body))
-	if err != nil {
-		e.t.Fatalf("NewRequest: %v", err)
-	}
-	r.ContentLength = int64(len(body))
-	for k, vs := range hdr {
-		for _, v := range vs {
-			r.Header.Add(k, v)
-		}
-	}
-	if payloadHash == "" {
-		s := sha256.Sum256(body)
-		payloadHash = hex.EncodeToString(s[:])
-	}
-	r.Header.Set("X-Amz-Content-Sha256", payloadHash)
-	creds := aws.Credentials{AccessKeyID: tesseratest.AccessKey, SecretAccessKey: tesseratest.SecretKey}
-	if err := ckSigner.SignHTTP(ckCtx(), creds, r, payloadHash, "s3", tesseratest.Region, time.Now()); err != nil {
-		e.t.Fatalf("SignHTTP: %v", err)
-	}
-	resp, err := e.srv.HTTPClient().Do(r)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, pathQuery, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatalf("%s %s: reading body: %v", method, pathQuery, err)
-	}
+	resp, b := e.srv.Do(e.t, method, pathQuery, body, hdr, payloadHash)
 	return ckRawResp{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 

@@ -25,7 +25,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -337,16 +336,11 @@ func newRaw(t testing.TB, srv *tesseratest.Server, method, pathAndQuery string, 
 	return r
 }
 
-var sigV4Signer = v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
-
-// signV4 signs r in the Authorization header with the payload hash (sent as
-// x-amz-content-sha256) at the time ts, with the given credentials.
+// signV4With signs r in the Authorization header with the payload hash (sent
+// as x-amz-content-sha256) at the time ts, with the given credentials.
 func signV4With(t testing.TB, r *http.Request, payloadHash string, ts time.Time, ak, sk string) {
 	t.Helper()
-	r.Header.Set("X-Amz-Content-Sha256", payloadHash)
-	if err := sigV4Signer.SignHTTP(ctx(), aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}, r, payloadHash, "s3", region, ts); err != nil {
-		t.Fatalf("SignHTTP: %v", err)
-	}
+	tesseratest.Sign(t, r, payloadHash, ts, ak, sk)
 }
 
 func signV4(t testing.TB, r *http.Request, payloadHash string) {

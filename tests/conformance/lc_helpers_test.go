@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"path/filepath"
@@ -18,7 +15,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -242,8 +238,6 @@ func lcWantErr(t *testing.T, what string, err error, code string, status int, ms
 	}
 }
 
-var lcSigner = v4.NewSigner()
-
 type lcResp struct {
 	status int
 	header http.Header
@@ -254,33 +248,11 @@ type lcResp struct {
 // given (nil body allowed), for what the SDK would not send or would hide.
 func (e *lcEnv) raw(method, pathQuery string, body []byte, hdr map[string]string) lcResp {
 	e.t.Helper()
-	r, err := http.NewRequest(method, e.srv.URL+pathQuery, bytes.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	r.ContentLength = int64(len(body))
-	if len(body) == 0 {
-		r.Body = http.NoBody
-	}
+	h := http.Header{}
 	for k, v := range hdr {
-		r.Header.Set(k, v)
+		h.Set(k, v)
 	}
-	sum := sha256.Sum256(body)
-	ph := hex.EncodeToString(sum[:])
-	r.Header.Set("X-Amz-Content-Sha256", ph)
-	creds := aws.Credentials{AccessKeyID: tesseratest.AccessKey, SecretAccessKey: tesseratest.SecretKey}
-	if err := lcSigner.SignHTTP(lcCtx(), creds, r, ph, "s3", tesseratest.Region, time.Now()); err != nil {
-		e.t.Fatal(err)
-	}
-	resp, err := e.srv.HTTPClient().Do(r)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, pathQuery, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	resp, b := e.srv.Do(e.t, method, pathQuery, body, h, "")
 	return lcResp{resp.StatusCode, resp.Header, b}
 }
 

@@ -30,7 +30,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -394,8 +393,6 @@ func mpErrMessage(err error) string {
 
 // ---- raw signed requests -----------------------------------------------------
 
-var mpSigner = v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
-
 // mpResp is a raw response with its whole body.
 type mpResp struct {
 	*http.Response
@@ -411,33 +408,11 @@ func (e *mpEnv) raw(method, pathQuery string, body []byte, hdr map[string]string
 
 func mpRaw(t testing.TB, srv *tesseratest.Server, method, pathQuery string, body []byte, hdr map[string]string) mpResp {
 	t.Helper()
-	r, err := http.NewRequest(method, srv.URL+pathQuery, bytes.NewReader(body))
-	if err != nil {
-		t.Fatalf("NewRequest(%s %s): %v", method, pathQuery, err)
-	}
-	r.ContentLength = int64(len(body))
-	if len(body) == 0 {
-		r.Body = http.NoBody
-	}
+	h := http.Header{}
 	for k, v := range hdr {
-		r.Header.Set(k, v)
+		h.Set(k, v)
 	}
-	sum := sha256.Sum256(body)
-	ph := hex.EncodeToString(sum[:])
-	r.Header.Set("X-Amz-Content-Sha256", ph)
-	creds := aws.Credentials{AccessKeyID: tesseratest.AccessKey, SecretAccessKey: tesseratest.SecretKey}
-	if err := mpSigner.SignHTTP(mpCtx(), creds, r, ph, "s3", tesseratest.Region, time.Now()); err != nil {
-		t.Fatalf("SignHTTP: %v", err)
-	}
-	resp, err := srv.HTTPClient().Do(r)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, pathQuery, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading body: %v", method, pathQuery, err)
-	}
+	resp, b := srv.Do(t, method, pathQuery, body, h, "")
 	return mpResp{resp, b}
 }
 
