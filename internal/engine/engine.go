@@ -113,13 +113,14 @@ func (e *Engine) freeBlobs(ids []string) {
 	if len(ids) == 0 {
 		return
 	}
-	done := e.pins.removeUnpinned(ids, func(id string) bool {
+	var done []string
+	for _, id := range e.pins.unpinned(ids) {
 		if err := e.blobs.Remove(id); err != nil {
 			e.log.Warn("engine: removing garbage blob", "blob", id, "err", err)
-			return false
+			continue
 		}
-		return true
-	})
+		done = append(done, id)
+	}
 	if len(done) == 0 {
 		return
 	}

@@ -2,10 +2,7 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"sync"
-
-	"github.com/tessera-s3/tessera/internal/meta"
 )
 
 // pins counts the readers of each blob. A reader opens a multipart object's
@@ -13,9 +10,17 @@ import (
 // must not remove a blob a reader has yet to open, or the read dies half
 // way. Pinned garbage stays in the store's garbage list and goes at the
 // next maintenance pass.
+//
+// The gate makes "read the metadata, pin its blobs" atomic with respect to
+// freeBlobs' "which blobs are unpinned": readers hold it shared for the
+// read and the pin; freeBlobs holds it exclusively only to decide. Blobs
+// reach freeBlobs after the metadata commit that dropped them, so a reader
+// that starts reading after that decision sees the new metadata and never
+// pins them.
 type pins struct {
-	mu sync.Mutex
-	n  map[string]int
+	gate sync.RWMutex
+	mu   sync.Mutex // guards n; readers pin concurrently under the shared gate
+	n    map[string]int
 }
 
 func (p *pins) add(segs []Segment, delta int) {
@@ -31,48 +36,36 @@ func (p *pins) add(segs []Segment, delta int) {
 	}
 }
 
-// removeUnpinned calls remove for each id no reader holds, under the lock
-// so that no reader can pin it in between; it returns the ids removed.
-func (p *pins) removeUnpinned(ids []string, remove func(string) bool) []string {
+// unpinned returns the ids no reader holds. The caller may remove them:
+// no reader can pin them any more.
+func (p *pins) unpinned(ids []string) []string {
+	p.gate.Lock()
+	defer p.gate.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var done []string
+	var free []string
 	for _, id := range ids {
-		if p.n[id] > 0 {
-			continue
-		}
-		if remove(id) {
-			done = append(done, id)
+		if p.n[id] == 0 {
+			free = append(free, id)
 		}
 	}
-	return done
+	return free
 }
 
-// pinnedObject reads a key's object and pins its blobs; release unpins
-// them. After pinning it reads the key again: if the object changed in
-// between, its blobs may already be gone, so it starts over with the new one.
+// pinnedObject reads a key's object with its blobs pinned; release unpins
+// them (it may be called more than once).
 func (e *Engine) pinnedObject(ctx context.Context, bucket, key string) (Object, func(), error) {
+	e.pins.gate.RLock()
 	obj, err := e.getObject(ctx, bucket, key)
-	for attempt := 0; ; attempt++ {
-		if err != nil {
-			return Object{}, nil, err
-		}
+	if err == nil {
 		e.pins.add(obj.Segments, +1)
-		cur, cerr := e.meta.GetObject(ctx, bucket, key)
-		if cerr == nil && sameBlobs(cur.Segments, obj.Segments) {
-			segs := obj.Segments
-			var once sync.Once
-			return obj, func() { once.Do(func() { e.pins.add(segs, -1) }) }, nil
-		}
-		e.pins.add(obj.Segments, -1)
-		if cerr != nil && !errors.Is(cerr, meta.ErrNotFound) {
-			return Object{}, nil, cerr
-		}
-		if attempt == 10 {
-			return Object{}, nil, errors.New("engine: object kept changing while being opened")
-		}
-		obj, err = e.getObject(ctx, bucket, key)
 	}
+	e.pins.gate.RUnlock()
+	if err != nil {
+		return Object{}, nil, err
+	}
+	var once sync.Once
+	return obj, func() { once.Do(func() { e.pins.add(obj.Segments, -1) }) }, nil
 }
 
 func sameBlobs(a, b []Segment) bool {
