@@ -10,12 +10,16 @@ import (
 // the edge never touches storage, and leaf packages stay leaves.
 func TestDependencyArrows(t *testing.T) {
 	forbidden := map[string][]string{
-		"internal/engine": {"net/http", "encoding/xml"},
-		"internal/s3api":  {"internal/meta", "internal/blob", "pebble", "pgx"},
-		"internal/sigv4":  {"internal/engine", "internal/meta", "internal/blob"},
-		"internal/s3err":  {"github.com/tessera-s3/tessera/internal/"},
-		"internal/meta":   {"pebble", "pgx"},
-		"internal/blob":   {"internal/meta", "internal/engine"},
+		"internal/engine":    {"net/http", "encoding/xml"},
+		"internal/s3api":     {"internal/meta", "internal/blob", "pebble", "pgx"},
+		"internal/sigv4":     {"internal/engine", "internal/meta", "internal/blob"},
+		"internal/s3err":     {"github.com/tessera-s3/tessera/internal/"},
+		"internal/meta":      {"pebble", "pgx"},
+		"internal/blob":      {"internal/meta", "internal/engine"},
+		"internal/checksum":  {"github.com/tessera-s3/tessera/internal/"},
+		"internal/iam":       {"internal/engine", "internal/s3api", "net/http"},
+		"internal/lifecycle": {"internal/engine", "internal/meta", "internal/blob", "net/http"},
+		"internal/admin":     {"internal/engine", "internal/meta", "internal/blob", "internal/s3api"},
 	}
 	for pkg, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, "./"+pkg).Output()
