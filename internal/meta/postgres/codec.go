@@ -1,0 +1,108 @@
+package postgres
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/tessera-s3/tessera/internal/meta"
+)
+
+// encode returns v as JSON, the format of the rec columns (the same as the
+// Pebble store's records, so a record means the same in both).
+func encode(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: encode %T: %w", v, err)
+	}
+	return b, nil
+}
+
+func decode(b []byte, v any) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("postgres: decode %T: %w", v, err)
+	}
+	return nil
+}
+
+// encodeSegments returns the manifest column's value: NULL (nil) for an
+// object without segments.
+func encodeSegments(segs []meta.Segment) ([]byte, error) {
+	if len(segs) == 0 {
+		return nil, nil
+	}
+	return encode(segs)
+}
+
+func decodeSegments(b []byte) ([]meta.Segment, error) {
+	if b == nil {
+		return nil, nil
+	}
+	var segs []meta.Segment
+	if err := decode(b, &segs); err != nil {
+		return nil, err
+	}
+	return segs, nil
+}
+
+// nanos is a time as stored in the *_ns columns: Unix nanoseconds, which
+// keep the precision that timestamptz's microseconds would lose. Times
+// outside the int64 range (1678–2262, e.g. the zero time) are clamped to
+// its ends, where UnixNano's result would be undefined, so they still
+// order and compare as the times do.
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanosTime):
+		return math.MinInt64
+	case t.After(maxNanosTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+var (
+	minNanosTime = time.Unix(0, math.MinInt64)
+	maxNanosTime = time.Unix(0, math.MaxInt64)
+)
+
+// byteSlices converts IDs for a bytea[] parameter. Strings always go to
+// bytea columns as []byte, which pgx sends as raw bytes; no string is ever
+// parsed by bytea's text input (where backslashes are escapes).
+func byteSlices(ids []string) [][]byte {
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		out[i] = []byte(id)
+	}
+	return out
+}
+
+// successor returns the smallest byte string greater than every string with
+// prefix p, or nil if there is none (p is empty or all 0xFF): the exclusive
+// upper bound of a prefix scan.
+func successor(p string) []byte {
+	s := []byte(p)
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] != 0xFF {
+			s[i]++
+			return s[:i+1]
+		}
+	}
+	return nil
+}
+
+// unusedBlobs returns the blob IDs of old that no segment of keep uses.
+// Linear in both: a 10,000-part Complete must not do 10^8 comparisons.
+func unusedBlobs(old, keep []meta.Segment) []string {
+	used := make(map[string]struct{}, len(keep))
+	for _, k := range keep {
+		used[k.BlobID] = struct{}{}
+	}
+	var out []string
+	for _, o := range old {
+		if _, ok := used[o.BlobID]; !ok {
+			out = append(out, o.BlobID)
+		}
+	}
+	return out
+}

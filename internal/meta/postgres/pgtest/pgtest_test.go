@@ -1,0 +1,35 @@
+package pgtest
+
+import "testing"
+
+func TestWithDatabase(t *testing.T) {
+	for _, tc := range []struct{ dsn, want string }{
+		{"host=/tmp/s user=u dbname=postgres", "host=/tmp/s user=u dbname=postgres dbname='db_1'"},
+		{"postgres://u:p@h:5432/postgres?sslmode=disable", "postgres://u:p@h:5432/db_1?sslmode=disable"},
+		{"postgresql://u@/x?host=/tmp/s&dbname=x", "postgresql://u@/db_1?host=%2Ftmp%2Fs"},
+	} {
+		got, err := withDatabase(tc.dsn, "db_1")
+		if err != nil || got != tc.want {
+			t.Errorf("withDatabase(%q) = %q, %v; want %q", tc.dsn, got, err, tc.want)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for _, tc := range []struct{ dsn, want string }{
+		{"host=h password=secret user=u", "host=h password=xxxxx user=u"},
+		{"host=h password='se cr\\'et' user=u", "host=h password=xxxxx user=u"},
+		{"postgres://u:secret@h/db", "postgres://u:xxxxx@h/db"},
+		{"postgres://u@h/db", "postgres://u@h/db"},
+	} {
+		if got := redact(tc.dsn); got != tc.want {
+			t.Errorf("redact(%q) = %q, want %q", tc.dsn, got, tc.want)
+		}
+	}
+}
+
+func TestQuote(t *testing.T) {
+	if got, want := quote(`a b'c\d`), `'a b\'c\\d'`; got != want {
+		t.Errorf("quote = %q, want %q", got, want)
+	}
+}

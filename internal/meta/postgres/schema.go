@@ -1,0 +1,136 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// migrations[i] takes the schema from version i to version i+1. Released
+// entries are never edited: a change of schema is a new entry, so that a
+// database created by any earlier release can be brought up to date.
+//
+// Column notes:
+//   - identifiers are bytea (see the package comment); bytea orders
+//     bytewise, so ORDER BY key is S3's listing order;
+//   - rec columns hold the record as JSON, as the Pebble store does;
+//     objects.rec leaves Segments out, so that listings never read a
+//     10,000-segment manifest;
+//   - times that queries order or filter by are Unix nanoseconds (bigint):
+//     timestamptz holds only microseconds, and the Pebble store orders
+//     uploads by nanoseconds;
+//   - the foreign keys are a backstop: the methods lock parent rows
+//     themselves (see the package comment), the constraints make a bug
+//     fail loudly instead of leaving an orphan.
+var migrations = []string{
+	// 1: the initial schema.
+	`
+CREATE TABLE buckets (
+	name bytea PRIMARY KEY,
+	rec  bytea NOT NULL
+);
+
+CREATE TABLE objects (
+	bucket   bytea NOT NULL REFERENCES buckets (name),
+	key      bytea NOT NULL,
+	rec      bytea NOT NULL,
+	segments bytea,
+	PRIMARY KEY (bucket, key)
+);
+
+CREATE TABLE uploads (
+	id           bytea PRIMARY KEY,
+	bucket       bytea NOT NULL REFERENCES buckets (name),
+	key          bytea NOT NULL,
+	initiated_ns bigint NOT NULL,
+	rec          bytea NOT NULL
+);
+-- ListUploads order, and DeleteBucket's scan of a bucket's uploads.
+CREATE INDEX uploads_by_key ON uploads (bucket, key, initiated_ns, id);
+
+CREATE TABLE parts (
+	upload_id bytea NOT NULL REFERENCES uploads (id),
+	number    bigint NOT NULL,
+	blob_id   bytea NOT NULL,
+	rec       bytea NOT NULL,
+	PRIMARY KEY (upload_id, number)
+);
+
+CREATE TABLE completions (
+	upload_id    bytea PRIMARY KEY,
+	bucket       bytea NOT NULL,
+	key          bytea NOT NULL,
+	completed_ns bigint NOT NULL,
+	rec          bytea NOT NULL
+);
+CREATE INDEX completions_by_time ON completions (completed_ns);
+
+CREATE TABLE garbage (
+	blob_id bytea PRIMARY KEY
+);
+
+CREATE TABLE bucket_configs (
+	bucket bytea NOT NULL REFERENCES buckets (name),
+	name   bytea NOT NULL,
+	doc    bytea NOT NULL,
+	PRIMARY KEY (bucket, name)
+);
+
+CREATE TABLE docs (
+	kind bytea NOT NULL,
+	id   bytea NOT NULL,
+	doc  bytea NOT NULL,
+	PRIMARY KEY (kind, id)
+);
+`,
+}
+
+// migrationLock is the advisory lock key under which the schema is created
+// or upgraded, so that gateways starting together do not race their DDL
+// (concurrent CREATE TABLE IF NOT EXISTS can fail on the catalog's unique
+// indexes). Advisory locks are per database.
+const migrationLock int64 = 0x7465737365726130 // "tessera0"
+
+// migrate brings the schema to len(migrations), in one transaction. The
+// schema_version table keeps one row per applied version; the current
+// version is the largest.
+func migrate(ctx context.Context, pool *pgxpool.Pool) (err error) {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: schema: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
+		return fmt.Errorf("postgres: schema: lock: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+		version integer PRIMARY KEY,
+		applied timestamptz NOT NULL DEFAULT now()
+	)`); err != nil {
+		return fmt.Errorf("postgres: schema: %w", err)
+	}
+	var cur int
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&cur); err != nil {
+		return fmt.Errorf("postgres: schema: read version: %w", err)
+	}
+	if cur > len(migrations) {
+		return fmt.Errorf("postgres: schema version %d is newer than this binary knows (%d); upgrade tessera", cur, len(migrations))
+	}
+	for v := cur; v < len(migrations); v++ {
+		if _, err := tx.Exec(ctx, migrations[v]); err != nil {
+			return fmt.Errorf("postgres: schema: migrate to version %d: %w", v+1, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, v+1); err != nil {
+			return fmt.Errorf("postgres: schema: record version %d: %w", v+1, err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: schema: commit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,223 @@
+// Package postgres is the scale-out meta.Store, kept in a PostgreSQL
+// database that many gateway processes share.
+//
+// Atomicity: every mutating method is one transaction, so a change and the
+// garbage blob IDs it frees commit together or not at all. Transactions run
+// at READ COMMITTED and serialise read-modify-write steps with row locks,
+// which work across processes (an in-process mutex would not). Locks are
+// always taken in the same order, so two operations never wait on each other
+// in a cycle:
+//
+//  1. the bucket row: methods that add records to a bucket (PutObject,
+//     CreateUpload, CompleteUpload, PutBucketConfig) hold it FOR KEY SHARE,
+//     which does not block other adders but does block DeleteBucket's
+//     FOR UPDATE, so a bucket cannot be deleted between that check and the
+//     commit;
+//  2. the upload row: PutPart holds it FOR KEY SHARE (parts of one upload
+//     are written in parallel), CompleteUpload, AbortUpload and DeleteBucket
+//     FOR UPDATE (they delete it, and must see every part committed first);
+//  3. the object row (FOR UPDATE) for methods that read then replace or
+//     remove an object, or a part row (FOR UPDATE) for PutPart replacing
+//     a part.
+//
+// Under READ COMMITTED each statement sees what committed before it started,
+// so a read that must see the work of a transaction it just waited for is
+// always a separate statement issued after the lock was granted.
+//
+// Absent rows cannot be locked. A writer that found no object (or part)
+// inserts with ON CONFLICT DO NOTHING; if a concurrent writer created the
+// row first, the insert waits for it, does nothing, and the writer looks
+// again — calling the CheckFunc again with what is now current.
+//
+// Deadlocks and serialization failures (which the lock order and READ
+// COMMITTED should rule out, but which a DBA's triggers or a proxy could
+// still cause) are retried with the whole transaction, BuildFunc and
+// CheckFunc included.
+//
+// Every identifier that is compared or ordered (bucket names, object keys,
+// upload, blob and document IDs) is stored as bytea: PostgreSQL text cannot
+// hold a NUL byte, and bytea compares bytewise, which is the order S3 lists
+// in. Records are JSON in bytea columns, as in the Pebble store, beside the
+// columns the queries need.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tessera-s3/tessera/internal/meta"
+)
+
+var _ meta.Store = (*Store)(nil)
+
+// Store is a meta.Store backed by PostgreSQL. Its methods are safe for
+// concurrent use, also by several Stores (in several processes) on one
+// database; none may be called after Close.
+type Store struct {
+	pool  *pgxpool.Pool
+	claim *pgx.Conn // set by ClaimGateway
+}
+
+// Open connects to the database named by dsn (a libpq keyword/value string
+// or a postgres:// URL; pgxpool settings such as pool_max_conns apply) and
+// creates or upgrades the schema. Several processes may Open one database
+// at the same time.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse dsn: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Close closes every connection of the store, waiting for queries in flight.
+func (s *Store) Close() error {
+	s.releaseClaim()
+	s.pool.Close()
+	return nil
+}
+
+// maxAttempts bounds the retries of a transaction that keeps failing with a
+// deadlock or serialization failure.
+const maxAttempts = 10
+
+// txn is one attempt at a writing transaction and the garbage it frees.
+type txn struct {
+	pgx.Tx
+	garbage []string
+	seen    map[string]bool
+}
+
+// addGarbage queues blob IDs to be recorded as garbage before the commit,
+// skipping empty and duplicate IDs.
+func (t *txn) addGarbage(ids ...string) {
+	for _, id := range ids {
+		if id == "" || t.seen[id] {
+			continue
+		}
+		if t.seen == nil {
+			t.seen = map[string]bool{}
+		}
+		t.seen[id] = true
+		t.garbage = append(t.garbage, id)
+	}
+}
+
+// write runs fn in a READ COMMITTED transaction, records the garbage fn
+// queued in the same transaction and commits; it returns that garbage. fn
+// is called again, on a fresh transaction, after a deadlock or serialization
+// failure; any other error from fn rolls back and is returned as is.
+func (s *Store) write(ctx context.Context, fn func(t *txn) error) ([]string, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
+		garbage, err := s.attempt(ctx, fn)
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			return garbage, err
+		}
+		// Jittered backoff, so that the transactions that collided do
+		// not collide again in lockstep.
+		d := time.Duration(rand.Int64N(int64(attempt) * int64(2*time.Millisecond)))
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return nil, fmt.Errorf("postgres: %w", ctx.Err())
+		}
+	}
+}
+
+func (s *Store) attempt(ctx context.Context, fn func(t *txn) error) (garbage []string, err error) {
+	// Explicitly READ COMMITTED, whatever the database's default: the
+	// look-again loops rely on each statement seeing the latest commits.
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			// The caller's context may be the reason for the failure;
+			// the rollback must still reach the server.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_ = tx.Rollback(rctx)
+		}
+	}()
+	t := &txn{Tx: tx}
+	if err := fn(t); err != nil {
+		return nil, err
+	}
+	if len(t.garbage) > 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO garbage (blob_id) SELECT unnest($1::bytea[]) ON CONFLICT DO NOTHING`,
+			byteSlices(t.garbage)); err != nil {
+			return nil, fmt.Errorf("postgres: record garbage: %w", err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: commit: %w", err)
+	}
+	return t.garbage, nil
+}
+
+// retryable reports whether err is a deadlock or serialization failure,
+// after which the whole transaction may simply be tried again.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	return pgErr.Code == "40001" || pgErr.Code == "40P01"
+}
+
+// lockBucket takes the bucket row FOR KEY SHARE (see the package comment);
+// ok is false if the bucket does not exist.
+func (t *txn) lockBucket(ctx context.Context, name string) (ok bool, err error) {
+	if !validName(name) {
+		return false, nil
+	}
+	err = t.QueryRow(ctx, `SELECT true FROM buckets WHERE name = $1 FOR KEY SHARE`, []byte(name)).Scan(&ok)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("postgres: lock bucket: %w", err)
+	}
+	return true, nil
+}
+
+// validName reports whether s is non-empty and free of NUL bytes. The
+// Pebble store needs that of bucket names, upload IDs and document kinds;
+// this store enforces the same rules so that data moves between backends.
+func validName(s string) bool { return s != "" && !strings.ContainsRune(s, 0) }
+
+var (
+	errBadBucketName = errors.New("postgres: bucket name is empty or contains a NUL byte")
+	errBadUploadID   = errors.New("postgres: upload ID is empty or contains a NUL byte")
+)
+
+func notFound(what string) error {
+	return fmt.Errorf("postgres: %s: %w", what, meta.ErrNotFound)
+}
+
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	return nil
+}
