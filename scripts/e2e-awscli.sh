@@ -83,6 +83,16 @@ if [ "$ready" != 1 ]; then
   exit 1
 fi
 echo "e2e-awscli: server $TESSERA_BIN at $endpoint (data $work/data)"
+# With TESSERA_POSTGRES the metadata must really be in PostgreSQL.
+if [ -n "${TESSERA_POSTGRES:-}" ]; then
+  if ! grep -q 'meta=postgres' "$work/server.log" || [ -e "$work/data/meta" ]; then
+    echo "e2e-awscli: TESSERA_POSTGRES is set but the server is not on PostgreSQL; its log:" >&2
+    cat "$work/server.log" >&2
+    echo "e2e-awscli: 0 passed, 1 failed"
+    exit 1
+  fi
+  echo "e2e-awscli: metadata in PostgreSQL"
+fi
 aws --version 2>&1 | sed 's/^/e2e-awscli: /'
 
 # ---- helpers ---------------------------------------------------------------

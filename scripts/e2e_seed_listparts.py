@@ -65,7 +65,9 @@ def free_port():
 
 def start_server(binary, data, log):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
+    # Only TESSERA_POSTGRES passes: it moves metadata to PostgreSQL.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("TESSERA_") or k == "TESSERA_POSTGRES"}
     proc = subprocess.Popen(
         [binary, "server", "--address", f"127.0.0.1:{port}", "--data", data,
          "--root-user", ACCESS_KEY, "--root-password", SECRET_KEY, "--region", REGION],
@@ -222,6 +224,11 @@ def main():
         data = os.path.join(tmp, "data")
         with open(log_path, "w") as log:
             proc, url = start_server(binary, data, log)
+            if os.environ.get("TESSERA_POSTGRES"):
+                with open(log_path) as f:
+                    on_pg = "meta=postgres" in f.read()
+                check(on_pg and not os.path.exists(os.path.join(data, "meta")),
+                      "TESSERA_POSTGRES set: metadata is in PostgreSQL")
             run(url)
     except Exception:
         check(False, "unexpected exception:\n" + traceback.format_exc())

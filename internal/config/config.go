@@ -15,8 +15,11 @@ import (
 
 // Config is everything the server needs to start.
 type Config struct {
-	Address         string
-	DataDir         string
+	Address string
+	DataDir string
+	// PostgresDSN, when set, keeps metadata in that PostgreSQL database
+	// instead of Pebble under DataDir; object bytes stay under DataDir.
+	PostgresDSN     string
 	Region          string
 	RootUser        string
 	RootPassword    string
@@ -32,23 +35,26 @@ type Config struct {
 }
 
 // option binds one flag to its environment variable so --help can list both.
+// A secret option's value (it may come from the environment) is never shown.
 type option struct {
 	flag, env, usage string
+	secret           bool
 }
 
 var options = []option{
-	{"address", "TESSERA_ADDRESS", "host:port to listen on"},
-	{"data", "TESSERA_DATA", "data directory (metadata and object bytes); created if missing"},
-	{"region", "TESSERA_REGION", "region reported by GetBucketLocation and accepted in LocationConstraint"},
-	{"root-user", "TESSERA_ROOT_USER", "root access key ID (default: generated on first start and stored in <data>/credentials)"},
-	{"root-password", "TESSERA_ROOT_PASSWORD", "root secret access key (set together with --root-user)"},
-	{"domain", "TESSERA_DOMAIN", "comma-separated domains for virtual-host-style requests (bucket.domain); path style always works"},
-	{"tls-cert", "TESSERA_TLS_CERT", "PEM certificate file; with --tls-key serves HTTPS"},
-	{"tls-key", "TESSERA_TLS_KEY", "PEM private key file for --tls-cert"},
-	{"log-level", "TESSERA_LOG_LEVEL", "log level: debug, info, warn or error"},
-	{"log-format", "TESSERA_LOG_FORMAT", "log format: text or json"},
-	{"shutdown-timeout", "TESSERA_SHUTDOWN_TIMEOUT", "how long graceful shutdown waits for in-flight requests"},
-	{"lifecycle-interval", "TESSERA_LIFECYCLE_INTERVAL", "time between passes of the lifecycle worker (abort incomplete uploads, expire objects); 0 disables it"},
+	{"address", "TESSERA_ADDRESS", "host:port to listen on", false},
+	{"data", "TESSERA_DATA", "data directory (metadata and object bytes); created if missing", false},
+	{"postgres", "TESSERA_POSTGRES", "PostgreSQL connection string (postgres://user:pass@host/db) for metadata; empty keeps metadata embedded under --data", true},
+	{"region", "TESSERA_REGION", "region reported by GetBucketLocation and accepted in LocationConstraint", false},
+	{"root-user", "TESSERA_ROOT_USER", "root access key ID (default: generated on first start and stored in <data>/credentials)", false},
+	{"root-password", "TESSERA_ROOT_PASSWORD", "root secret access key (set together with --root-user)", true},
+	{"domain", "TESSERA_DOMAIN", "comma-separated domains for virtual-host-style requests (bucket.domain); path style always works", false},
+	{"tls-cert", "TESSERA_TLS_CERT", "PEM certificate file; with --tls-key serves HTTPS", false},
+	{"tls-key", "TESSERA_TLS_KEY", "PEM private key file for --tls-cert", false},
+	{"log-level", "TESSERA_LOG_LEVEL", "log level: debug, info, warn or error", false},
+	{"log-format", "TESSERA_LOG_FORMAT", "log format: text or json", false},
+	{"shutdown-timeout", "TESSERA_SHUTDOWN_TIMEOUT", "how long graceful shutdown waits for in-flight requests", false},
+	{"lifecycle-interval", "TESSERA_LIFECYCLE_INTERVAL", "time between passes of the lifecycle worker (abort incomplete uploads, expire objects); 0 disables it", false},
 }
 
 // ParseServer parses the flags of `tessera server`. Environment variables
@@ -66,6 +72,7 @@ func ParseServer(args []string, getenv func(string) string, out io.Writer) (Conf
 	var domains, level string
 	fs.StringVar(&c.Address, "address", env("TESSERA_ADDRESS", "127.0.0.1:9000"), "")
 	fs.StringVar(&c.DataDir, "data", env("TESSERA_DATA", "./data"), "")
+	fs.StringVar(&c.PostgresDSN, "postgres", env("TESSERA_POSTGRES", ""), "")
 	fs.StringVar(&c.Region, "region", env("TESSERA_REGION", "us-east-1"), "")
 	fs.StringVar(&c.RootUser, "root-user", env("TESSERA_ROOT_USER", ""), "")
 	fs.StringVar(&c.RootPassword, "root-password", env("TESSERA_ROOT_PASSWORD", ""), "")
@@ -129,7 +136,8 @@ func (c Config) Validate() error {
 func Usage(out io.Writer, fs *flag.FlagSet) {
 	fmt.Fprint(out, `Usage: tessera server [flags]
 
-Runs the S3 API on --address, storing metadata and object bytes under --data.
+Runs the S3 API on --address, storing metadata and object bytes under --data
+(metadata in PostgreSQL instead when --postgres is set).
 Every request must be signed (AWS Signature V4, or V2 presigned URLs) with a
 key the server knows. Without --root-user/--root-password the server
 generates root credentials on first start, prints them once and keeps them in
@@ -143,7 +151,7 @@ Flags (each can also be set by the environment variable shown):
 `)
 	for _, o := range options {
 		def := ""
-		if f := fs.Lookup(o.flag); f != nil && f.DefValue != "" && !strings.Contains(o.flag, "password") {
+		if f := fs.Lookup(o.flag); f != nil && f.DefValue != "" && !o.secret {
 			def = " (default " + f.DefValue + ")"
 		}
 		fmt.Fprintf(out, "  --%-18s %s%s\n  %-20s [$%s]\n", o.flag, o.usage, def, "", o.env)

@@ -32,6 +32,11 @@ func TestParseServer(t *testing.T) {
 				t.Errorf("env: %+v", c)
 			}
 		}},
+		{name: "postgres", env: map[string]string{"TESSERA_POSTGRES": "postgres://t:pw@db/tessera"}, check: func(t *testing.T, c Config) {
+			if c.PostgresDSN != "postgres://t:pw@db/tessera" {
+				t.Errorf("PostgresDSN %q", c.PostgresDSN)
+			}
+		}},
 		{name: "flag beats env", args: []string{"--region", "ap-south-1"}, env: map[string]string{"TESSERA_REGION": "eu-west-1"}, check: func(t *testing.T, c Config) {
 			if c.Region != "ap-south-1" {
 				t.Errorf("region %q", c.Region)
@@ -73,5 +78,24 @@ func TestHelpListsEveryFlagAndVariable(t *testing.T) {
 		if !strings.Contains(out.String(), "--"+o.flag) || !strings.Contains(out.String(), o.env) {
 			t.Errorf("help lacks %s / %s:\n%s", o.flag, o.env, out.String())
 		}
+	}
+}
+
+// Secrets may arrive through the environment; --help shows their variable,
+// never their value.
+func TestHelpHidesSecrets(t *testing.T) {
+	env := map[string]string{"TESSERA_ROOT_PASSWORD": "hunter2hunter2", "TESSERA_ROOT_USER": "admin", "TESSERA_POSTGRES": "postgres://u:s3cr3t@db/x"}
+	var out bytes.Buffer
+	_, err := ParseServer([]string{"--help"}, func(k string) string { return env[k] }, &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err = %v", err)
+	}
+	for _, secret := range []string{"hunter2", "s3cr3t"} {
+		if strings.Contains(out.String(), secret) {
+			t.Errorf("help shows a secret %q:\n%s", secret, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "(default admin)") {
+		t.Errorf("help should still show non-secret defaults:\n%s", out.String())
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/tessera-s3/tessera/internal/lifecycle"
 	"github.com/tessera-s3/tessera/internal/meta"
 	pebblestore "github.com/tessera-s3/tessera/internal/meta/pebble"
+	"github.com/tessera-s3/tessera/internal/meta/postgres"
 	"github.com/tessera-s3/tessera/internal/s3api"
 	"github.com/tessera-s3/tessera/internal/sigv4"
 )
@@ -130,7 +131,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := pebblestore.Open(filepath.Join(cfg.DataDir, "meta"))
+	store, err := openMeta(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +163,25 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	s.metrics.registerLifecycle(s.lifecycle.Stats)
 	s.handler = s.routes(api)
 	return s, nil
+}
+
+// openMeta opens the metadata store: PostgreSQL when configured, else
+// Pebble under the data directory.
+func openMeta(cfg config.Config) (meta.Store, error) {
+	if cfg.PostgresDSN == "" {
+		return pebblestore.Open(filepath.Join(cfg.DataDir, "meta"))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	store, err := postgres.Open(ctx, cfg.PostgresDSN)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.ClaimGateway(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
 }
 
 // RootCredentials returns the root access key pair in use.
@@ -209,7 +229,11 @@ func (s *Server) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	if s.cfg.TLSCert != "" {
 		scheme = "https"
 	}
-	s.log.Info("tessera listening", "address", ln.Addr().String(), "scheme", scheme, "data", s.cfg.DataDir, "region", s.cfg.Region)
+	metaBackend := "pebble" // the DSN may hold a password: never logged
+	if s.cfg.PostgresDSN != "" {
+		metaBackend = "postgres"
+	}
+	s.log.Info("tessera listening", "address", ln.Addr().String(), "scheme", scheme, "data", s.cfg.DataDir, "meta", metaBackend, "region", s.cfg.Region)
 	if ready != nil {
 		ready(ln.Addr())
 	}

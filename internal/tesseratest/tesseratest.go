@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 
 	"github.com/tessera-s3/tessera/internal/config"
 	"github.com/tessera-s3/tessera/internal/lifecycle"
+	"github.com/tessera-s3/tessera/internal/meta/postgres/pgtest"
 	"github.com/tessera-s3/tessera/internal/server"
 )
 
@@ -48,6 +50,7 @@ type options struct {
 	minPartSize int64
 	domains     []string
 	logger      *slog.Logger
+	postgres    string
 }
 
 // Option configures New.
@@ -72,6 +75,16 @@ func WithDomains(d ...string) Option { return func(o *options) { o.domains = d }
 // WithLogger sends server logs to l (default: discarded).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
+// WithPostgres keeps the server's metadata in the PostgreSQL database dsn
+// instead of Pebble under the data directory.
+func WithPostgres(dsn string) Option { return func(o *options) { o.postgres = dsn } }
+
+// MetaEnv names the environment variable that moves every test server's
+// metadata to PostgreSQL: TESSERA_TEST_META=postgres runs a whole suite on
+// the scale-out backend (a fresh database per server, from pgtest). A
+// package that uses it calls pgtest.Main from its TestMain.
+const MetaEnv = "TESSERA_TEST_META"
+
 // New starts a server that stops when the test ends.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
@@ -85,6 +98,15 @@ func New(t testing.TB, opts ...Option) *Server {
 	if o.logger == nil {
 		o.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if o.postgres == "" {
+		switch v := os.Getenv(MetaEnv); v {
+		case "", "pebble":
+		case "postgres":
+			o.postgres = pgtest.DSN(t)
+		default:
+			t.Fatalf("tesseratest: %s=%q: want pebble or postgres", MetaEnv, v)
+		}
+	}
 	s := &Server{t: t, opts: o, DataDir: o.dataDir}
 	s.start()
 	t.Cleanup(s.Stop)
@@ -96,7 +118,7 @@ func (s *Server) start() {
 	cfg := config.Config{
 		Address: "127.0.0.1:0", DataDir: s.DataDir, Region: Region,
 		RootUser: AccessKey, RootPassword: SecretKey, Domains: s.opts.domains,
-		LogFormat: "text", ShutdownTimeout: 5 * time.Second,
+		LogFormat: "text", ShutdownTimeout: 5 * time.Second, PostgresDSN: s.opts.postgres,
 	}
 	srv, err := server.Open(cfg, server.Options{Logger: s.opts.logger, Now: s.opts.now, MinPartSize: s.opts.minPartSize})
 	if err != nil {

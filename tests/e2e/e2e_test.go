@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/tessera-s3/tessera/internal/meta/postgres/pgtest"
 )
 
 var binary string
@@ -26,7 +28,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := pgtest.Main(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -34,12 +36,19 @@ func TestMain(m *testing.M) {
 // run runs one script against the built binary.
 func run(t *testing.T, name string, args ...string) {
 	t.Helper()
+	runEnv(t, nil, name, args...)
+}
+
+// runEnv runs one script with extra environment variables, which reach the
+// servers it starts (TESSERA_POSTGRES, say).
+func runEnv(t *testing.T, env []string, name string, args ...string) {
+	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
 		t.Fatalf("%s not installed (.ci/run installs it): %v", name, err)
 	}
 	cmd := exec.Command(name, args...)
 	cmd.Dir = "../.."
-	cmd.Env = append(os.Environ(), "TESSERA_BIN="+binary)
+	cmd.Env = append(append(os.Environ(), "TESSERA_BIN="+binary), env...)
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil {
@@ -60,4 +69,17 @@ func TestBoto3Checksums(t *testing.T) {
 func TestBoto3Lifecycle(t *testing.T) {
 	t.Parallel()
 	run(t, "python3", "scripts/e2e_boto3_lifecycle.py")
+}
+
+// The same user journeys with metadata in PostgreSQL (the scale-out
+// backend): the binary reads TESSERA_POSTGRES, each script gets its own
+// fresh database.
+func TestAWSCLIPostgres(t *testing.T) {
+	t.Parallel()
+	runEnv(t, []string{"TESSERA_POSTGRES=" + pgtest.DSN(t)}, "bash", "scripts/e2e-awscli.sh")
+}
+
+func TestBoto3SeedListPartsPostgres(t *testing.T) {
+	t.Parallel()
+	runEnv(t, []string{"TESSERA_POSTGRES=" + pgtest.DSN(t)}, "python3", "scripts/e2e_seed_listparts.py")
 }
