@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/tessera-s3/tessera/internal/meta/postgres/pgtest"
 )
 
 const (
@@ -25,9 +27,9 @@ const (
 	crashSecret = "crash/test/secret/key/0123456789abcdef"
 )
 
-// startBinary runs the built server on a free port over dataDir and waits
-// until it is ready.
-func startBinary(t *testing.T, dataDir string) (*exec.Cmd, string) {
+// startBinary runs the built server on a free port over dataDir (plus
+// extra flags) and waits until it is ready.
+func startBinary(t *testing.T, dataDir string, extra ...string) (*exec.Cmd, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -35,8 +37,8 @@ func startBinary(t *testing.T, dataDir string) (*exec.Cmd, string) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(binary, "server", "--address", addr, "--data", dataDir,
-		"--root-user", crashUser, "--root-password", crashSecret, "--log-level", "warn")
+	cmd := exec.Command(binary, append([]string{"server", "--address", addr, "--data", dataDir,
+		"--root-user", crashUser, "--root-password", crashSecret, "--log-level", "warn"}, extra...)...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +79,19 @@ func body(k, v int) []byte {
 // acknowledged multipart object is there byte-exact.
 func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	t.Parallel()
+	crashKeepsAcknowledgedWrites(t)
+}
+
+// The same with metadata in PostgreSQL: the restarted server also takes
+// over the database from the killed one's session.
+func TestCrashKeepsAcknowledgedWritesPostgres(t *testing.T) {
+	t.Parallel()
+	crashKeepsAcknowledgedWrites(t, "--postgres", pgtest.DSN(t))
+}
+
+func crashKeepsAcknowledgedWrites(t *testing.T, extra ...string) {
 	dir := t.TempDir()
-	cmd, url := startBinary(t, dir)
+	cmd, url := startBinary(t, dir, extra...)
 	c := crashClient(url)
 	ctx := context.Background()
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("crash")}); err != nil {
@@ -161,7 +174,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	close(stop)
 	wg.Wait()
 
-	cmd, url = startBinary(t, dir)
+	cmd, url = startBinary(t, dir, extra...)
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	c = crashClient(url)
 	mu.Lock()

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // gatewayLock is the session advisory lock a gateway holds for as long as
@@ -30,18 +33,26 @@ func (s *Store) ClaimGateway(ctx context.Context) error {
 	// Taken out of the pool so that the lock lives exactly as long as the
 	// claim, not as long as some pooled connection happens to.
 	conn := pc.Hijack()
-	var got bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, gatewayLock).Scan(&got); err != nil {
-		conn.Close(context.Background())
-		return fmt.Errorf("postgres: claim gateway: %w", err)
+	// Waiting a little lets a server restarted right after a crash take
+	// over once PostgreSQL has noticed the old session is gone.
+	_, err = conn.Exec(ctx, fmt.Sprintf("SET lock_timeout = %d", claimWait.Milliseconds()))
+	if err == nil {
+		_, err = conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, gatewayLock)
 	}
-	if !got {
+	if err != nil {
 		conn.Close(context.Background())
-		return ErrGatewayRunning
+		if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == "55P03" { // lock_not_available
+			return ErrGatewayRunning
+		}
+		return fmt.Errorf("postgres: claim gateway: %w", err)
 	}
 	s.claim = conn
 	return nil
 }
+
+// claimWait is how long ClaimGateway waits for another server's claim to
+// end before giving up.
+var claimWait = 5 * time.Second
 
 // releaseClaim ends the claim, if any.
 func (s *Store) releaseClaim() {

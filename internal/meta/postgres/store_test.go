@@ -378,6 +378,7 @@ func TestCanceledContext(t *testing.T) {
 // One gateway per database: a second claim fails until the first store
 // closes; the store itself stays shareable (TestStoresRace*).
 func TestClaimGateway(t *testing.T) {
+	defer postgres.SetClaimWait(200 * time.Millisecond)()
 	dsn := pgtest.DSN(t)
 	ctx := context.Background()
 	first, second := open(t, dsn), open(t, dsn)
@@ -393,8 +394,9 @@ func TestClaimGateway(t *testing.T) {
 	if _, err := second.ListBuckets(ctx); err != nil {
 		t.Fatalf("ListBuckets on the second store: %v", err)
 	}
-	first.Close()
+	// A claim waits for one that is ending, as after a crash-restart.
+	go func() { time.Sleep(50 * time.Millisecond); first.Close() }()
 	if err := second.ClaimGateway(ctx); err != nil {
-		t.Fatalf("claim after the first store closed: %v", err)
+		t.Fatalf("claim while the first store closes: %v", err)
 	}
 }
