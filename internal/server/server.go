@@ -135,6 +135,10 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := bindStore(context.Background(), cfg.DataDir, store, cfg.PostgresDSN != ""); err != nil {
+		store.Close()
+		return nil, err
+	}
 	eng := engine.New(store, blobs, engine.Options{Region: cfg.Region, Now: opts.Now, Logger: log, MinPartSize: opts.MinPartSize})
 	if err := eng.CollectGarbage(context.Background()); err != nil {
 		log.Warn("garbage collection at start", "err", err)

@@ -1,0 +1,112 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tessera-s3/tessera/internal/blob"
+	"github.com/tessera-s3/tessera/internal/meta"
+)
+
+// A data directory's blobs and the metadata that refers to them belong
+// together: the orphan sweep deletes every blob the metadata does not know.
+// Pointing a data directory at someone else's metadata (a new or another
+// PostgreSQL database, say) would make it delete that directory's bytes.
+// So both carry one random store ID, written on the first start, and a
+// server refuses to start when they disagree.
+const (
+	storeIDFile = "store-id"
+	storeIDKind = "system"
+	storeIDDoc  = "store-id"
+)
+
+// bindStore checks that the data directory and the metadata store belong
+// to each other, recording a new shared ID when both are new.
+func bindStore(ctx context.Context, dataDir string, store meta.Store, postgres bool) error {
+	path := filepath.Join(dataDir, storeIDFile)
+	fileID, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("server: reading %s: %w", path, err)
+	}
+	metaID, err := store.GetDoc(ctx, storeIDKind, storeIDDoc)
+	if err != nil && !errors.Is(err, meta.ErrNotFound) {
+		return fmt.Errorf("server: reading the store ID from the metadata: %w", err)
+	}
+	dir, md := strings.TrimSpace(string(fileID)), string(metaID)
+	switch {
+	case dir != "" && md != "":
+		if dir != md {
+			return fmt.Errorf("server: data directory %s (store %s) and the metadata store (store %s) belong to different stores; refusing to start, so that neither is damaged", dataDir, dir, md)
+		}
+		return nil
+	case dir != "":
+		return fmt.Errorf("server: data directory %s belongs to store %s, but the metadata store is empty; refusing to start, because its bytes would look unreferenced and be swept", dataDir, dir)
+	case md != "":
+		// Left so by a crash between the two writes below, the store is
+		// still empty: finish the binding.
+		if empty, err := storeIsEmpty(ctx, dataDir, store); err != nil || empty {
+			if err != nil {
+				return err
+			}
+			return writeStoreID(path, md)
+		}
+		return fmt.Errorf("server: the metadata store belongs to store %s, but data directory %s is new; refusing to start, because every object's bytes would be missing (use the data directory it was created with)", md, dataDir)
+	}
+	// Both new, or from a version without store IDs: a data directory
+	// moving to PostgreSQL must not bring bytes the new metadata would
+	// not know.
+	if postgres {
+		if _, err := os.Stat(filepath.Join(dataDir, "meta")); err == nil {
+			return fmt.Errorf("server: data directory %s holds embedded (Pebble) metadata; refusing to use it with --postgres, whose database does not know its objects (use a new data directory)", dataDir)
+		}
+		if n, err := countBlobs(dataDir); err != nil || n > 0 {
+			return fmt.Errorf("server: data directory %s holds %d blobs that the new PostgreSQL metadata does not know (%v); refusing to start (use a new data directory)", dataDir, n, err)
+		}
+	}
+	id := randomString(26, "abcdefghijklmnopqrstuvwxyz0123456789")
+	// Metadata first: a crash before the file is written leaves an ID only
+	// there, which refuses to start rather than sweeping.
+	if err := store.PutDoc(ctx, storeIDKind, storeIDDoc, []byte(id)); err != nil {
+		return fmt.Errorf("server: recording the store ID: %w", err)
+	}
+	return writeStoreID(path, id)
+}
+
+// storeIsEmpty reports whether neither side holds anything yet.
+func storeIsEmpty(ctx context.Context, dataDir string, store meta.Store) (bool, error) {
+	buckets, err := store.ListBuckets(ctx)
+	if err != nil {
+		return false, fmt.Errorf("server: %w", err)
+	}
+	n, err := countBlobs(dataDir)
+	return len(buckets) == 0 && n == 0, err
+}
+
+func writeStoreID(path, id string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(id+"\n"), 0o644); err != nil {
+		return fmt.Errorf("server: writing %s: %w", path, err)
+	}
+	if err := syncFile(tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("server: writing %s: %w", path, err)
+	}
+	return nil
+}
+
+func countBlobs(dataDir string) (int, error) {
+	blobs, err := blob.Open(dataDir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = blobs.Walk(func(string) error { n++; return nil })
+	return n, err
+}
