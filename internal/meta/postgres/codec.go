@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/tessera-s3/tessera/internal/meta"
+	"github.com/tessera-s3/tessera/internal/meta/metacodec"
 )
 
-// encode returns v as JSON, the format of the rec columns (the same as the
-// Pebble store's records, so a record means the same in both).
+// encode returns v as JSON, the format of the rec columns other than
+// parts.rec (the same as the Pebble store's records, so a record means the
+// same in both).
 func encode(v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -26,22 +28,35 @@ func decode(b []byte, v any) error {
 	return nil
 }
 
+// Parts and manifests, which come by the thousand on the multipart hot
+// paths, are in metacodec's binary form (as in the Pebble store): decoding
+// them as JSON dominated ListParts and CompleteUpload.
+
+func encodePart(p *meta.Part) []byte { return metacodec.AppendPart(nil, p) }
+
+func decodePart(b []byte, p *meta.Part) error {
+	if err := metacodec.DecodePart(b, p); err != nil {
+		return fmt.Errorf("postgres: decode part: %w", err)
+	}
+	return nil
+}
+
 // encodeSegments returns the manifest column's value: NULL (nil) for an
 // object without segments.
-func encodeSegments(segs []meta.Segment) ([]byte, error) {
+func encodeSegments(segs []meta.Segment) []byte {
 	if len(segs) == 0 {
-		return nil, nil
+		return nil
 	}
-	return encode(segs)
+	return metacodec.AppendSegments(nil, segs)
 }
 
 func decodeSegments(b []byte) ([]meta.Segment, error) {
 	if b == nil {
 		return nil, nil
 	}
-	var segs []meta.Segment
-	if err := decode(b, &segs); err != nil {
-		return nil, err
+	segs, err := metacodec.DecodeSegments(b)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: decode manifest: %w", err)
 	}
 	return segs, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Garbage implements meta.Store; IDs come back in byte order. limit <= 0
@@ -55,12 +56,11 @@ func (s *Store) ForEachBlobRef(ctx context.Context, fn func(blobID string)) erro
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 
-	// Only the blob IDs of a manifest are decoded.
-	var segs []struct{ BlobID string }
-	var manifest []byte
+	// DriverBytes: the manifest is decoded before the next row replaces it.
+	var manifest pgtype.DriverBytes
 	if err := forEach(ctx, tx, `SELECT segments FROM objects WHERE segments IS NOT NULL`, &manifest, func() error {
-		segs = segs[:0]
-		if err := decode(manifest, &segs); err != nil {
+		segs, err := decodeSegments(manifest)
+		if err != nil {
 			return err
 		}
 		for _, sg := range segs {

@@ -25,10 +25,7 @@ type encodedObject struct {
 }
 
 func encodeObject(obj meta.Object) (*encodedObject, error) {
-	segs, err := encodeSegments(obj.Segments)
-	if err != nil {
-		return nil, err
-	}
+	segs := encodeSegments(obj.Segments)
 	header := obj
 	header.Segments = nil
 	rec, err := encode(header)

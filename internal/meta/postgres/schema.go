@@ -14,9 +14,14 @@ import (
 // Column notes:
 //   - identifiers are bytea (see the package comment); bytea orders
 //     bytewise, so ORDER BY key is S3's listing order;
-//   - rec columns hold the record as JSON, as the Pebble store does;
-//     objects.rec leaves Segments out, so that listings never read a
-//     10,000-segment manifest;
+//   - rec columns hold the record as JSON, as the Pebble store does,
+//     except parts.rec and objects.segments, which hold metacodec's binary
+//     form (also as the Pebble store does): those come by the thousand on
+//     the multipart paths. objects.rec leaves Segments out, so that
+//     listings never read a 10,000-segment manifest;
+//   - objects.segments is STORAGE EXTERNAL, stored out of line without
+//     compression: a manifest is mostly random hex IDs, which pglz spends
+//     ~25 ms per 10,000 segments failing to compress;
 //   - times that queries order or filter by are Unix nanoseconds (bigint):
 //     timestamptz holds only microseconds, and the Pebble store orders
 //     uploads by nanoseconds;
@@ -38,6 +43,8 @@ CREATE TABLE objects (
 	segments bytea,
 	PRIMARY KEY (bucket, key)
 );
+-- (CREATE TABLE takes a column's STORAGE only from PostgreSQL 16 on.)
+ALTER TABLE objects ALTER COLUMN segments SET STORAGE EXTERNAL;
 
 CREATE TABLE uploads (
 	id           bytea PRIMARY KEY,

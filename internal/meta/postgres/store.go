@@ -38,7 +38,8 @@
 // upload, blob and document IDs) is stored as bytea: PostgreSQL text cannot
 // hold a NUL byte, and bytea compares bytewise, which is the order S3 lists
 // in. Records are JSON in bytea columns, as in the Pebble store, beside the
-// columns the queries need.
+// columns the queries need; parts and manifests, which come by the
+// thousand, are in metacodec's binary form, also as in the Pebble store.
 package postgres
 
 import (

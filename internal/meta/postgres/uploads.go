@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/tessera-s3/tessera/internal/meta"
 )
@@ -106,10 +108,7 @@ func (s *Store) PutPart(ctx context.Context, bucket, key string, p meta.Part) ([
 	if p.Number < 0 || p.Number > maxPartNumber {
 		return nil, fmt.Errorf("postgres: part number %d out of range", p.Number)
 	}
-	rec, err := encode(p)
-	if err != nil {
-		return nil, err
-	}
+	rec := encodePart(&p)
 	id, blob := []byte(p.UploadID), []byte(p.BlobID)
 	return s.write(ctx, func(t *txn) error {
 		u, err := readUpload(ctx, t, bucket, key, p.UploadID, shareLock)
@@ -166,30 +165,36 @@ func (s *Store) ListParts(ctx context.Context, uploadID string, after, limit int
 }
 
 // readParts returns up to limit (< 0: all) parts numbered >= from, ascending.
+// Only rec is read: it holds the whole part, upload ID and number included
+// (PutPart writes the columns from the same meta.Part).
 func readParts(ctx context.Context, q querier, uploadID string, from, limit int) ([]meta.Part, error) {
 	var lim *int // NULL: LIMIT ALL
 	if limit >= 0 {
 		lim = &limit
 	}
-	rows, err := q.Query(ctx, `SELECT number, blob_id, rec FROM parts WHERE upload_id = $1 AND number >= $2
+	out := make([]meta.Part, 0, min(uint(limit), 1024)) // as uint, limit < 0 (all) is huge
+	rows, err := q.Query(ctx, `SELECT rec FROM parts WHERE upload_id = $1 AND number >= $2
 		ORDER BY number LIMIT $3`, []byte(uploadID), from, lim)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list parts: %w", err)
 	}
-	var out []meta.Part
-	var number int
-	var blob, rec []byte
-	_, err = pgx.ForEachRow(rows, []any{&number, &blob, &rec}, func() error {
-		var p meta.Part
-		if err := decode(rec, &p); err != nil {
-			return err
+	// DriverBytes: no copy of the row; the decoder copies what it keeps
+	// before the next row overwrites it.
+	var rec pgtype.DriverBytes
+	_, err = pgx.ForEachRow(rows, []any{&rec}, func() error {
+		if len(out) == cap(out) {
+			// Double: append grows large slices by only 1.25×, which
+			// for Complete's 10,000 parts allocates five times the result.
+			out = slices.Grow(out, len(out))
 		}
-		p.UploadID, p.Number, p.BlobID = uploadID, number, string(blob)
-		out = append(out, p)
-		return nil
+		out = append(out, meta.Part{})
+		return decodePart(rec, &out[len(out)-1])
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list parts: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, nil // nil, as the Pebble store returns
 	}
 	return out, nil
 }

@@ -1,0 +1,240 @@
+// Package metacodec is the compact binary form of the records that come by
+// the thousand on the multipart hot paths: parts (ListParts pages,
+// CompleteUpload reads every part) and segment manifests (a 10,000-segment
+// object). Both metadata stores keep these records in it, because decoding
+// JSON dominated those paths.
+//
+// A record is the version byte 0x01 followed by varints and
+// length-prefixed strings. JSON never starts with a byte below 0x20, so a
+// store that also holds older JSON records can tell the two apart by the
+// first byte. The format is stored data: it must never change in place.
+package metacodec
+
+import (
+	"encoding/binary"
+	"errors"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/tessera-s3/tessera/internal/meta"
+)
+
+// Version is the first byte of every record this package writes.
+const Version = 0x01
+
+// ErrCorrupt is returned for a record that is not one this package wrote:
+// wrong version, truncated, overlong or with trailing bytes.
+var ErrCorrupt = errors.New("metacodec: corrupt binary record")
+
+// AppendPart appends p as a record (version byte included) to b.
+func AppendPart(b []byte, p *meta.Part) []byte {
+	b = append(b, Version)
+	b = binary.AppendUvarint(b, uint64(p.Number))
+	b = appendString(b, p.UploadID)
+	b = appendString(b, p.BlobID)
+	b = binary.AppendVarint(b, p.Size)
+	b = appendString(b, p.ETag)
+	b = binary.AppendVarint(b, p.LastModified.UnixNano())
+	return appendChecksums(b, p.Checksums)
+}
+
+// AppendSegments appends a manifest as a record (version byte included)
+// to b.
+func AppendSegments(b []byte, segs []meta.Segment) []byte {
+	// Grow once: a 10,000-segment manifest would otherwise be copied
+	// some twenty times as it grows.
+	n := 1 + binary.MaxVarintLen64
+	for i := range segs {
+		s := &segs[i]
+		n += len(s.BlobID) + len(s.ETag) + 4*binary.MaxVarintLen32
+		for a, v := range s.Checksums {
+			n += len(a) + len(v) + 2
+		}
+	}
+	b = slices.Grow(b, n)
+	b = append(b, Version)
+	b = binary.AppendUvarint(b, uint64(len(segs)))
+	for i := range segs {
+		s := &segs[i]
+		b = appendString(b, s.BlobID)
+		b = binary.AppendVarint(b, s.Size)
+		b = binary.AppendUvarint(b, uint64(s.PartNumber))
+		b = appendString(b, s.ETag)
+		b = appendChecksums(b, s.Checksums)
+	}
+	return b
+}
+
+// DecodePart decodes a record written by AppendPart into *p. The times
+// come back in UTC; an empty Checksums map comes back nil.
+func DecodePart(b []byte, p *meta.Part) error {
+	d, err := newDecoder(b)
+	if err != nil {
+		return err
+	}
+	p.Number = int(d.uvarint())
+	p.UploadID = d.string()
+	p.BlobID = d.string()
+	p.Size = d.varint()
+	p.ETag = d.string()
+	p.LastModified = time.Unix(0, d.varint()).UTC()
+	p.Checksums = d.checksums()
+	return d.done()
+}
+
+// DecodeSegments decodes a record written by AppendSegments; an empty
+// manifest comes back nil.
+func DecodeSegments(b []byte) ([]meta.Segment, error) {
+	d, err := newDecoder(b)
+	if err != nil {
+		return nil, err
+	}
+	segs := d.segments()
+	if err := d.done(); err != nil {
+		return nil, err
+	}
+	return segs, nil
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// appendChecksums writes the map in sorted order so equal maps encode equally.
+func appendChecksums(b []byte, c meta.Checksums) []byte {
+	b = binary.AppendUvarint(b, uint64(len(c)))
+	switch len(c) {
+	case 0:
+		return b
+	case 1: // the common case needs no sorting
+		for a, v := range c {
+			b = appendString(b, a)
+			b = appendString(b, v)
+		}
+		return b
+	}
+	algs := make([]string, 0, len(c))
+	for a := range c {
+		algs = append(algs, a)
+	}
+	sort.Strings(algs)
+	for _, a := range algs {
+		b = appendString(b, a)
+		b = appendString(b, c[a])
+	}
+	return b
+}
+
+// decoder reads a record; the first error sticks and later reads return
+// zero values, so callers check once at the end.
+//
+// The record is copied into one string up front and every decoded string
+// is a substring of it: one allocation per record instead of one per
+// field (a 1000-part ListParts page or a 10,000-segment manifest would
+// otherwise allocate tens of thousands of small strings). The fields keep
+// the whole record alive, which costs little: they are most of it.
+type decoder struct {
+	s   string
+	err error
+}
+
+func newDecoder(b []byte) (decoder, error) {
+	if len(b) == 0 || b[0] != Version {
+		return decoder{}, ErrCorrupt
+	}
+	return decoder{s: string(b[1:])}, nil
+}
+
+// done reports the sticky error, or ErrCorrupt if bytes are left over.
+func (d *decoder) done() error {
+	if d.err != nil || len(d.s) != 0 {
+		return ErrCorrupt
+	}
+	return nil
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	// binary.Uvarint, reading the string without converting it to bytes.
+	var v uint64
+	var shift uint
+	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
+		c := d.s[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				break // overflows 64 bits
+			}
+			d.s = d.s[i+1:]
+			return v | uint64(c)<<shift
+		}
+		v |= uint64(c&0x7f) << shift
+		shift += 7
+	}
+	d.err = ErrCorrupt
+	return 0
+}
+
+func (d *decoder) varint() int64 {
+	ux := d.uvarint()
+	x := int64(ux >> 1)
+	if ux&1 != 0 {
+		x = ^x
+	}
+	return x
+}
+
+func (d *decoder) string() string {
+	n := d.uvarint()
+	if d.err != nil {
+		return ""
+	}
+	if n > uint64(len(d.s)) {
+		d.err = ErrCorrupt
+		return ""
+	}
+	s := d.s[:n]
+	d.s = d.s[n:]
+	return s
+}
+
+func (d *decoder) checksums() meta.Checksums {
+	n := d.uvarint()
+	if d.err != nil || n == 0 {
+		return nil
+	}
+	if n > uint64(len(d.s)) { // each entry takes at least two bytes
+		d.err = ErrCorrupt
+		return nil
+	}
+	c := make(meta.Checksums, n)
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		a := d.string()
+		c[a] = d.string()
+	}
+	return c
+}
+
+func (d *decoder) segments() []meta.Segment {
+	n := d.uvarint()
+	if d.err != nil || n == 0 {
+		return nil
+	}
+	if n > uint64(len(d.s)) {
+		d.err = ErrCorrupt
+		return nil
+	}
+	segs := make([]meta.Segment, n)
+	for i := range segs {
+		s := &segs[i]
+		s.BlobID = d.string()
+		s.Size = d.varint()
+		s.PartNumber = int(d.uvarint())
+		s.ETag = d.string()
+		s.Checksums = d.checksums()
+	}
+	return segs
+}
