@@ -32,24 +32,8 @@ func putObject(wb *batch, obj meta.Object, cur *meta.Object) {
 	}
 	wb.setJSON(manifestKey(obj.Bucket, obj.Key), segs)
 	if cur != nil {
-		wb.addGarbage(unusedBlobs(cur.Segments, segs)...)
+		wb.addGarbage(meta.UnusedBlobs(cur.Segments, segs)...)
 	}
-}
-
-// unusedBlobs returns the blob IDs of old that no segment of keep uses.
-// Linear in both: a 10,000-part Complete must not do 10^8 comparisons.
-func unusedBlobs(old, keep []meta.Segment) []string {
-	used := make(map[string]struct{}, len(keep))
-	for _, k := range keep {
-		used[k.BlobID] = struct{}{}
-	}
-	var out []string
-	for _, o := range old {
-		if _, ok := used[o.BlobID]; !ok {
-			out = append(out, o.BlobID)
-		}
-	}
-	return out
 }
 
 // PutObject implements meta.Store.
@@ -128,7 +112,7 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string, check meta
 	wb := s.newBatch()
 	wb.del(objectKey(bucket, key))
 	wb.del(manifestKey(bucket, key))
-	wb.addGarbage(unusedBlobs(cur.Segments, nil)...)
+	wb.addGarbage(meta.UnusedBlobs(cur.Segments, nil)...)
 	return wb.commit()
 }
 

@@ -212,22 +212,8 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 	for i, p := range parts {
 		partSegs[i] = meta.Segment{BlobID: p.BlobID}
 	}
-	wb.addGarbage(unusedBlobs(partSegs, obj.Segments)...)
-	c := meta.Completion{
-		UploadID:     uploadID,
-		Bucket:       bucket,
-		Key:          key,
-		ETag:         obj.ETag,
-		Checksums:    obj.Checksums,
-		ChecksumType: obj.ChecksumType,
-		Size:         obj.Size,
-		Parts:        make([]int, len(obj.Segments)),
-		Completed:    obj.LastModified,
-	}
-	for i, seg := range obj.Segments {
-		c.Parts[i] = seg.PartNumber
-	}
-	wb.setJSON(completionKey(uploadID), c)
+	wb.addGarbage(meta.UnusedBlobs(partSegs, obj.Segments)...)
+	wb.setJSON(completionKey(uploadID), meta.CompletionOf(uploadID, obj))
 	garbage, err := wb.commit()
 	if err != nil {
 		return meta.Object{}, nil, err

@@ -105,19 +105,3 @@ func successor(p string) []byte {
 	}
 	return nil
 }
-
-// unusedBlobs returns the blob IDs of old that no segment of keep uses.
-// Linear in both: a 10,000-part Complete must not do 10^8 comparisons.
-func unusedBlobs(old, keep []meta.Segment) []string {
-	used := make(map[string]struct{}, len(keep))
-	for _, k := range keep {
-		used[k.BlobID] = struct{}{}
-	}
-	var out []string
-	for _, o := range old {
-		if _, ok := used[o.BlobID]; !ok {
-			out = append(out, o.BlobID)
-		}
-	}
-	return out
-}

@@ -15,20 +15,7 @@ import (
 // retried CompleteMultipartUpload requests. An upload ID is used once, but
 // an old record of a reused ID is replaced rather than failing the commit.
 func (t *txn) putCompletion(ctx context.Context, obj meta.Object, uploadID string) error {
-	c := meta.Completion{
-		UploadID:     uploadID,
-		Bucket:       obj.Bucket,
-		Key:          obj.Key,
-		ETag:         obj.ETag,
-		Checksums:    obj.Checksums,
-		ChecksumType: obj.ChecksumType,
-		Size:         obj.Size,
-		Parts:        make([]int, len(obj.Segments)),
-		Completed:    obj.LastModified,
-	}
-	for i, seg := range obj.Segments {
-		c.Parts[i] = seg.PartNumber
-	}
+	c := meta.CompletionOf(uploadID, obj)
 	rec, err := encode(c)
 	if err != nil {
 		return err

@@ -89,7 +89,7 @@ func (t *txn) replaceObject(ctx context.Context, obj *encodedObject, check meta.
 				obj.bucket, obj.key, obj.rec, obj.segs); err != nil {
 				return fmt.Errorf("postgres: update object: %w", err)
 			}
-			t.addGarbage(unusedBlobs(cur.Segments, obj.segments)...)
+			t.addGarbage(meta.UnusedBlobs(cur.Segments, obj.segments)...)
 			return nil
 		}
 		// No row to lock: the insert itself decides a race with a
@@ -170,7 +170,7 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string, check meta
 		if _, err := t.Exec(ctx, `DELETE FROM objects WHERE bucket = $1 AND key = $2`, []byte(bucket), []byte(key)); err != nil {
 			return fmt.Errorf("postgres: delete object: %w", err)
 		}
-		t.addGarbage(unusedBlobs(cur.Segments, nil)...)
+		t.addGarbage(meta.UnusedBlobs(cur.Segments, nil)...)
 		return nil
 	})
 }

@@ -249,7 +249,7 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 		for i, p := range parts {
 			partSegs[i] = meta.Segment{BlobID: p.BlobID}
 		}
-		t.addGarbage(unusedBlobs(partSegs, obj.Segments)...)
+		t.addGarbage(meta.UnusedBlobs(partSegs, obj.Segments)...)
 		return t.putCompletion(ctx, obj, uploadID)
 	})
 	if err != nil {
