@@ -15,10 +15,10 @@ import (
 //
 //	tBucket     | bucket                                            → Bucket (JSON)
 //	tObject     | bucket 0x00 | key                                 → object header (JSON, Segments nil)
-//	tManifest   | bucket 0x00 | key                                 → []Segment (JSON)
+//	tManifest   | bucket 0x00 | key                                 → []Segment (binary, metacodec)
 //	tUpload     | bucket 0x00 | esc(key) 0x00 0x01 | initiated(8) | uploadID → Upload (JSON)
 //	tUploadByID | uploadID                                          → the tUpload key of that upload
-//	tPart       | uploadID 0x00 | part number (4, big-endian)       → Part (JSON)
+//	tPart       | uploadID 0x00 | part number (4, big-endian)       → Part (binary, metacodec)
 //	tCompletion | uploadID                                          → Completion (JSON)
 //	tGarbage    | blobID                                            → empty
 //
