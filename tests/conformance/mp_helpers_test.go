@@ -64,28 +64,6 @@ type mpEnv struct {
 	bucket string
 }
 
-var mpBucketSeq atomic.Int64
-
-// mpBucketName returns a fresh valid bucket name derived from the test name.
-func mpBucketName(t testing.TB) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(t.Name()) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-		default:
-			if s := b.String(); s != "" && s[len(s)-1] != '-' {
-				b.WriteByte('-')
-			}
-		}
-	}
-	name := strings.Trim(b.String(), "-")
-	if len(name) > 40 {
-		name = strings.Trim(name[len(name)-40:], "-")
-	}
-	return fmt.Sprintf("mp%d-%s", mpBucketSeq.Add(1), name)
-}
-
 // mpSetup starts a server with opts and creates a bucket on it.
 func mpSetup(t testing.TB, opts ...tesseratest.Option) *mpEnv {
 	t.Helper()
@@ -101,7 +79,7 @@ func mpSmall(t testing.TB) *mpEnv { return mpSetup(t, tesseratest.WithMinPartSiz
 
 func (e *mpEnv) newBucket() string {
 	e.t.Helper()
-	name := mpBucketName(e.t)
+	name := bucketName(e.t)
 	if _, err := e.c.CreateBucket(mpCtx(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
 		e.t.Fatalf("CreateBucket(%s): %v", name, err)
 	}
