@@ -27,7 +27,7 @@ const (
 
 // bindStore checks that the data directory and the metadata store belong
 // to each other, recording a new shared ID when both are new.
-func bindStore(ctx context.Context, dataDir string, store meta.Store, postgres bool) error {
+func bindStore(ctx context.Context, dataDir string, store meta.Store, blobs *blob.Store, postgres bool) error {
 	path := filepath.Join(dataDir, storeIDFile)
 	fileID, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -49,7 +49,7 @@ func bindStore(ctx context.Context, dataDir string, store meta.Store, postgres b
 	case md != "":
 		// Left so by a crash between the two writes below, the store is
 		// still empty: finish the binding.
-		if empty, err := storeIsEmpty(ctx, dataDir, store); err != nil || empty {
+		if empty, err := storeIsEmpty(ctx, store, blobs); err != nil || empty {
 			if err != nil {
 				return err
 			}
@@ -64,7 +64,7 @@ func bindStore(ctx context.Context, dataDir string, store meta.Store, postgres b
 		if _, err := os.Stat(filepath.Join(dataDir, "meta")); err == nil {
 			return fmt.Errorf("server: data directory %s holds embedded (Pebble) metadata; refusing to use it with --postgres, whose database does not know its objects (use a new data directory)", dataDir)
 		}
-		if n, err := countBlobs(dataDir); err != nil || n > 0 {
+		if n, err := countBlobs(blobs); err != nil || n > 0 {
 			return fmt.Errorf("server: data directory %s holds %d blobs that the new PostgreSQL metadata does not know (%v); refusing to start (use a new data directory)", dataDir, n, err)
 		}
 	}
@@ -78,12 +78,12 @@ func bindStore(ctx context.Context, dataDir string, store meta.Store, postgres b
 }
 
 // storeIsEmpty reports whether neither side holds anything yet.
-func storeIsEmpty(ctx context.Context, dataDir string, store meta.Store) (bool, error) {
+func storeIsEmpty(ctx context.Context, store meta.Store, blobs *blob.Store) (bool, error) {
 	buckets, err := store.ListBuckets(ctx)
 	if err != nil {
 		return false, fmt.Errorf("server: %w", err)
 	}
-	n, err := countBlobs(dataDir)
+	n, err := countBlobs(blobs)
 	return len(buckets) == 0 && n == 0, err
 }
 
@@ -101,12 +101,8 @@ func writeStoreID(path, id string) error {
 	return nil
 }
 
-func countBlobs(dataDir string) (int, error) {
-	blobs, err := blob.Open(dataDir)
-	if err != nil {
-		return 0, err
-	}
+func countBlobs(blobs *blob.Store) (int, error) {
 	n := 0
-	err = blobs.Walk(func(string) error { n++; return nil })
+	err := blobs.Walk(func(string) error { n++; return nil })
 	return n, err
 }

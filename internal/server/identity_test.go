@@ -49,7 +49,11 @@ func TestStoreBinding(t *testing.T) {
 			}
 		})
 	}
-	if n, _ := countBlobs(dirA); n != 1 {
+	bs, err := blob.Open(dirA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := countBlobs(bs); n != 1 {
 		t.Fatalf("%d blobs left in the bound data directory, want 1", n)
 	}
 	// dbB was bound to nothing by the refused start, so the pair dirA/dbA

@@ -135,7 +135,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := bindStore(context.Background(), cfg.DataDir, store, cfg.PostgresDSN != ""); err != nil {
+	if err := bindStore(context.Background(), cfg.DataDir, store, blobs, cfg.PostgresDSN != ""); err != nil {
 		store.Close()
 		return nil, err
 	}
