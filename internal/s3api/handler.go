@@ -109,6 +109,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	if err := h.authorize(q); err != nil {
 		return err
 	}
+	if err := refuseEncryption(op.Kind, r.Header); err != nil {
+		return err
+	}
 	if q.bucketOwner.ID == "" {
 		q.bucketOwner = q.owner
 	}
