@@ -135,76 +135,10 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// dispatch runs the handler of the request's row in the route table.
 func (h *Handler) dispatch(q *request) error {
-	switch q.op.Kind {
-	case ListBuckets:
-		return h.listBuckets(q)
-	case CreateBucket:
-		return h.createBucket(q)
-	case HeadBucket:
-		return h.headBucket(q)
-	case DeleteBucket:
-		return h.deleteBucket(q)
-	case GetBucketLocation:
-		return h.getBucketLocation(q)
-	case ListObjects, ListObjectsV2:
-		return h.listObjects(q)
-	case DeleteObjects:
-		return h.deleteObjects(q)
-	case PutObject:
-		return h.putObject(q)
-	case CopyObject:
-		return h.copyObject(q)
-	case GetObject, HeadObject:
-		return h.getObject(q)
-	case DeleteObject:
-		return h.deleteObject(q)
-	case CreateMultipartUpload:
-		return h.createMultipartUpload(q)
-	case UploadPart:
-		return h.uploadPart(q)
-	case UploadPartCopy:
-		return h.uploadPartCopy(q)
-	case CompleteMultipartUpload:
-		return h.completeMultipartUpload(q)
-	case AbortMultipartUpload:
-		return h.abortMultipartUpload(q)
-	case ListParts:
-		return h.listParts(q)
-	case ListMultipartUploads:
-		return h.listMultipartUploads(q)
-	case GetObjectAttributes:
-		return h.getObjectAttributes(q)
-	case PutBucketPolicy:
-		return h.putBucketPolicy(q)
-	case GetBucketPolicy:
-		return h.getBucketPolicy(q)
-	case DeleteBucketPolicy:
-		return h.deleteBucketPolicy(q)
-	case PutBucketRequestPayment:
-		return h.putBucketRequestPayment(q)
-	case GetBucketRequestPayment:
-		return h.getBucketRequestPayment(q)
-	case GetObjectTagging:
-		return h.getObjectTagging(q)
-	case PutObjectTagging:
-		return h.putObjectTagging(q)
-	case DeleteObjectTagging:
-		return h.deleteObjectTagging(q)
-	case GetBucketVersioning:
-		return h.getBucketVersioning(q)
-	case PutBucketVersioning:
-		return s3err.Newf(s3err.NotImplemented, "Bucket versioning is not supported: buckets stay unversioned")
-	case GetBucketAcl, GetObjectAcl:
-		return h.getACL(q)
-	case PutBucketAcl, PutObjectAcl:
-		return h.putACL(q)
-	case PutBucketLifecycleConfiguration:
-		return h.putBucketLifecycle(q)
-	case GetBucketLifecycleConfiguration:
-		return h.getBucketLifecycle(q)
-	case DeleteBucketLifecycle:
-		return h.deleteBucketLifecycle(q)
+	if rt, ok := byKind[q.op.Kind]; ok {
+		return rt.serve(h, q)
 	}
 	return s3err.Newf(s3err.NotImplemented, "%s is not implemented yet", q.op.Kind)
 }

@@ -1,0 +1,250 @@
+package s3api
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/tessera-s3/tessera/internal/s3err"
+)
+
+// Routing is data: one row per operation says which requests it answers
+// (method, target, required sub-resources and headers), which IAM actions
+// it needs and which handler serves it. parse, authorize and dispatch all
+// read this table, so adding an operation is adding a row.
+//
+// Row order never matters. Among the rows a request matches, the most
+// specific wins: the one whose requirements (sub-resources, the copy-source
+// header, a query value) include those of every other match, e.g.
+// UploadPartCopy (uploadId + copy source) over UploadPart, CopyObject and
+// PutObject. If no match includes all the others (?acl&policy), the request
+// combines operations Tessera does not serve together and gets
+// NotImplemented. No implemented row requires an unimplemented
+// sub-resource, so a request naming one (?cors) always gets NotImplemented,
+// never a listing. TestRoutesUnambiguous checks that no two rows have the
+// same requirements, so the most specific match is never a tie.
+
+// target is what a request's path names.
+type target uint8
+
+const (
+	onService target = iota // "/"
+	onBucket                // "/bucket"
+	onObject                // "/bucket/key"
+)
+
+// String is the ResourceType S3 reports in MethodNotAllowed.
+func (t target) String() string {
+	switch t {
+	case onService:
+		return "SERVICE"
+	case onBucket:
+		return "BUCKET"
+	}
+	return "OBJECT"
+}
+
+// anyMethod as a row's method matches every method (not-implemented rows).
+const anyMethod = "*"
+
+// when is what a request must carry, beyond method and target, to match a row.
+type when struct {
+	// sub lists query sub-resources that must be present (any value).
+	sub []string
+	// copySource requires a non-empty x-amz-copy-source header.
+	copySource bool
+	// param, if set, must have the query value value (list-type=2).
+	param, value string
+}
+
+// route is one row of the table. A row with no kind is a not-implemented
+// row: requests it matches get NotImplemented before authentication.
+type route struct {
+	method  string
+	target  target
+	when    when
+	kind    Kind
+	actions []string
+	serve   func(*Handler, *request) error
+}
+
+// Builders that keep the table one line per row.
+func always() when                  { return when{} }
+func sub(names ...string) when      { return when{sub: names} }
+func param(name, value string) when { return when{param: name, value: value} }
+func (w when) withCopySource() when { w.copySource = true; return w }
+func acts(a ...string) []string     { return a }
+
+// bucketNotImplemented are bucket configuration sub-resources Tessera does
+// not implement yet; a request for one gets NotImplemented, never a listing.
+var bucketNotImplemented = []string{
+	"accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
+	"logging", "metrics", "notification", "object-lock", "ownershipControls",
+	"policyStatus", "publicAccessBlock", "replication", "tagging",
+	"versions", "website",
+}
+
+// objectNotImplemented are the object sub-resources Tessera does not implement yet.
+var objectNotImplemented = []string{
+	"legal-hold", "restore", "retention", "select", "torrent",
+}
+
+// routes is the table. It is filled by init because handlers reach
+// actionsFor, which reads it (a package-level initializer would be a cycle).
+var routes []route
+
+// byKind indexes the implemented rows by operation.
+var byKind map[Kind]*route
+
+func init() {
+	const (
+		get, head, put = http.MethodGet, http.MethodHead, http.MethodPut
+		post, del      = http.MethodPost, http.MethodDelete
+	)
+	routes = []route{
+		{get, onService, always(), ListBuckets, acts("s3:ListAllMyBuckets"), (*Handler).listBuckets},
+
+		{put, onBucket, always(), CreateBucket, acts("s3:CreateBucket"), (*Handler).createBucket},
+		{head, onBucket, always(), HeadBucket, acts("s3:ListBucket"), (*Handler).headBucket},
+		{del, onBucket, always(), DeleteBucket, acts("s3:DeleteBucket"), (*Handler).deleteBucket},
+		{get, onBucket, always(), ListObjects, acts("s3:ListBucket"), (*Handler).listObjects},
+		{get, onBucket, param("list-type", "2"), ListObjectsV2, acts("s3:ListBucket"), (*Handler).listObjects},
+		{get, onBucket, sub("location"), GetBucketLocation, acts("s3:GetBucketLocation"), (*Handler).getBucketLocation},
+		{get, onBucket, sub("uploads"), ListMultipartUploads, acts("s3:ListBucketMultipartUploads"), (*Handler).listMultipartUploads},
+		{post, onBucket, sub("delete"), DeleteObjects, acts("s3:DeleteObject"), (*Handler).deleteObjects},
+		{put, onBucket, sub("lifecycle"), PutBucketLifecycleConfiguration, acts("s3:PutLifecycleConfiguration"), (*Handler).putBucketLifecycle},
+		{get, onBucket, sub("lifecycle"), GetBucketLifecycleConfiguration, acts("s3:GetLifecycleConfiguration"), (*Handler).getBucketLifecycle},
+		{del, onBucket, sub("lifecycle"), DeleteBucketLifecycle, acts("s3:PutLifecycleConfiguration"), (*Handler).deleteBucketLifecycle},
+		{get, onBucket, sub("versioning"), GetBucketVersioning, acts("s3:GetBucketVersioning"), (*Handler).getBucketVersioning},
+		{put, onBucket, sub("versioning"), PutBucketVersioning, acts("s3:PutBucketVersioning"), refuseVersioning},
+		{get, onBucket, sub("acl"), GetBucketAcl, acts("s3:GetBucketAcl"), (*Handler).getACL},
+		{put, onBucket, sub("acl"), PutBucketAcl, acts("s3:PutBucketAcl"), (*Handler).putACL},
+		{put, onBucket, sub("policy"), PutBucketPolicy, acts("s3:PutBucketPolicy"), (*Handler).putBucketPolicy},
+		{get, onBucket, sub("policy"), GetBucketPolicy, acts("s3:GetBucketPolicy"), (*Handler).getBucketPolicy},
+		{del, onBucket, sub("policy"), DeleteBucketPolicy, acts("s3:DeleteBucketPolicy"), (*Handler).deleteBucketPolicy},
+		{put, onBucket, sub("requestPayment"), PutBucketRequestPayment, acts("s3:PutBucketRequestPayment"), (*Handler).putBucketRequestPayment},
+		{get, onBucket, sub("requestPayment"), GetBucketRequestPayment, acts("s3:GetBucketRequestPayment"), (*Handler).getBucketRequestPayment},
+
+		{put, onObject, always(), PutObject, acts("s3:PutObject"), (*Handler).putObject},
+		{put, onObject, always().withCopySource(), CopyObject, acts("s3:PutObject"), (*Handler).copyObject},
+		{get, onObject, always(), GetObject, acts("s3:GetObject"), (*Handler).getObject},
+		{head, onObject, always(), HeadObject, acts("s3:GetObject"), (*Handler).getObject},
+		{del, onObject, always(), DeleteObject, acts("s3:DeleteObject"), (*Handler).deleteObject},
+		{get, onObject, sub("attributes"), GetObjectAttributes, acts("s3:GetObject", "s3:GetObjectAttributes"), (*Handler).getObjectAttributes},
+		{post, onObject, sub("uploads"), CreateMultipartUpload, acts("s3:PutObject"), (*Handler).createMultipartUpload},
+		{put, onObject, sub("uploadId"), UploadPart, acts("s3:PutObject"), (*Handler).uploadPart},
+		{put, onObject, sub("uploadId").withCopySource(), UploadPartCopy, acts("s3:PutObject"), (*Handler).uploadPartCopy},
+		{post, onObject, sub("uploadId"), CompleteMultipartUpload, acts("s3:PutObject"), (*Handler).completeMultipartUpload},
+		{del, onObject, sub("uploadId"), AbortMultipartUpload, acts("s3:AbortMultipartUpload"), (*Handler).abortMultipartUpload},
+		{get, onObject, sub("uploadId"), ListParts, acts("s3:ListMultipartUploadParts"), (*Handler).listParts},
+		{get, onObject, sub("tagging"), GetObjectTagging, acts("s3:GetObjectTagging"), (*Handler).getObjectTagging},
+		{put, onObject, sub("tagging"), PutObjectTagging, acts("s3:PutObjectTagging"), (*Handler).putObjectTagging},
+		{del, onObject, sub("tagging"), DeleteObjectTagging, acts("s3:DeleteObjectTagging"), (*Handler).deleteObjectTagging},
+		{get, onObject, sub("acl"), GetObjectAcl, acts("s3:GetObjectAcl"), (*Handler).getACL},
+		{put, onObject, sub("acl"), PutObjectAcl, acts("s3:PutObjectAcl"), (*Handler).putACL},
+	}
+	for _, s := range bucketNotImplemented {
+		routes = append(routes, route{method: anyMethod, target: onBucket, when: sub(s)})
+	}
+	for _, s := range objectNotImplemented {
+		routes = append(routes, route{method: anyMethod, target: onObject, when: sub(s)})
+	}
+	byKind = make(map[Kind]*route, len(routes))
+	for i := range routes {
+		if k := routes[i].kind; k != "" {
+			byKind[k] = &routes[i]
+		}
+	}
+}
+
+// refuseVersioning answers PutBucketVersioning: buckets stay unversioned.
+func refuseVersioning(*Handler, *request) error {
+	return s3err.Newf(s3err.NotImplemented, "Bucket versioning is not supported: buckets stay unversioned")
+}
+
+// notImplemented answers a request that matches a not-implemented row, or
+// whose matches have no single most specific row.
+func notImplemented() error {
+	return s3err.Newf(s3err.NotImplemented, "A header you provided implies functionality that is not implemented")
+}
+
+// matches reports whether a request satisfies the row.
+func (rt *route) matches(method string, t target, q url.Values, h http.Header) bool {
+	if rt.target != t || (rt.method != method && rt.method != anyMethod) {
+		return false
+	}
+	for _, s := range rt.when.sub {
+		if _, ok := q[s]; !ok {
+			return false
+		}
+	}
+	if rt.when.copySource && h.Get("x-amz-copy-source") == "" {
+		return false
+	}
+	return rt.when.param == "" || q.Get(rt.when.param) == rt.when.value
+}
+
+// covers reports whether every requirement of o is also one of rt's, so
+// that rt is at least as specific as o.
+func (rt *route) covers(o *route) bool {
+	for _, s := range o.when.sub {
+		if !slices.Contains(rt.when.sub, s) {
+			return false
+		}
+	}
+	if o.when.copySource && !rt.when.copySource {
+		return false
+	}
+	return o.when.param == "" || (o.when.param == rt.when.param && o.when.value == rt.when.value)
+}
+
+// match finds the row that answers a request, or the S3 error for it: the
+// matching row that covers every other matching row.
+func match(method string, t target, q url.Values, h http.Header) (*route, error) {
+	var found []*route
+	var best *route
+	for i := range routes {
+		rt := &routes[i]
+		if !rt.matches(method, t, q, h) {
+			continue
+		}
+		found = append(found, rt)
+		if best == nil || rt.requirements() > best.requirements() {
+			best = rt
+		}
+	}
+	if best == nil {
+		return nil, s3err.New(s3err.MethodNotAllowed).With("Method", method).With("ResourceType", t.String())
+	}
+	for _, rt := range found {
+		if !best.covers(rt) {
+			return nil, notImplemented() // no single most specific row
+		}
+	}
+	if best.kind == "" {
+		return nil, notImplemented()
+	}
+	return best, nil
+}
+
+// requirements counts what a request must carry to match the row.
+func (rt *route) requirements() int {
+	n := len(rt.when.sub)
+	if rt.when.copySource {
+		n++
+	}
+	if rt.when.param != "" {
+		n++
+	}
+	return n
+}
+
+// Operations lists the operations Tessera serves, sorted by name.
+func Operations() []Kind {
+	ks := make([]Kind, 0, len(byKind))
+	for k := range byKind {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
