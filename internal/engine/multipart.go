@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/tessera-s3/tessera/internal/checksum"
@@ -31,6 +32,10 @@ func newUploadID() string {
 // checksumMode validates the checksum algorithm and type of a new upload
 // and applies S3's default type.
 func checksumMode(algName, typ string) (checksum.Algorithm, string, error) {
+	if typ != "" && !strings.EqualFold(typ, checksum.Composite) && !strings.EqualFold(typ, checksum.FullObject) {
+		// An invalid value is its own error, whether or not an algorithm came.
+		return "", "", s3err.Newf(s3err.InvalidRequest, "Value for x-amz-checksum-type header is invalid.")
+	}
 	if algName == "" {
 		if typ != "" {
 			return "", "", s3err.Newf(s3err.InvalidRequest, "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
@@ -39,7 +44,7 @@ func checksumMode(algName, typ string) (checksum.Algorithm, string, error) {
 	}
 	alg, ok := checksum.Parse(algName)
 	if !ok {
-		return "", "", s3err.Newf(s3err.InvalidRequest, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+		return "", "", UnsupportedChecksumAlgorithm()
 	}
 	if typ == "" {
 		return alg, checksum.DefaultType(alg), nil
@@ -79,6 +84,18 @@ func (e *Engine) CreateMultipartUpload(ctx context.Context, in CreateUploadInput
 		return Upload{}, err
 	}
 	return u, nil
+}
+
+// UnsupportedChecksumAlgorithm is S3's answer to an unknown checksum
+// algorithm; the list is every algorithm, in S3's alphabetical order
+// (versitygw s3err ErrInvalidChecksumAlgorithm after S3 added five in 2026).
+func UnsupportedChecksumAlgorithm() error {
+	names := make([]string, 0, len(checksum.All()))
+	for _, a := range checksum.All() {
+		names = append(names, string(a))
+	}
+	slices.Sort(names)
+	return s3err.Newf(s3err.InvalidRequest, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [%s]", strings.Join(names, ", "))
 }
 
 // getUpload returns the upload or NoSuchBucket / NoSuchUpload.
@@ -121,13 +138,26 @@ func (e *Engine) UploadPart(ctx context.Context, in UploadPartInput) (Part, erro
 	return e.storePart(ctx, u, in.PartNumber, st, body.Checksum)
 }
 
-// partChecksumAllowed enforces that parts use the upload's algorithm.
+// partChecksumAllowed enforces that parts use the upload's algorithm. A
+// COMPOSITE upload needs every part's checksum from the client ("actual
+// checksum Type: null" when it is missing: floci-io/floci#3093 row 22,
+// recorded on S3; swift test_object_checksums.py); a FULL_OBJECT upload
+// accepts a part without one and computes it (versitygw#1342).
 func partChecksumAllowed(u Upload, c *ChecksumInput) error {
-	if c == nil || u.ChecksumAlgorithm == "" || string(c.Algorithm) == u.ChecksumAlgorithm {
+	if u.ChecksumAlgorithm == "" {
+		return nil
+	}
+	actual := "null"
+	switch {
+	case c != nil && string(c.Algorithm) == u.ChecksumAlgorithm:
+		return nil
+	case c != nil:
+		actual = strings.ToLower(string(c.Algorithm))
+	case u.ChecksumType != checksum.Composite:
 		return nil
 	}
 	return s3err.Newf(s3err.InvalidRequest, "Checksum Type mismatch occurred, expected checksum Type: %s, actual checksum Type: %s",
-		strings.ToLower(u.ChecksumAlgorithm), strings.ToLower(string(c.Algorithm)))
+		strings.ToLower(u.ChecksumAlgorithm), actual)
 }
 
 // storePart makes a staged part durable and records it.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -195,21 +196,15 @@ func parseCompleteFast(data []byte, out *completeMultipartUpload) bool {
 			var field *string
 			switch name {
 			case "PartNumber":
-				field = &p.PartNumber
+				p.PartNumber = new(string)
+				field = p.PartNumber
 			case "ETag":
-				field = &p.ETag
-			case "ChecksumCRC32":
-				field = &p.ChecksumCRC32
-			case "ChecksumCRC32C":
-				field = &p.ChecksumCRC32C
-			case "ChecksumCRC64NVME":
-				field = &p.ChecksumCRC64NVME
-			case "ChecksumSHA1":
-				field = &p.ChecksumSHA1
-			case "ChecksumSHA256":
-				field = &p.ChecksumSHA256
+				p.ETag = new(string)
+				field = p.ETag
 			default:
-				return false
+				if field = p.field(strings.TrimPrefix(name, "Checksum")); field == nil || !strings.HasPrefix(name, "Checksum") {
+					return false
+				}
 			}
 			*field = v
 		}

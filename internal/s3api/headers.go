@@ -94,7 +94,7 @@ func checksumInput(h http.Header, trailer http.Header) (*engine.ChecksumInput, e
 	if found == nil {
 		if s := h.Get("x-amz-sdk-checksum-algorithm"); s != "" {
 			if _, ok := checksum.Parse(s); !ok {
-				return nil, s3err.Newf(s3err.InvalidRequest, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+				return nil, engine.UnsupportedChecksumAlgorithm()
 			}
 		}
 	}

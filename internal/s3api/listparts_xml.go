@@ -77,7 +77,12 @@ func appendChecksumFields(b []byte, c *checksumFields) []byte {
 	b = appendOptElem(b, "ChecksumCRC32C", c.ChecksumCRC32C)
 	b = appendOptElem(b, "ChecksumCRC64NVME", c.ChecksumCRC64NVME)
 	b = appendOptElem(b, "ChecksumSHA1", c.ChecksumSHA1)
-	return appendOptElem(b, "ChecksumSHA256", c.ChecksumSHA256)
+	b = appendOptElem(b, "ChecksumSHA256", c.ChecksumSHA256)
+	b = appendOptElem(b, "ChecksumMD5", c.ChecksumMD5)
+	b = appendOptElem(b, "ChecksumSHA512", c.ChecksumSHA512)
+	b = appendOptElem(b, "ChecksumXXHASH64", c.ChecksumXXHASH64)
+	b = appendOptElem(b, "ChecksumXXHASH3", c.ChecksumXXHASH3)
+	return appendOptElem(b, "ChecksumXXHASH128", c.ChecksumXXHASH128)
 }
 
 // appendXML appends the whole document, header included.

@@ -227,7 +227,7 @@ func (h *Handler) copyObject(q *request) error {
 	if v := q.r.Header.Get("x-amz-checksum-algorithm"); v != "" {
 		a, ok := checksum.Parse(v)
 		if !ok {
-			return s3err.Newf(s3err.InvalidRequest, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+			return engine.UnsupportedChecksumAlgorithm()
 		}
 		in.ChecksumAlgorithm = a
 	}

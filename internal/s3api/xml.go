@@ -110,13 +110,6 @@ type copyObjectResult struct {
 	checksumFields
 }
 
-// setChecksum fills the Checksum<ALG> field for alg, if the struct has one.
-func setChecksum(fields map[string]*string, alg, value string) {
-	if p, ok := fields[alg]; ok {
-		*p = value
-	}
-}
-
 type initiateMultipartUploadResult struct {
 	XMLName  xml.Name `xml:"InitiateMultipartUploadResult"`
 	NS       string   `xml:"xmlns,attr"`
@@ -126,20 +119,51 @@ type initiateMultipartUploadResult struct {
 }
 
 // checksumFields are the per-algorithm checksum elements S3 puts in parts,
-// objects and copy results.
+// objects and copy results (and reads from Complete's part list).
 type checksumFields struct {
 	ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
 	ChecksumCRC32C    string `xml:"ChecksumCRC32C,omitempty"`
 	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
 	ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
 	ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
+	ChecksumMD5       string `xml:"ChecksumMD5,omitempty"`
+	ChecksumSHA512    string `xml:"ChecksumSHA512,omitempty"`
+	ChecksumXXHASH64  string `xml:"ChecksumXXHASH64,omitempty"`
+	ChecksumXXHASH3   string `xml:"ChecksumXXHASH3,omitempty"`
+	ChecksumXXHASH128 string `xml:"ChecksumXXHASH128,omitempty"`
+}
+
+// field returns the element of algorithm alg ("CRC32", …), nil if none.
+func (c *checksumFields) field(alg string) *string {
+	switch alg {
+	case "CRC32":
+		return &c.ChecksumCRC32
+	case "CRC32C":
+		return &c.ChecksumCRC32C
+	case "CRC64NVME":
+		return &c.ChecksumCRC64NVME
+	case "SHA1":
+		return &c.ChecksumSHA1
+	case "SHA256":
+		return &c.ChecksumSHA256
+	case "MD5":
+		return &c.ChecksumMD5
+	case "SHA512":
+		return &c.ChecksumSHA512
+	case "XXHASH64":
+		return &c.ChecksumXXHASH64
+	case "XXHASH3":
+		return &c.ChecksumXXHASH3
+	case "XXHASH128":
+		return &c.ChecksumXXHASH128
+	}
+	return nil
 }
 
 func (c *checksumFields) set(alg, value string) {
-	setChecksum(map[string]*string{
-		"CRC32": &c.ChecksumCRC32, "CRC32C": &c.ChecksumCRC32C, "CRC64NVME": &c.ChecksumCRC64NVME,
-		"SHA1": &c.ChecksumSHA1, "SHA256": &c.ChecksumSHA256,
-	}, alg, value)
+	if p := c.field(alg); p != nil {
+		*p = value
+	}
 }
 
 type partEntry struct {
@@ -174,13 +198,11 @@ type completeMultipartUpload struct {
 }
 
 type completePartXML struct {
-	PartNumber        string `xml:"PartNumber"`
-	ETag              string `xml:"ETag"`
-	ChecksumCRC32     string `xml:"ChecksumCRC32"`
-	ChecksumCRC32C    string `xml:"ChecksumCRC32C"`
-	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME"`
-	ChecksumSHA1      string `xml:"ChecksumSHA1"`
-	ChecksumSHA256    string `xml:"ChecksumSHA256"`
+	// nil when the element is absent: S3 answers MalformedXML for a Part
+	// without its PartNumber or ETag, InvalidPart for an empty ETag.
+	PartNumber *string `xml:"PartNumber"`
+	ETag       *string `xml:"ETag"`
+	checksumFields
 }
 
 type completeMultipartUploadResult struct {

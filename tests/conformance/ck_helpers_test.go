@@ -18,7 +18,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"hash/crc64"
 	"io"
@@ -56,6 +55,11 @@ var ckAlgs = []string{"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"}
 
 // ckNewAlgs are the algorithms the 2026 SDK enums added.
 var ckNewAlgs = []string{"MD5", "SHA512", "XXHASH64", "XXHASH3", "XXHASH128"}
+
+// ckUnsupportedAlgorithm is S3's answer to an unknown checksum algorithm
+// since it added five in 2026: every algorithm, alphabetically (versitygw's
+// s3err table after its PR #2102, calibrated against S3).
+const ckUnsupportedAlgorithm = "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, MD5, SHA1, SHA256, SHA512, XXHASH128, XXHASH3, XXHASH64]"
 
 // ckRaw returns the raw digest of data under alg, computed independently.
 func ckRaw(alg string, data []byte) []byte {
@@ -95,29 +99,14 @@ func ckSum(alg string, data []byte) string {
 	return base64.StdEncoding.EncodeToString(ckRaw(alg, data))
 }
 
-// ckHash returns a fresh hash.Hash for a composite algorithm.
-func ckHash(alg string) hash.Hash {
-	switch strings.ToUpper(alg) {
-	case "CRC32":
-		return crc32.NewIEEE()
-	case "CRC32C":
-		return crc32.New(crc32.MakeTable(crc32.Castagnoli))
-	case "SHA1":
-		return sha1.New()
-	case "SHA256":
-		return sha256.New()
-	}
-	panic("ckHash: no composite for " + alg)
-}
-
 // ckComposite is the COMPOSITE checksum of a multipart object with these
 // parts: base64(H(concat of raw part digests)) + "-N".
 func ckComposite(alg string, parts [][]byte) string {
-	h := ckHash(alg)
+	var digests []byte
 	for _, p := range parts {
-		h.Write(ckRaw(alg, p))
+		digests = append(digests, ckRaw(alg, p)...)
 	}
-	return fmt.Sprintf("%s-%d", base64.StdEncoding.EncodeToString(h.Sum(nil)), len(parts))
+	return fmt.Sprintf("%s-%d", ckSum(alg, digests), len(parts))
 }
 
 // ckMultipartETag is the ETag of a multipart object, quoted.

@@ -131,7 +131,7 @@ func TestCKMultipartCreateCombos(t *testing.T) {
 		{"SHA256", "FULL_OBJECT", "The FULL_OBJECT checksum type cannot be used with the sha256 checksum algorithm."},
 		{"", "COMPOSITE", "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header."},
 		{"", "FULL_OBJECT", "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header."},
-		{"BOGUS", "", "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"},
+		{"BOGUS", "", ckUnsupportedAlgorithm},
 	}
 	for _, c := range bad {
 		key := "bad-" + c.alg + "-" + c.typ
@@ -562,14 +562,14 @@ func TestCKMultipartCompleteErrors(t *testing.T) {
 			id, done := upload(key, alg, "")
 			bad := slices.Clone(done)
 			bad[0] = ckCompleted(1, aws.ToString(done[0].ETag), alg, ckSum(alg, []byte("something else")))
+			// A wrong part checksum is InvalidPart, naming the part (floci-io/floci
+			// PR #3093 row 21, recorded on S3 2026-09; swift test_object_checksums.py).
 			_, err := e.complete(key, id, bad)
-			ckWantErr(t, "Complete with a wrong "+alg+" for part 1", err, "BadDigest", 400,
-				fmt.Sprintf("The %s you specified for part 1 did not match what we received.", strings.ToLower(alg)))
+			ckWantErr(t, "Complete with a wrong "+alg+" for part 1", err, "InvalidPart", 400, mpInvalidPartMsg)
 			bad = slices.Clone(done)
 			bad[1] = ckCompleted(2, aws.ToString(done[1].ETag), alg, ckSum(alg, parts[0]))
 			_, err = e.complete(key, id, bad)
-			ckWantErr(t, "Complete with a wrong "+alg+" for part 2", err, "BadDigest", 400,
-				fmt.Sprintf("The %s you specified for part 2 did not match what we received.", strings.ToLower(alg)))
+			ckWantErr(t, "Complete with a wrong "+alg+" for part 2", err, "InvalidPart", 400, mpInvalidPartMsg)
 			e.wantAbsent(key)
 			if _, err := e.complete(key, id, done); err != nil {
 				t.Errorf("Complete with the right checksums after refusals: %v", err)
@@ -671,14 +671,27 @@ func TestCKMultipartCompleteErrors(t *testing.T) {
 	})
 }
 
-// TestCKMultipartPartWithoutChecksum: a part sent with no checksum into an
-// upload with an algorithm still gets that algorithm's checksum, computed
-// by the server, so the upload can complete (the invariant AWS keeps:
-// seaweedfs#11403 verified against AWS; versitygw#1419).
+// TestCKMultipartPartWithoutChecksum: a part sent with no checksum into a
+// FULL_OBJECT upload gets the upload's checksum, computed by the server, so
+// the upload can complete (swift test_object_checksums.py against S3: "AWS
+// appears to automatically add missing part checksums when using
+// FULL_OBJECT"; versitygw#1342). A COMPOSITE upload refuses such a part:
+// "actual checksum Type: null" (floci-io/floci PR #3093 row 22, recorded on
+// S3 2026-09), and the part is not stored.
 func TestCKMultipartPartWithoutChecksum(t *testing.T) {
 	e := ckNew(t, false, tesseratest.WithMinPartSize(1))
 	plain, rec := e.client(ckWhenRequired)
-	for _, c := range []struct{ alg, typ string }{{"SHA256", "COMPOSITE"}, {"CRC32C", "FULL_OBJECT"}, {"CRC64NVME", "FULL_OBJECT"}} {
+	for _, alg := range []string{"SHA256", "SHA1", "CRC32", "CRC32C", "MD5", "XXHASH3"} {
+		key := "bare-composite-" + alg
+		id := e.mustCreate(key, alg, "COMPOSITE")
+		_, err := e.uploadPart(plain, key, id, 1, []byte("no checksum"), "")
+		ckWantErr(t, "UploadPart without checksum into a COMPOSITE "+alg+" upload", err, "InvalidRequest", 400,
+			"Checksum Type mismatch occurred, expected checksum Type: "+strings.ToLower(alg)+", actual checksum Type: null")
+		if lp := e.listParts(key, id); len(lp.Parts) != 0 {
+			t.Errorf("%s: the refused part is listed", alg)
+		}
+	}
+	for _, c := range []struct{ alg, typ string }{{"CRC32", "FULL_OBJECT"}, {"CRC32C", "FULL_OBJECT"}, {"CRC64NVME", "FULL_OBJECT"}} {
 		t.Run(c.alg, func(t *testing.T) {
 			key := "bare-" + c.alg
 			id := e.mustCreate(key, c.alg, c.typ)

@@ -287,10 +287,11 @@ func TestMPChecksumErrors(t *testing.T) {
 	if err != nil {
 		t.Fatalf("UploadPart: %v", err)
 	}
-	// Complete with a wrong per-part checksum: BadDigest.
+	// Complete with a wrong per-part checksum: InvalidPart (floci-io/floci
+	// PR #3093 row 21, recorded on S3 2026-09).
 	_, err = e.complete("k", id, []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: up.ETag, ChecksumSHA256: aws.String(mpSHA256B64([]byte("x")))}})
-	mpWantErr(t, "Complete with a wrong part checksum", err, "BadDigest", 400)
-	if msg := mpErrMessage(err); msg != "The sha256 you specified for part 1 did not match what we received." {
+	mpWantErr(t, "Complete with a wrong part checksum", err, "InvalidPart", 400)
+	if msg := mpErrMessage(err); msg != mpInvalidPartMsg {
 		t.Errorf("message %q", msg)
 	}
 	e.mustComplete("k", id, []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: up.ETag, ChecksumSHA256: up.ChecksumSHA256}})

@@ -37,6 +37,12 @@ func TestMPCompleteInvalidPartOrder(t *testing.T) {
 	r.wantErr(t, "raw Complete [1 3 2]", 400, "InvalidPartOrder", map[string]string{
 		"Message": "The list of parts was not in ascending order. Parts must be ordered by part number.",
 	})
+	// The same part twice (a client that resent part 1) is out of order too:
+	// no recorded S3 answer exists; scality/cloudserver's MPU tests expect
+	// InvalidPartOrder for [3, 3, 1000], and a lenient answer would assemble
+	// the part twice (pgsty/silo#49).
+	_, err = e.complete("k", id, mpCPs(etags, 1, 1, 2, 3))
+	mpWantErr(t, "Complete [1 1 2 3]", err, "InvalidPartOrder", 400)
 	mpCheckPage(t, "after InvalidPartOrder", e.mustListParts("k", id, nil, nil), mpSeq(1, 3), "0", "3", 1000, false)
 	e.mustComplete("k", id, mpCPs(etags))
 }
@@ -164,8 +170,13 @@ func TestMPCompleteEntityTooSmall(t *testing.T) {
 	e.wantBytes("middle", append(append([]byte{}, big...), tail...))
 }
 
-// TestMPCompleteEmptyAndMalformed: no parts is InvalidRequest "You must
-// specify at least one part" (§3.12); broken XML is MalformedXML.
+// TestMPCompleteEmptyAndMalformed: no body, no parts, or a Part without its
+// PartNumber or ETag is MalformedXML — S3's raw answer to a Complete with no
+// parts is quoted in apache/arrow-rs-object-store#91; ceph/s3-tests
+// test_multipart_upload_empty; versitygw#1328 and #2111 (this corrects
+// S3-LANDSCAPE §3.12, which had InvalidRequest from an older snapshot). An
+// empty ETag is InvalidPart (openstack/swift test_mpu.py
+// test_complete_multipart_upload_malformed_request, run against S3).
 func TestMPCompleteEmptyAndMalformed(t *testing.T) {
 	e := mpSmall(t)
 	id := e.create("k")
@@ -174,12 +185,17 @@ func TestMPCompleteEmptyAndMalformed(t *testing.T) {
 		`<CompleteMultipartUpload></CompleteMultipartUpload>`,
 		`<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></CompleteMultipartUpload>`,
 		``,
+		`<CompleteMultipartUpload><Part><ETag>` + et + `</ETag></Part></CompleteMultipartUpload>`,
+		`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>`,
+		`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>` + et + `</ETag></Part><Part><PartNumber>2</PartNumber></Part></CompleteMultipartUpload>`,
 	} {
 		r := e.rawComplete("k", id, []byte(body), nil)
-		r.wantErr(t, fmt.Sprintf("Complete with body %q", body), 400, "InvalidRequest", map[string]string{"Message": "You must specify at least one part"})
+		r.wantErr(t, fmt.Sprintf("Complete with body %q", body), 400, "MalformedXML", nil)
 	}
 	_, err := e.complete("k", id, nil)
-	mpWantErr(t, "SDK Complete with no parts", err, "InvalidRequest", 400)
+	mpWantErr(t, "SDK Complete with no parts", err, "MalformedXML", 400)
+	r := e.rawComplete("k", id, []byte(`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag></ETag></Part></CompleteMultipartUpload>`), nil)
+	r.wantErr(t, "Complete with an empty ETag", 400, "InvalidPart", map[string]string{"PartNumber": "1", "UploadId": id})
 
 	for _, body := range []string{
 		`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>`,

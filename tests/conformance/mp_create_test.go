@@ -208,7 +208,7 @@ func TestMPCreateChecksumModes(t *testing.T) {
 		{"type without algorithm", map[string]string{"x-amz-checksum-type": "FULL_OBJECT"},
 			"The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header."},
 		{"unknown algorithm", map[string]string{"x-amz-checksum-algorithm": "MD4"},
-			"Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"},
+			ckUnsupportedAlgorithm},
 	}
 	for _, c := range invalid {
 		r := e.raw("POST", mpPath(e.bucket, "ck/invalid")+"?uploads", nil, c.hdr)
