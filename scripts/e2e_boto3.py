@@ -347,6 +347,22 @@ def run(binary, tls):
         c.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "copy/small.txt"}, {"Key": "copy/replaced"}]})
     check(f"{s}: copy_object", copy)
 
+    def website_redirect():
+        # Stored and returned as S3's REST endpoint does; CopyObject never
+        # copies it from the source (AWS API reference; aws-sdk-go#1671).
+        c.put_object(Bucket=bucket, Key="redir", Body=b"x", WebsiteRedirectLocation="https://example.com/to")
+        h = c.head_object(Bucket=bucket, Key="redir")
+        expect(h.get("WebsiteRedirectLocation") == "https://example.com/to", f"WebsiteRedirectLocation {h.get('WebsiteRedirectLocation')}")
+        c.copy_object(Bucket=bucket, Key="redir-copy", CopySource={"Bucket": bucket, "Key": "redir"})
+        h = c.head_object(Bucket=bucket, Key="redir-copy")
+        expect("WebsiteRedirectLocation" not in h, f"copied WebsiteRedirectLocation {h.get('WebsiteRedirectLocation')}")
+        e = expect_client_error(lambda: c.put_object(Bucket=bucket, Key="redir-bad", Body=b"x", WebsiteRedirectLocation="nowhere"),
+                                "InvalidRedirectLocation", 400)
+        msg = e.response["Error"]["Message"]
+        expect(msg == "The website redirect location must have a prefix of 'http://' or 'https://' or '/'.", f"message {msg!r}")
+        c.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "redir"}, {"Key": "redir-copy"}]})
+    check(f"{s}: website redirect location", website_redirect)
+
     # Presigned URLs, fetched with urllib.
     def presigned_default():
         url = c.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "big.bin"}, ExpiresIn=300)

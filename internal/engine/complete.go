@@ -183,7 +183,7 @@ func (e *Engine) assemble(u Upload, stored []Part, in CompleteInput) (Object, er
 		ETag:         fmt.Sprintf("%s-%d", hex.EncodeToString(sum[:]), len(segs)),
 		LastModified: e.clock(),
 		Owner:        u.Owner, StorageClass: u.StorageClass, Headers: u.Headers,
-		UserMeta: u.UserMeta, Tagging: u.Tagging,
+		UserMeta: u.UserMeta, Tagging: u.Tagging, WebsiteRedirectLocation: u.WebsiteRedirectLocation,
 		PartsCount: len(segs), Segments: segs,
 	}
 	cks, typ, err := objectChecksums(alg, u.ChecksumType, segs)

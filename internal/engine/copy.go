@@ -44,9 +44,15 @@ func (e *Engine) CopyObject(ctx context.Context, in CopyInput) (Object, error) {
 	}
 	sameKey := in.SrcBucket == in.Bucket && in.SrcKey == in.Key
 	classChanged := in.Attrs.StorageClass != "" && in.Attrs.StorageClass != src.StorageClass
-	if sameKey && !in.ReplaceMetadata && !classChanged && in.ChecksumAlgorithm == "" {
+	// A redirect location sent with the copy is a change even when equal to
+	// the source's: S3 never copies the source's, so the request sets it.
+	redirectSet := in.Attrs.WebsiteRedirectLocation != ""
+	if sameKey && !in.ReplaceMetadata && !classChanged && !redirectSet && in.ChecksumAlgorithm == "" {
 		return Object{}, s3err.Newf(s3err.InvalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
+	// attrs.WebsiteRedirectLocation stays the request's under either
+	// directive: S3 "is not copied when using the x-amz-metadata-directive
+	// header" (CopyObject API reference; aws-sdk-go#1671).
 	attrs := in.Attrs
 	if !in.ReplaceMetadata {
 		attrs.Headers, attrs.UserMeta = src.Headers, src.UserMeta

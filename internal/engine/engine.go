@@ -33,6 +33,9 @@ const (
 	MaxPutSize      = 5 << 30 // single PUT and single part
 	MaxKeyLength    = 1024
 	MaxUserMetaSize = 2048
+	// MaxRedirectSize is the limit on x-amz-website-redirect-location
+	// ("The length of the value is limited to 2 KB", S3 POST Object docs).
+	MaxRedirectSize = 2048
 	MinPartSize     = 5 << 20
 	MaxPartNumber   = 10000
 	MaxListKeys     = 1000

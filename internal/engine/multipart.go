@@ -76,6 +76,7 @@ func (e *Engine) CreateMultipartUpload(ctx context.Context, in CreateUploadInput
 		Initiator: in.Initiator, Owner: in.Owner, StorageClass: in.Attrs.StorageClass,
 		Headers: in.Attrs.Headers, UserMeta: in.Attrs.UserMeta, Tagging: in.Attrs.Tagging,
 		ChecksumAlgorithm: string(alg), ChecksumType: typ,
+		WebsiteRedirectLocation: in.Attrs.WebsiteRedirectLocation,
 	}
 	if err := e.meta.CreateUpload(ctx, u); err != nil {
 		if errors.Is(err, meta.ErrNotFound) {

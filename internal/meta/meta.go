@@ -75,6 +75,10 @@ type Object struct {
 	PartsCount   int    // number of parts for a multipart object, 0 otherwise
 	// Segments is the manifest. ListObjects may leave it nil.
 	Segments []Segment
+	// WebsiteRedirectLocation is x-amz-website-redirect-location as sent
+	// ("" when none). It is not in Headers because CopyObject never takes
+	// it from the source: S3 treats it as unique to each object.
+	WebsiteRedirectLocation string
 }
 
 // Upload is an in-progress multipart upload.
@@ -91,6 +95,8 @@ type Upload struct {
 	Tagging           string
 	ChecksumAlgorithm string
 	ChecksumType      string
+	// WebsiteRedirectLocation is given to the object the upload completes.
+	WebsiteRedirectLocation string
 }
 
 // Part is one uploaded part of an upload; the latest upload of a part number wins.

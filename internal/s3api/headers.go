@@ -22,8 +22,9 @@ func writeAttrs(h http.Header) engine.WriteAttrs {
 			CacheControl:       h.Get("Cache-Control"),
 			Expires:            h.Get("Expires"),
 		},
-		StorageClass: h.Get("x-amz-storage-class"),
-		Tagging:      h.Get("x-amz-tagging"), // validated by taggingHeader
+		StorageClass:            h.Get("x-amz-storage-class"),
+		Tagging:                 h.Get("x-amz-tagging"), // validated by taggingHeader
+		WebsiteRedirectLocation: h.Get("x-amz-website-redirect-location"),
 	}
 	for name, vals := range h {
 		lower := strings.ToLower(name)

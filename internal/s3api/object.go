@@ -133,6 +133,9 @@ func (h *Handler) getObject(q *request) error {
 	if obj.StorageClass != "" && obj.StorageClass != "STANDARD" {
 		hd.Set("x-amz-storage-class", obj.StorageClass)
 	}
+	// Returned whether or not the bucket hosts a website, as S3 does on its
+	// REST endpoint (Tessera serves no website endpoint).
+	setIf(hd, "x-amz-website-redirect-location", obj.WebsiteRedirectLocation)
 	if obj.Tagging != "" {
 		if tags, err := url.ParseQuery(obj.Tagging); err == nil {
 			hd.Set("x-amz-tagging-count", strconv.Itoa(len(tags)))

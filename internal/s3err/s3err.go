@@ -40,6 +40,7 @@ const (
 	InvalidPart                       Code = "InvalidPart"
 	InvalidPartNumber                 Code = "InvalidPartNumber"
 	InvalidPartOrder                  Code = "InvalidPartOrder"
+	InvalidRedirectLocation           Code = "InvalidRedirectLocation"
 	InvalidRange                      Code = "InvalidRange"
 	InvalidRequest                    Code = "InvalidRequest"
 	InvalidStorageClass               Code = "InvalidStorageClass"
@@ -99,6 +100,7 @@ var table = map[Code]entry{
 	InvalidPart:                       {http.StatusBadRequest, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
 	InvalidPartNumber:                 {http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable"},
 	InvalidPartOrder:                  {http.StatusBadRequest, "The list of parts was not in ascending order. Parts must be ordered by part number."},
+	InvalidRedirectLocation:           {http.StatusBadRequest, "The website redirect location must have a prefix of 'http://' or 'https://' or '/'."},
 	InvalidRange:                      {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable"},
 	InvalidRequest:                    {http.StatusBadRequest, "Invalid Request"},
 	InvalidStorageClass:               {http.StatusBadRequest, "The storage class you specified is not valid"},

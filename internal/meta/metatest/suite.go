@@ -32,6 +32,7 @@ func RunStoreSuite(t *testing.T, open OpenFunc) {
 		{"Buckets", testBuckets},
 		{"DeleteBucketNotEmpty", testDeleteBucketNotEmpty},
 		{"ObjectRoundTrip", testObjectRoundTrip},
+		{"WebsiteRedirectRoundTrip", testWebsiteRedirectRoundTrip},
 		{"PutObjectReplaceReturnsGarbage", testPutObjectReplace},
 		{"DeleteObject", testDeleteObject},
 		{"CheckFunc", testCheckFunc},
