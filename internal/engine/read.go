@@ -143,8 +143,25 @@ func resolveRead(obj Object, in GetInput) (GetOutput, error) {
 				off += s.Size
 			}
 			out.PartsCount = obj.PartsCount
+			// A zero-length (last) part has no byte range either; see the
+			// empty object below.
+			out.Partial = out.Length > 0
+		} else if obj.Size > 0 {
+			// Part 1 of an object not uploaded in parts is the whole object,
+			// answered as a range over all of it (206 with Content-Range
+			// bytes 0-(size-1)/size) but without x-amz-mp-parts-count: raw
+			// S3 response in versitygw#2074, swift test_part_number_non_mpu.
+			// SDK download managers read the total size from that
+			// Content-Range.
 			out.Partial = true
 		}
+		// An empty object cannot be described by a byte range, so part 1 of
+		// it is a plain 200 with no Content-Range. This is not the 416 that
+		// Range: bytes=0- gets on an empty object (resolve below, as S3
+		// does): AWS's own CRT client (aws-c-s3#396) falls back to
+		// partNumber=1 exactly when a ranged GET reports ActualObjectSize 0,
+		// and reads no Content-Range when that part is empty. No raw S3
+		// capture of the status exists; 200 is the plausible answer.
 	case in.Range != nil:
 		start, length, err := in.Range.resolve(obj.Size)
 		if err != nil {

@@ -94,6 +94,12 @@ func (h *Handler) getObject(q *request) error {
 		in.Range = parseRange(v)
 	}
 	if v := q.op.Query.Get("partNumber"); v != "" {
+		if in.Range != nil {
+			// Checked before the part number itself: "partNumber + Range
+			// error trumps bad partNumber" (swift test_mpu.py, run against
+			// AWS).
+			return s3err.Newf(s3err.InvalidRequest, "Cannot specify both Range header and partNumber query parameter")
+		}
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > engine.MaxPartNumber {
 			return s3err.InvalidArgumentf("partNumber", v, "Part number must be an integer between 1 and 10000, inclusive")
