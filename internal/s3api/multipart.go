@@ -310,10 +310,7 @@ func (h *Handler) listMultipartUploads(q *request) error {
 	out := listMultipartUploadsResult{
 		NS: s3NS, Bucket: q.op.Bucket, KeyMarker: encode(in.KeyMarker), UploadIDMarker: in.UploadIDMarker,
 		Prefix: encode(in.Prefix), Delimiter: encode(in.Delimiter), MaxUploads: limit, EncodingType: enc,
-		IsTruncated: res.IsTruncated,
-	}
-	if res.IsTruncated {
-		out.NextKeyMarker, out.NextUploadIDMarker = encode(res.NextKeyMarker), res.NextUploadIDMarker
+		IsTruncated: res.IsTruncated, NextKeyMarker: encode(res.NextKeyMarker), NextUploadIDMarker: res.NextUploadIDMarker,
 	}
 	for _, u := range res.Uploads {
 		out.Uploads = append(out.Uploads, uploadEntry{

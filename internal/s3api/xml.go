@@ -243,7 +243,7 @@ type listMultipartUploadsResult struct {
 	UploadIDMarker     string         `xml:"UploadIdMarker"`
 	NextKeyMarker      string         `xml:"NextKeyMarker"`
 	NextUploadIDMarker string         `xml:"NextUploadIdMarker"`
-	Prefix             string         `xml:"Prefix"`
+	Prefix             string         `xml:"Prefix,omitempty"` // absent unless asked for (LocalStack's AWS snapshot list-multiparts-max-1)
 	Delimiter          string         `xml:"Delimiter,omitempty"`
 	MaxUploads         int            `xml:"MaxUploads"`
 	EncodingType       string         `xml:"EncodingType,omitempty"`

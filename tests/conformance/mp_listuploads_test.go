@@ -164,13 +164,16 @@ func TestMPListUploadsPaging(t *testing.T) {
 			if aws.ToBool(out.IsTruncated) != wantTrunc {
 				t.Errorf("max %d page %d: IsTruncated %v, want %v", max, page, aws.ToBool(out.IsTruncated), wantTrunc)
 			}
-			if !aws.ToBool(out.IsTruncated) {
-				break
-			}
+			// Next markers name the page's last upload, on the last page
+			// too (LocalStack's AWS snapshot
+			// list-multiparts-get-last-upload-no-truncate; versitygw#2144).
 			last := out.Uploads[len(out.Uploads)-1]
 			if aws.ToString(out.NextKeyMarker) != aws.ToString(last.Key) || aws.ToString(out.NextUploadIdMarker) != aws.ToString(last.UploadId) {
 				t.Errorf("max %d page %d: Next markers %q/%q, want the last entry %q/%q", max, page,
 					aws.ToString(out.NextKeyMarker), aws.ToString(out.NextUploadIdMarker), aws.ToString(last.Key), aws.ToString(last.UploadId))
+			}
+			if !aws.ToBool(out.IsTruncated) {
+				break
 			}
 			keyM, idM = aws.ToString(out.NextKeyMarker), aws.ToString(out.NextUploadIdMarker)
 		}
@@ -277,6 +280,8 @@ type mpRawUploads struct {
 	MaxUploads     string   `xml:"MaxUploads"`
 	KeyMarker      *string  `xml:"KeyMarker"`
 	UploadIDMarker *string  `xml:"UploadIdMarker"`
+	NextKeyMarker  *string  `xml:"NextKeyMarker"`
+	NextUploadID   *string  `xml:"NextUploadIdMarker"`
 	IsTruncated    string   `xml:"IsTruncated"`
 	Uploads        []struct {
 		Key       string `xml:"Key"`
@@ -295,15 +300,21 @@ type mpRawUploads struct {
 	CommonPrefixes []struct {
 		Prefix string `xml:"Prefix"`
 	} `xml:"CommonPrefixes"`
+	Body []byte `xml:"-"`
 }
 
 func (e *mpEnv) rawUploads(query string) mpRawUploads {
 	e.t.Helper()
-	r := e.raw("GET", "/"+e.bucket+"?uploads"+query, nil, nil)
+	return e.rawUploadsIn(e.bucket, query)
+}
+
+func (e *mpEnv) rawUploadsIn(bucket, query string) mpRawUploads {
+	e.t.Helper()
+	r := e.raw("GET", "/"+bucket+"?uploads"+query, nil, nil)
 	if r.StatusCode != 200 {
 		e.t.Fatalf("raw ListMultipartUploads %s: status %d (%.300s)", query, r.StatusCode, r.Body)
 	}
-	var out mpRawUploads
+	out := mpRawUploads{Body: r.Body}
 	if err := xml.Unmarshal(r.Body, &out); err != nil {
 		e.t.Fatalf("raw ListMultipartUploads %s: %v (%.300s)", query, err, r.Body)
 	}
@@ -396,4 +407,145 @@ func TestMPListUploadsFields(t *testing.T) {
 	}
 	_, err := e.c.ListMultipartUploads(mpCtx(), &s3.ListMultipartUploadsInput{Bucket: aws.String("mp-no-such-bucket")})
 	mpWantErr(t, "ListMultipartUploads of a missing bucket", err, "NoSuchBucket", 404)
+}
+
+// TestMPListUploadsMarkers: the marker elements of ListMultipartUploads,
+// row by row against LocalStack's AWS-recorded snapshots
+// (test_s3_list_operations.snapshot.json, TestS3ListMultipartUploads,
+// recorded 21-01-2025). Every marker element is always present, possibly
+// empty; Next markers name the last upload of the page.
+func TestMPListUploadsMarkers(t *testing.T) {
+	e := mpSmall(t)
+	ids := map[string]string{}
+	for _, k := range []string{"folder/aSubfolder/subFile1", "folder/aSubfolder/subFile2", "folder/file1", "folder/file2", "folder/zsub/x", "test_c", "test_b"} {
+		ids[k] = e.create(k)
+	}
+	for i := 1; i <= 3; i++ { // three uploads of test_a, in initiation order
+		ids[fmt.Sprint("test_a#", i)] = e.create("test_a")
+		time.Sleep(3 * time.Millisecond)
+	}
+	empty := e.newBucket()
+	type entry = string // an upload ("key#n" or key) or a prefix ending in "/"
+	cases := []struct {
+		name, bucket, query  string
+		entries              []entry // uploads by ids key, then CommonPrefixes
+		truncated            bool
+		keyMarker, idMarker  string // echoed
+		nextKey, nextID      string // "" means present and empty
+		prefixElem, delimElm bool   // elements present
+	}{
+		// test_list_multipart_uploads_marker_common_prefixes: a truncated
+		// page holding only a CommonPrefix has empty Next markers ("AWS does
+		// not return a NextKeyMarker or a NextUploadIdMarker, so there is no
+		// way to paginate from here"). The issue guessed a non-empty
+		// NextUploadIdMarker; the recording says empty.
+		{name: "page of one CommonPrefix, truncated", query: "&prefix=folder/&delimiter=/&max-uploads=1",
+			entries: []entry{"folder/aSubfolder/"}, truncated: true, prefixElem: true, delimElm: true},
+		// The same test, continued by hand from the prefix or from a key
+		// inside it: the whole rolled-up prefix is skipped.
+		{name: "key-marker = the prefix", query: "&prefix=folder/&delimiter=/&max-uploads=1&key-marker=folder/aSubfolder/",
+			entries: []entry{"folder/file1"}, truncated: true, keyMarker: "folder/aSubfolder/",
+			nextKey: "folder/file1", nextID: "folder/file1", prefixElem: true, delimElm: true},
+		{name: "key-marker inside the prefix", query: "&prefix=folder/&delimiter=/&max-uploads=1&key-marker=folder/aSubfolder/subFile1",
+			entries: []entry{"folder/file1"}, truncated: true, keyMarker: "folder/aSubfolder/subFile1",
+			nextKey: "folder/file1", nextID: "folder/file1", prefixElem: true, delimElm: true},
+		// A page of uploads that ends on a CommonPrefix: no recording.
+		// Chosen: the Next markers still name the page's last upload, the
+		// rule every recorded page follows (LocalStack's provider, checked
+		// against those snapshots, does the same).
+		{name: "uploads then a CommonPrefix", query: "&prefix=folder/&delimiter=/&max-uploads=2&key-marker=folder/file1",
+			entries: []entry{"folder/file2", "folder/zsub/"}, keyMarker: "folder/file1",
+			nextKey: "folder/file2", nextID: "folder/file2", prefixElem: true, delimElm: true},
+		// test_list_multiparts_with_prefix_and_delimiter list-multiparts-2:
+		// only CommonPrefixes, not truncated → empty Next markers.
+		{name: "only CommonPrefixes", query: "&prefix=folder/a&delimiter=/",
+			entries: []entry{"folder/aSubfolder/"}, prefixElem: true, delimElm: true},
+		// test_list_multiparts_next_marker list-multiparts-next-upload-only:
+		// "UploadIdMarker is ignored if KeyMarker is not specified", and it
+		// is echoed empty.
+		{name: "upload-id-marker alone", query: "&prefix=test_&max-uploads=1&upload-id-marker=" + ids["test_a#3"],
+			entries: []entry{"test_a#1"}, truncated: true, nextKey: "test_a", nextID: "test_a#1", prefixElem: true},
+		// list-multiparts-both-markers: the uploads of the key after the
+		// marker upload, by initiation order; UploadIdMarker echoed.
+		{name: "key-marker + upload-id-marker", query: "&prefix=test_&max-uploads=1&key-marker=test_a&upload-id-marker=" + ids["test_a#1"],
+			entries: []entry{"test_a#2"}, truncated: true, keyMarker: "test_a", idMarker: ids["test_a#1"],
+			nextKey: "test_a", nextID: "test_a#2", prefixElem: true},
+		// list-multiparts-both-markers-2: after the key's last upload comes
+		// the next key.
+		{name: "key-marker + its last upload", query: "&prefix=test_&max-uploads=1&key-marker=test_a&upload-id-marker=" + ids["test_a#3"],
+			entries: []entry{"test_b"}, truncated: true, keyMarker: "test_a", idMarker: ids["test_a#3"],
+			nextKey: "test_b", nextID: "test_b", prefixElem: true},
+		// list-multiparts-next-key-only: key-marker alone skips every
+		// upload of that key.
+		{name: "key-marker alone", query: "&prefix=test_&key-marker=test_a",
+			entries: []entry{"test_b", "test_c"}, keyMarker: "test_a", nextKey: "test_c", nextID: "test_c", prefixElem: true},
+		// list-multiparts-next-key-last: nothing after the last key → empty
+		// Next markers.
+		{name: "key-marker = the last key", query: "&prefix=test_&key-marker=test_c", keyMarker: "test_c", prefixElem: true},
+		// list-multiparts-get-last-upload-no-truncate / versitygw#2144: the
+		// last page names its last upload.
+		{name: "whole list", query: "&prefix=test_",
+			entries: []entry{"test_a#1", "test_a#2", "test_a#3", "test_b", "test_c"}, nextKey: "test_c", nextID: "test_c", prefixElem: true},
+		// list-multiparts-next-key-empty: key-marker= is no marker.
+		{name: "empty key-marker", query: "&prefix=test_&max-uploads=1&key-marker=",
+			entries: []entry{"test_a#1"}, truncated: true, nextKey: "test_a", nextID: "test_a#1", prefixElem: true},
+		// test_list_multiparts_empty_bucket (and list-multiparts-max-1 for
+		// the absent Prefix and Delimiter): every marker present and empty.
+		{name: "empty bucket", bucket: empty},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := c.bucket
+			if b == "" {
+				b = e.bucket
+			}
+			out := e.rawUploadsIn(b, c.query)
+			var got []entry
+			for _, u := range out.Uploads {
+				name := u.Key
+				for k, id := range ids {
+					if id == u.UploadID && strings.Contains(k, "#") {
+						name = k
+					}
+				}
+				got = append(got, name)
+			}
+			for _, p := range out.CommonPrefixes {
+				got = append(got, p.Prefix)
+			}
+			if !mpSameStrings(got, c.entries) && !(len(got) == 0 && len(c.entries) == 0) {
+				t.Errorf("entries %q, want %q", got, c.entries)
+			}
+			if want := fmt.Sprint(c.truncated); out.IsTruncated != want {
+				t.Errorf("IsTruncated %s, want %s", out.IsTruncated, want)
+			}
+			nextID := ids[c.nextID]
+			for _, m := range []struct {
+				name string
+				got  *string
+				want string
+			}{
+				{"KeyMarker", out.KeyMarker, c.keyMarker},
+				{"UploadIdMarker", out.UploadIDMarker, c.idMarker},
+				{"NextKeyMarker", out.NextKeyMarker, c.nextKey},
+				{"NextUploadIdMarker", out.NextUploadID, nextID},
+			} {
+				if m.got == nil {
+					t.Errorf("<%s> absent, want present (%q)", m.name, m.want)
+				} else if *m.got != m.want {
+					t.Errorf("<%s> = %q, want %q", m.name, *m.got, m.want)
+				}
+			}
+			var elems struct {
+				Prefix    *string `xml:"Prefix"`
+				Delimiter *string `xml:"Delimiter"`
+			}
+			if err := xml.Unmarshal(out.Body, &elems); err != nil {
+				t.Fatal(err)
+			}
+			if (elems.Prefix != nil) != c.prefixElem || (elems.Delimiter != nil) != c.delimElm {
+				t.Errorf("<Prefix> present %v, <Delimiter> present %v; want %v, %v", elems.Prefix != nil, elems.Delimiter != nil, c.prefixElem, c.delimElm)
+			}
+		})
+	}
 }
