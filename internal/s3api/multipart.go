@@ -91,11 +91,17 @@ func (h *Handler) uploadPart(q *request) error {
 }
 
 func (h *Handler) uploadPartCopy(q *request) error {
-	n, err := partNumber(q.op.Query)
-	if err != nil {
+	// The destination bucket, then the copy source (authorization parsed it
+	// already when the bucket exists), then the part number, all before the
+	// upload is looked up (NoSuchUpload): versitygw's UploadPartCopy tests.
+	if err := q.requireBucket(); err != nil {
 		return err
 	}
 	srcBucket, srcKey, err := copySource(q.r.Header.Get("x-amz-copy-source"))
+	if err != nil {
+		return err
+	}
+	n, err := partNumber(q.op.Query)
 	if err != nil {
 		return err
 	}

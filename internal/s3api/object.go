@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 
@@ -195,22 +196,51 @@ func (h *Handler) deleteObject(q *request) error {
 }
 
 // copySource parses x-amz-copy-source: "bucket/key" or "/bucket/key",
-// URL-encoded, optionally with ?versionId=.
+// URL-encoded, optionally with ?versionId=. Its errors are S3's, checked in
+// this order (versitygw's integration tests, written against S3:
+// UploadPartCopy_invalid_copy_source, CopyObject_invalid_copy_source; and
+// versitygw#1388, #1389): the encoding, then the bucket name (an empty one
+// included), then the key. Bucket and key are split at the first literal
+// slash, before decoding: AWS answers "Invalid copy source bucket name"
+// when the slash itself is encoded (aws-sdk-cpp#1647).
 func copySource(v string) (bucket, key string, err error) {
-	v, _, _ = strings.Cut(v, "?versionId=")
-	dec, uerr := url.PathUnescape(v)
-	if uerr != nil {
-		return "", "", s3err.InvalidArgumentf("x-amz-copy-source", v, "Invalid copy source encoding")
+	invalid := func(msg string) error { return s3err.InvalidArgumentf("x-amz-copy-source", v, "%s", msg) }
+	raw, _, _ := strings.Cut(v, "?versionId=")
+	if _, err := url.PathUnescape(raw); err != nil {
+		return "", "", invalid("Invalid copy source encoding")
 	}
-	dec = strings.TrimPrefix(dec, "/")
-	bucket, key, ok := strings.Cut(dec, "/")
-	if !ok || bucket == "" || key == "" {
-		return "", "", s3err.InvalidArgumentf("x-amz-copy-source", v, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+	rawBucket, rawKey, _ := strings.Cut(strings.TrimPrefix(raw, "/"), "/")
+	bucket, _ = url.PathUnescape(rawBucket)
+	key, _ = url.PathUnescape(rawKey)
+	if !engine.ValidBucketName(bucket) {
+		return "", "", invalid("Invalid copy source bucket name")
+	}
+	// A key that is only a dot segment ("bucket/.", "bucket/../") names
+	// no object. Deeper dot segments ("a/../b") stay ordinary key bytes:
+	// versitygw, which rejects them for its file system, notes that AWS
+	// accepts them.
+	if key == "" || path.Clean(key) == "." || path.Clean(key) == ".." {
+		return "", "", invalid("Invalid copy source object key")
 	}
 	return bucket, key, nil
 }
 
+// requireBucket answers NoSuchBucket when authorization found the
+// request's bucket missing. S3 checks a copy's destination bucket before
+// anything in the request (versitygw UploadPartCopy_non_existing_bucket:
+// missing bucket, malformed copy source and bogus upload id → NoSuchBucket);
+// authorization has already looked the bucket up, so this costs no read.
+func (q *request) requireBucket() error {
+	if !q.access.exists {
+		return s3err.New(s3err.NoSuchBucket).With("BucketName", q.op.Bucket)
+	}
+	return nil
+}
+
 func (h *Handler) copyObject(q *request) error {
+	if err := q.requireBucket(); err != nil {
+		return err
+	}
 	srcBucket, srcKey, err := copySource(q.r.Header.Get("x-amz-copy-source"))
 	if err != nil {
 		return err

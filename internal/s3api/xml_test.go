@@ -46,10 +46,12 @@ func TestCopySourceRange(t *testing.T) {
 
 func TestCopySource(t *testing.T) {
 	tests := []struct{ in, bucket, key string }{
-		{"b/k", "b", "k"},
-		{"/b/a%20b/c", "b", "a b/c"},
-		{"b/k?versionId=123", "b", "k"},
-		{"b/%E2%9C%93", "b", "✓"},
+		{"bkt/k", "bkt", "k"},
+		{"/bkt/a%20b/c", "bkt", "a b/c"},
+		{"bkt/k?versionId=123", "bkt", "k"},
+		{"bkt/%E2%9C%93", "bkt", "✓"},
+		{"bkt/a/../b", "bkt", "a/../b"},
+		{"bkt/..a", "bkt", "..a"},
 	}
 	for _, tc := range tests {
 		b, k, err := copySource(tc.in)
@@ -57,9 +59,21 @@ func TestCopySource(t *testing.T) {
 			t.Errorf("%q: %q %q %v", tc.in, b, k, err)
 		}
 	}
-	for _, in := range []string{"b", "/b/", "%zz/k"} {
-		if _, _, err := copySource(in); err == nil {
-			t.Errorf("%q accepted", in)
+	// S3's messages, from versitygw's integration tests written against S3.
+	for in, msg := range map[string]string{
+		"bucket/%ZZ": "Invalid copy source encoding", "100%/foo/bar/baz": "Invalid copy source encoding",
+		"bucket/%C3%": "Invalid copy source encoding", "%": "Invalid copy source encoding",
+		"": "Invalid copy source bucket name", "192.168.1.1/foo": "Invalid copy source bucket name",
+		"my-buc@k&()t/obj": "Invalid copy source bucket name", "bucket%2Fkey": "Invalid copy source bucket name",
+		"/":      "Invalid copy source bucket name",
+		"bucket": "Invalid copy source object key", "bucket/": "Invalid copy source object key",
+		"/bucket/": "Invalid copy source object key", "bucket/.": "Invalid copy source object key",
+		"bucket/..": "Invalid copy source object key", "bucket/../": "Invalid copy source object key",
+		"bucket?versionId=1": "Invalid copy source object key",
+	} {
+		_, _, err := copySource(in)
+		if err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%q: err = %v, want %q", in, err, msg)
 		}
 	}
 }

@@ -289,3 +289,50 @@ func TestCopyObjectSourceConditions(t *testing.T) {
 		}
 	})
 }
+
+// copySourceErrors are malformed x-amz-copy-source values and S3's answer
+// to each: 400 InvalidArgument, ArgumentName x-amz-copy-source. Rows from
+// versitygw's CopyObject_invalid_copy_source / UploadPartCopy_invalid_copy_source
+// (written against S3) and versitygw#1388/#1389 (S3's answers quoted).
+var copySourceErrors = []struct{ source, message string }{
+	{"bucket/%ZZ", "Invalid copy source encoding"},       // invalid hex digits
+	{"100%/foo/bar/baz", "Invalid copy source encoding"}, // incomplete escape
+	{"bucket/%A/bar", "Invalid copy source encoding"},    // one digit after %
+	{"bucket/%G1/", "Invalid copy source encoding"},      // G is not hex
+	{"%", "Invalid copy source encoding"},
+	{"bucket/%1", "Invalid copy source encoding"},
+	{"bucket/%C3%", "Invalid copy source encoding"}, // incomplete multibyte UTF-8
+	{"192.168.1.1/foo", "Invalid copy source bucket name"},
+	{"2001:0db8:85a3:0000:0000:8a2e:0370:7334/something", "Invalid copy source bucket name"},
+	{"my-buc@k&()t/obj", "Invalid copy source bucket name"},
+	// aws-sdk-cpp#1647: AWS answers this when the bucket/key slash is
+	// itself percent-encoded.
+	{"bucket%2Fobj", "Invalid copy source bucket name"},
+	{"bucket", "Invalid copy source object key"}, // versitygw#1389: --copy-source test
+	{"bucket/", "Invalid copy source object key"},
+	{"bucket/.", "Invalid copy source object key"},
+	{"bucket/..", "Invalid copy source object key"},
+	{"bucket/../", "Invalid copy source object key"},
+}
+
+// TestCopyObjectInvalidSource: a malformed x-amz-copy-source is refused
+// before the source is looked up; a missing destination bucket is
+// reported before the copy source is even parsed.
+func TestCopyObjectInvalidSource(t *testing.T) {
+	t.Parallel()
+	srv := tesseratest.New(t)
+	c := srv.S3()
+	b := newBucket(t, c)
+	for _, tc := range copySourceErrors {
+		r := mpRaw(t, srv, http.MethodPut, objectPath(b, "dst"), nil, map[string]string{"x-amz-copy-source": tc.source})
+		r.wantErr(t, "CopyObject from "+tc.source, 400, "InvalidArgument",
+			map[string]string{"Message": tc.message, "ArgumentName": "x-amz-copy-source", "ArgumentValue": tc.source})
+	}
+	// By analogy with UploadPartCopy (versitygw UploadPartCopy_non_existing_bucket):
+	// no recorded S3 answer for CopyObject itself.
+	for _, src := range []string{"Copy-Source", b + "/no-such-key"} {
+		r := mpRaw(t, srv, http.MethodPut, objectPath("no-such-dst-bucket", "dst"), nil, map[string]string{"x-amz-copy-source": src})
+		r.wantErr(t, "CopyObject into a missing bucket from "+src, 404, "NoSuchBucket", map[string]string{"BucketName": "no-such-dst-bucket"})
+	}
+	wantAbsent(t, c, b, "dst")
+}

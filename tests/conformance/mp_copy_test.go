@@ -274,3 +274,69 @@ func TestMPCopyEntityTooSmall(t *testing.T) {
 		"ProposedSize": "1048576", "MinSizeAllowed": "5242880", "PartNumber": "1",
 	})
 }
+
+// TestMPCopyValidationOrder: what UploadPartCopy checks first, one row per
+// request (versitygw's UploadPartCopy integration tests, written against
+// S3): the destination bucket, then the copy source's syntax, then the part
+// number, and only then the upload (NoSuchUpload) and the source object.
+func TestMPCopyValidationOrder(t *testing.T) {
+	e := mpSmall(t)
+	e.putObject("src", []byte("source"))
+	id := e.create("dst")
+	good := e.bucket + "/src"
+	type row struct {
+		name, bucket, key, query, source string
+		status                           int
+		code                             string
+		fields                           map[string]string
+	}
+	rows := []row{
+		// UploadPartCopy_non_existing_bucket: missing bucket, malformed
+		// source ("Copy-Source" has no slash), bogus upload id.
+		{name: "missing bucket, malformed source", bucket: "no-such-dst-bucket", key: "dst",
+			query: "partNumber=1&uploadId=uploadId", source: "Copy-Source",
+			status: 404, code: "NoSuchBucket", fields: map[string]string{"BucketName": "no-such-dst-bucket"}},
+		{name: "missing bucket, bad part number", bucket: "no-such-dst-bucket", key: "dst",
+			query: "partNumber=-10&uploadId=uploadId", source: good, status: 404, code: "NoSuchBucket"},
+		// UploadPartCopy_invalid_part_number: -10 with a well-formed source
+		// and a bogus upload id.
+		{name: "bad part number, bogus upload", key: "non-existing-object-key",
+			query: "partNumber=-10&uploadId=uploadId", source: "bucket/key", status: 400, code: "InvalidArgument",
+			fields: map[string]string{"Message": mpPartNumberMsg, "ArgumentName": "partNumber", "ArgumentValue": "-10"}},
+		// UploadPartCopy_incorrect_uploadId / _incorrect_object_key.
+		{name: "well-formed source, bogus upload", key: "dst",
+			query: "partNumber=1&uploadId=bm8tc3VjaC11cGxvYWQ", source: good, status: 404, code: "NoSuchUpload"},
+		{name: "real upload, other key", key: "other",
+			query: "partNumber=1&uploadId=" + id, source: good, status: 404, code: "NoSuchUpload"},
+		// UploadPartCopy_non_existing_source_bucket / _object_key: with a
+		// real upload the source is looked up.
+		{name: "missing source bucket", key: "dst",
+			query: "partNumber=1&uploadId=" + id, source: "src/bucket/src/obj", status: 404, code: "NoSuchBucket"},
+		{name: "missing source key", key: "dst",
+			query: "partNumber=1&uploadId=" + id, source: e.bucket + "/non/existing/obj/key", status: 404, code: "NoSuchKey"},
+	}
+	// UploadPartCopy_invalid_copy_source: each malformed source, with a
+	// bogus upload id, is InvalidArgument, not NoSuchUpload.
+	for _, c := range copySourceErrors {
+		rows = append(rows, row{name: "source " + c.source, key: "obj", query: "partNumber=1&uploadId=mock-upload-id",
+			source: c.source, status: 400, code: "InvalidArgument",
+			fields: map[string]string{"Message": c.message, "ArgumentName": "x-amz-copy-source", "ArgumentValue": c.source}})
+	}
+	for _, c := range rows {
+		b := c.bucket
+		if b == "" {
+			b = e.bucket
+		}
+		r := e.raw("PUT", mpPath(b, c.key)+"?"+c.query, nil, map[string]string{"x-amz-copy-source": c.source})
+		r.wantErr(t, c.name, c.status, c.code, c.fields)
+	}
+	// Through the SDK too: the missing destination bucket comes first.
+	_, err := e.c.UploadPartCopy(mpCtx(), &s3.UploadPartCopyInput{
+		Bucket: aws.String("no-such-dst-bucket"), Key: aws.String("dst"), UploadId: aws.String("uploadId"),
+		PartNumber: aws.Int32(1), CopySource: aws.String("Copy-Source"),
+	})
+	mpWantErr(t, "SDK UploadPartCopy into a missing bucket", err, "NoSuchBucket", 404)
+	if lp := e.mustListParts("dst", id, nil, nil); len(lp.Parts) != 0 {
+		t.Errorf("refused copies left %d parts", len(lp.Parts))
+	}
+}
