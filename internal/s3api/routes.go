@@ -51,7 +51,8 @@ const anyMethod = "*"
 type when struct {
 	// sub lists query sub-resources that must be present (any value).
 	sub []string
-	// copySource requires a non-empty x-amz-copy-source header.
+	// copySource requires an x-amz-copy-source header, even an empty one
+	// (S3 answers that with "Invalid copy source bucket name", versitygw#1388).
 	copySource bool
 	// param, if set, must have the query value value (list-type=2).
 	param, value string
@@ -178,7 +179,7 @@ func (rt *route) matches(method string, t target, q url.Values, h http.Header) b
 			return false
 		}
 	}
-	if rt.when.copySource && h.Get("x-amz-copy-source") == "" {
+	if _, ok := h[http.CanonicalHeaderKey("x-amz-copy-source")]; rt.when.copySource && !ok {
 		return false
 	}
 	return rt.when.param == "" || q.Get(rt.when.param) == rt.when.value
