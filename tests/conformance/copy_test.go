@@ -302,7 +302,7 @@ var copySourceErrors = []struct{ source, message string }{
 	{"%", "Invalid copy source encoding"},
 	{"bucket/%1", "Invalid copy source encoding"},
 	{"bucket/%C3%", "Invalid copy source encoding"}, // incomplete multibyte UTF-8
-	{"", "Invalid copy source bucket name"}, // versitygw#1388: an empty header
+	{"", "Invalid copy source bucket name"},         // versitygw#1388: an empty header
 	{"192.168.1.1/foo", "Invalid copy source bucket name"},
 	{"2001:0db8:85a3:0000:0000:8a2e:0370:7334/something", "Invalid copy source bucket name"},
 	{"my-buc@k&()t/obj", "Invalid copy source bucket name"},
