@@ -52,10 +52,28 @@ type Checksums map[string]string
 // one segment per chosen part, in part order.
 type Segment struct {
 	BlobID     string
-	Size       int64
+	Size       int64 // plaintext bytes, whatever the blob holds
 	PartNumber int
 	ETag       string // hex MD5, no quotes
 	Checksums  Checksums
+	// Crypt is the blob's encryption record (the engine's format: its
+	// nonce prefix, salt and sealed data key), nil for a plaintext blob.
+	// It lives here, never beside the bytes.
+	Crypt []byte
+}
+
+// Encryption is how an object's or an upload's bytes are encrypted at
+// rest; nil means plaintext. Per-blob secrets are in Segment.Crypt and
+// Part.Crypt.
+type Encryption struct {
+	// Mode is "SSE-C", "AES256" (SSE-S3) or "aws:kms".
+	Mode       string
+	KMSKeyID   string `json:",omitempty"`
+	KMSContext string `json:",omitempty"`
+	BucketKey  bool   `json:",omitempty"`
+	// CustomerKeyCheck recognises an SSE-C key without storing it (a
+	// salted MAC of the key, engine-defined).
+	CustomerKeyCheck []byte `json:",omitempty"`
 }
 
 // Object is the current state of a key.
@@ -79,6 +97,8 @@ type Object struct {
 	// ("" when none). It is not in Headers because CopyObject never takes
 	// it from the source: S3 treats it as unique to each object.
 	WebsiteRedirectLocation string
+	// Encryption is nil for an object stored in plaintext.
+	Encryption *Encryption `json:",omitempty"`
 }
 
 // Upload is an in-progress multipart upload.
@@ -97,6 +117,8 @@ type Upload struct {
 	ChecksumType      string
 	// WebsiteRedirectLocation is given to the object the upload completes.
 	WebsiteRedirectLocation string
+	// Encryption applies to every part, and to the object.
+	Encryption *Encryption `json:",omitempty"`
 }
 
 // Part is one uploaded part of an upload; the latest upload of a part number wins.
@@ -108,6 +130,7 @@ type Part struct {
 	ETag         string // hex MD5, no quotes
 	LastModified time.Time
 	Checksums    Checksums
+	Crypt        []byte // the blob's encryption record, as Segment.Crypt
 }
 
 // Completion is the remembered result of a completed upload, so that a

@@ -20,8 +20,17 @@ import (
 	"github.com/tessera-s3/tessera/internal/meta"
 )
 
-// Version is the first byte of every record this package writes.
-const Version = 0x01
+// Version is the first byte of a record without encryption records;
+// VersionCrypt the first byte of one whose parts or segments carry them
+// (a trailing length-prefixed Crypt field each). Plaintext records keep the
+// first form, so they read and cost exactly as before.
+const (
+	Version      = 0x01
+	VersionCrypt = 0x02
+)
+
+// IsBinary reports whether b is a record of this package (of either version).
+func IsBinary(b []byte) bool { return len(b) > 0 && (b[0] == Version || b[0] == VersionCrypt) }
 
 // ErrCorrupt is returned for a record that is not one this package wrote:
 // wrong version, truncated, overlong or with trailing bytes.
@@ -29,14 +38,23 @@ var ErrCorrupt = errors.New("metacodec: corrupt binary record")
 
 // AppendPart appends p as a record (version byte included) to b.
 func AppendPart(b []byte, p *meta.Part) []byte {
-	b = append(b, Version)
+	crypt := len(p.Crypt) > 0
+	if crypt {
+		b = append(b, VersionCrypt)
+	} else {
+		b = append(b, Version)
+	}
 	b = binary.AppendUvarint(b, uint64(p.Number))
 	b = appendString(b, p.UploadID)
 	b = appendString(b, p.BlobID)
 	b = binary.AppendVarint(b, p.Size)
 	b = appendString(b, p.ETag)
 	b = binary.AppendVarint(b, p.LastModified.UnixNano())
-	return appendChecksums(b, p.Checksums)
+	b = appendChecksums(b, p.Checksums)
+	if crypt {
+		b = appendString(b, string(p.Crypt))
+	}
+	return b
 }
 
 // AppendSegments appends a manifest as a record (version byte included)
@@ -45,15 +63,21 @@ func AppendSegments(b []byte, segs []meta.Segment) []byte {
 	// Grow once: a 10,000-segment manifest would otherwise be copied
 	// some twenty times as it grows.
 	n := 1 + binary.MaxVarintLen64
+	crypt := false
 	for i := range segs {
 		s := &segs[i]
-		n += len(s.BlobID) + len(s.ETag) + 4*binary.MaxVarintLen32
+		crypt = crypt || len(s.Crypt) > 0
+		n += len(s.BlobID) + len(s.ETag) + len(s.Crypt) + 5*binary.MaxVarintLen32
 		for a, v := range s.Checksums {
 			n += len(a) + len(v) + 2
 		}
 	}
 	b = slices.Grow(b, n)
-	b = append(b, Version)
+	if crypt {
+		b = append(b, VersionCrypt)
+	} else {
+		b = append(b, Version)
+	}
 	b = binary.AppendUvarint(b, uint64(len(segs)))
 	for i := range segs {
 		s := &segs[i]
@@ -62,6 +86,9 @@ func AppendSegments(b []byte, segs []meta.Segment) []byte {
 		b = binary.AppendUvarint(b, uint64(s.PartNumber))
 		b = appendString(b, s.ETag)
 		b = appendChecksums(b, s.Checksums)
+		if crypt {
+			b = appendString(b, string(s.Crypt))
+		}
 	}
 	return b
 }
@@ -80,6 +107,7 @@ func DecodePart(b []byte, p *meta.Part) error {
 	p.ETag = d.string()
 	p.LastModified = time.Unix(0, d.varint()).UTC()
 	p.Checksums = d.checksums()
+	p.Crypt = d.crypt()
 	return d.done()
 }
 
@@ -138,13 +166,27 @@ func appendChecksums(b []byte, c meta.Checksums) []byte {
 type decoder struct {
 	s   string
 	err error
+	// crypts: the record is VersionCrypt, with Crypt fields.
+	crypts bool
 }
 
 func newDecoder(b []byte) (decoder, error) {
-	if len(b) == 0 || b[0] != Version {
+	if !IsBinary(b) {
 		return decoder{}, ErrCorrupt
 	}
-	return decoder{s: string(b[1:])}, nil
+	return decoder{s: string(b[1:]), crypts: b[0] == VersionCrypt}, nil
+}
+
+// crypt reads a Crypt field of a VersionCrypt record; nil when empty or
+// absent (the caller owns the copy).
+func (d *decoder) crypt() []byte {
+	if !d.crypts {
+		return nil
+	}
+	if s := d.string(); s != "" {
+		return []byte(s)
+	}
+	return nil
 }
 
 // done reports the sticky error, or ErrCorrupt if bytes are left over.
@@ -235,6 +277,7 @@ func (d *decoder) segments() []meta.Segment {
 		s.PartNumber = int(d.uvarint())
 		s.ETag = d.string()
 		s.Checksums = d.checksums()
+		s.Crypt = d.crypt()
 	}
 	return segs
 }

@@ -36,14 +36,45 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestCryptRecords: parts and manifests with encryption records use the
+// second version and round-trip them; a manifest mixing plaintext and
+// encrypted segments keeps each as it was.
+func TestCryptRecords(t *testing.T) {
+	p := meta.Part{UploadID: "up", Number: 2, BlobID: "blob", Size: 70000, ETag: "e",
+		LastModified: time.Date(2026, 12, 4, 1, 2, 3, 0, time.UTC), Checksums: meta.Checksums{"CRC64NVME": "x"},
+		Crypt: []byte{1, 0, 255, 'k'}}
+	b := AppendPart(nil, &p)
+	if b[0] != VersionCrypt {
+		t.Fatalf("version byte %x, want %x", b[0], VersionCrypt)
+	}
+	var got meta.Part
+	if err := DecodePart(b, &got); err != nil || !reflect.DeepEqual(got, p) {
+		t.Fatalf("part round trip: %v\n got %+v\nwant %+v", err, got, p)
+	}
+	if err := DecodePart(b[:len(b)-1], &got); err == nil {
+		t.Fatal("a truncated crypt record decoded")
+	}
+	segs := []meta.Segment{{BlobID: "a", Size: 1, PartNumber: 1, ETag: "e1", Crypt: []byte("sealed")}, {BlobID: "b", Size: 5, PartNumber: 2, ETag: "e2"}}
+	enc := AppendSegments(nil, segs)
+	gotSegs, err := DecodeSegments(enc)
+	if err != nil || enc[0] != VersionCrypt || !reflect.DeepEqual(gotSegs, segs) {
+		t.Fatalf("segments round trip: %v %x %+v", err, enc[0], gotSegs)
+	}
+	// Pinned bytes: version 2, the version-1 fields, then the crypt record.
+	const wantPart = "020202757004626c6f62e0c508016580b885b181d2f3ed31010943524336344e564d450178040100ff6b"
+	if got := hex.EncodeToString(b); got != wantPart {
+		t.Errorf("part\n got %s\nwant %s", got, wantPart)
+	}
+}
+
 // TestFieldsCovered fails when meta.Part or meta.Segment gains a field,
 // which the codec would silently drop: such a field needs a new version.
 func TestFieldsCovered(t *testing.T) {
-	if n := reflect.TypeFor[meta.Part]().NumField(); n != 7 {
-		t.Errorf("meta.Part has %d fields; the codec writes 7", n)
+	if n := reflect.TypeFor[meta.Part]().NumField(); n != 8 {
+		t.Errorf("meta.Part has %d fields; the codec writes 8", n)
 	}
-	if n := reflect.TypeFor[meta.Segment]().NumField(); n != 5 {
-		t.Errorf("meta.Segment has %d fields; the codec writes 5", n)
+	if n := reflect.TypeFor[meta.Segment]().NumField(); n != 6 {
+		t.Errorf("meta.Segment has %d fields; the codec writes 6", n)
 	}
 }
 

@@ -33,6 +33,7 @@ func RunStoreSuite(t *testing.T, open OpenFunc) {
 		{"DeleteBucketNotEmpty", testDeleteBucketNotEmpty},
 		{"ObjectRoundTrip", testObjectRoundTrip},
 		{"WebsiteRedirectRoundTrip", testWebsiteRedirectRoundTrip},
+		{"EncryptionRoundTrip", testEncryptionRoundTrip},
 		{"PutObjectReplaceReturnsGarbage", testPutObjectReplace},
 		{"DeleteObject", testDeleteObject},
 		{"CheckFunc", testCheckFunc},

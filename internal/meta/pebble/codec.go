@@ -33,7 +33,7 @@ func encode(v any) ([]byte, error) {
 }
 
 func decode(b []byte, v any) error {
-	if len(b) > 0 && b[0] == metacodec.Version {
+	if metacodec.IsBinary(b) {
 		var err error
 		switch x := v.(type) {
 		case *meta.Part:
