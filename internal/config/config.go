@@ -32,6 +32,12 @@ type Config struct {
 	// LifecycleInterval is the time between lifecycle passes (abort
 	// expired uploads, expire objects); 0 disables the worker.
 	LifecycleInterval time.Duration
+	// KMSKeyFile holds the root key of server-side encryption (base64 of
+	// 32 bytes); empty means <data>/kms-root-key, generated on first start.
+	KMSKeyFile string
+	// KMSKey is the root key itself (TESSERA_KMS_KEY, environment only so
+	// it never shows in a process list); it wins over KMSKeyFile.
+	KMSKey string
 }
 
 // option binds one flag to its environment variable so --help can list both.
@@ -55,6 +61,7 @@ var options = []option{
 	{"log-format", "TESSERA_LOG_FORMAT", "log format: text or json", false},
 	{"shutdown-timeout", "TESSERA_SHUTDOWN_TIMEOUT", "how long graceful shutdown waits for in-flight requests", false},
 	{"lifecycle-interval", "TESSERA_LIFECYCLE_INTERVAL", "time between passes of the lifecycle worker (abort incomplete uploads, expire objects); 0 disables it", false},
+	{"kms-key-file", "TESSERA_KMS_KEY_FILE", "file holding the root key of server-side encryption (base64 of 32 bytes; must exist); default <data>/kms-root-key, generated on first start. TESSERA_KMS_KEY may hold the key itself instead. Keep a copy away from the data: without it encrypted objects cannot be read", false},
 }
 
 // ParseServer parses the flags of `tessera server`. Environment variables
@@ -91,6 +98,8 @@ func ParseServer(args []string, getenv func(string) string, out io.Writer) (Conf
 		return Config{}, fmt.Errorf("config: TESSERA_LIFECYCLE_INTERVAL: %w", err)
 	}
 	fs.DurationVar(&c.LifecycleInterval, "lifecycle-interval", defInterval, "")
+	fs.StringVar(&c.KMSKeyFile, "kms-key-file", env("TESSERA_KMS_KEY_FILE", ""), "")
+	c.KMSKey = getenv("TESSERA_KMS_KEY")
 	fs.Usage = func() { Usage(out, fs) }
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err

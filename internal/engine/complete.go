@@ -34,6 +34,9 @@ type CompleteInput struct {
 	Checksum *ChecksumInput
 	// ChecksumType is x-amz-checksum-type as sent ("" when absent).
 	ChecksumType string
+	// CustomerKey is the SSE-C key, needed for an SSE-C upload created
+	// with a checksum algorithm.
+	CustomerKey []byte
 }
 
 // CompleteMultipartUpload assembles the upload's listed parts into the
@@ -66,6 +69,11 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in CompleteInput) 
 	var initiated = e.clock()
 	build := func(u Upload, parts []Part) (Object, error) {
 		initiated = u.Initiated
+		if err := checksumKey(u, in.CustomerKey, func() error {
+			return s3err.Newf(s3err.InvalidRequest, "The object was stored using a form of Server Side Encryption. Correct SSE-C request parameters are required for this request when specifying checksums for each part.")
+		}); err != nil {
+			return Object{}, err
+		}
 		return e.assemble(u, parts, in)
 	}
 	check := e.completeCheck(in, &initiated)
@@ -164,7 +172,7 @@ func (e *Engine) assemble(u Upload, stored []Part, in CompleteInput) (Object, er
 		raw, _ := hex.DecodeString(p.ETag)
 		md5s = append(md5s, raw...)
 		size += p.Size
-		segs = append(segs, Segment{BlobID: p.BlobID, Size: p.Size, PartNumber: p.Number, ETag: p.ETag, Checksums: p.Checksums})
+		segs = append(segs, Segment{BlobID: p.BlobID, Size: p.Size, PartNumber: p.Number, ETag: p.ETag, Checksums: p.Checksums, Crypt: p.Crypt})
 	}
 	if err := listedCompositeMatches(u, in); err != nil {
 		return Object{}, err
@@ -184,6 +192,7 @@ func (e *Engine) assemble(u Upload, stored []Part, in CompleteInput) (Object, er
 		LastModified: e.clock(),
 		Owner:        u.Owner, StorageClass: u.StorageClass, Headers: u.Headers,
 		UserMeta: u.UserMeta, Tagging: u.Tagging, WebsiteRedirectLocation: u.WebsiteRedirectLocation,
+		Encryption: u.Encryption,
 		PartsCount: len(segs), Segments: segs,
 	}
 	cks, typ, err := objectChecksums(alg, u.ChecksumType, segs)

@@ -11,8 +11,10 @@ import (
 type CopyInput struct {
 	SrcBucket, SrcKey string
 	SrcCond           ReadConditions
-	Bucket, Key       string
-	Owner             Owner
+	// SrcCustomerKey is the source's SSE-C key (x-amz-copy-source-server-side-encryption-customer-*).
+	SrcCustomerKey []byte
+	Bucket, Key    string
+	Owner          Owner
 	// ReplaceMetadata is the REPLACE metadata directive: Attrs replace the
 	// source's; otherwise the source's are kept (StorageClass excepted).
 	ReplaceMetadata bool
@@ -39,6 +41,9 @@ func (e *Engine) CopyObject(ctx context.Context, in CopyInput) (Object, error) {
 	if err := in.SrcCond.evaluate(src, precondition); err != nil {
 		return Object{}, err
 	}
+	if err := copySourceKey(src.Encryption, in.SrcCustomerKey); err != nil {
+		return Object{}, err
+	}
 	if _, err := e.bucketExists(ctx, in.Bucket); err != nil {
 		return Object{}, err
 	}
@@ -47,7 +52,8 @@ func (e *Engine) CopyObject(ctx context.Context, in CopyInput) (Object, error) {
 	// A redirect location sent with the copy is a change even when equal to
 	// the source's: S3 never copies the source's, so the request sets it.
 	redirectSet := in.Attrs.WebsiteRedirectLocation != ""
-	if sameKey && !in.ReplaceMetadata && !classChanged && !redirectSet && in.ChecksumAlgorithm == "" {
+	encryptionSet := in.Attrs.Encryption.Mode != ""
+	if sameKey && !in.ReplaceMetadata && !classChanged && !redirectSet && !encryptionSet && in.ChecksumAlgorithm == "" {
 		return Object{}, s3err.Newf(s3err.InvalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
 	// attrs.WebsiteRedirectLocation stays the request's under either
@@ -81,13 +87,18 @@ func (e *Engine) CopyObject(ctx context.Context, in CopyInput) (Object, error) {
 	if alg != "" {
 		ck = &ChecksumInput{Algorithm: alg}
 	}
-	body := &segmentReader{e: e, segs: src.Segments, left: src.Size}
+	enc, bk, err := e.encryptionFor(in.Attrs.Encryption)
+	if err != nil {
+		return Object{}, err
+	}
+	body := &segmentReader{e: e, segs: src.Segments, left: src.Size, key: in.SrcCustomerKey}
 	defer body.Close()
-	st, err := e.stage(ctx, BodyInput{Body: body, Size: src.Size, Checksum: ck}, MaxPutSize)
+	st, err := e.stage(ctx, BodyInput{Body: body, Size: src.Size, Checksum: ck}, MaxPutSize, bk)
 	if err != nil {
 		return Object{}, err
 	}
 	defer st.abort()
 	obj := st.object(in.Bucket, in.Key, in.Owner, attrs, ck, e.clock())
+	obj.Encryption = enc
 	return obj, e.commitObject(ctx, st, obj, in.Cond.check(in.Key))
 }

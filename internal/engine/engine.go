@@ -13,6 +13,7 @@ import (
 	"github.com/tessera-s3/tessera/internal/blob"
 	"github.com/tessera-s3/tessera/internal/meta"
 	"github.com/tessera-s3/tessera/internal/s3err"
+	"github.com/tessera-s3/tessera/internal/sse"
 )
 
 // The record types the edge sees are the metadata records themselves; the
@@ -49,6 +50,9 @@ type Options struct {
 	Logger *slog.Logger
 	// MinPartSize overrides the 5 MiB minimum for non-last parts (tests only).
 	MinPartSize int64
+	// RootKey (32 bytes) is the server's root key, from which the keys that
+	// seal SSE-S3 data keys derive; without it SSE-S3 is refused.
+	RootKey []byte
 }
 
 // Engine is safe for concurrent use.
@@ -59,6 +63,7 @@ type Engine struct {
 	now         func() time.Time
 	log         *slog.Logger
 	minPartSize int64
+	kekS3       []byte  // seals SSE-S3 data keys (encryption.go); nil: no root key
 	lc          lcCache // parsed lifecycle configurations (lifecycle.go)
 	pins        pins    // blobs open readers still need (pins.go)
 }
@@ -77,6 +82,14 @@ func New(store meta.Store, blobs *blob.Store, opts Options) *Engine {
 	}
 	if e.region == "" {
 		e.region = "us-east-1"
+	}
+	if len(opts.RootKey) > 0 {
+		kek, err := sse.DeriveKEK(opts.RootKey, kekS3)
+		if err != nil {
+			e.log.Error("engine: unusable root key; SSE-S3 is off", "err", err)
+		} else {
+			e.kekS3 = kek
+		}
 	}
 	return e
 }

@@ -71,8 +71,18 @@ func (e *Engine) CreateMultipartUpload(ctx context.Context, in CreateUploadInput
 	if err != nil {
 		return Upload{}, err
 	}
+	enc, err := writeEncryption(in.Attrs.Encryption)
+	if err != nil {
+		return Upload{}, err
+	}
+	if enc != nil && enc.Mode == SSES3 {
+		if _, err := e.s3KEK(); err != nil {
+			return Upload{}, err
+		}
+	}
 	u := Upload{
-		ID: newUploadID(), Bucket: in.Bucket, Key: in.Key, Initiated: e.clock(),
+		Encryption: enc,
+		ID:         newUploadID(), Bucket: in.Bucket, Key: in.Key, Initiated: e.clock(),
 		Initiator: in.Initiator, Owner: in.Owner, StorageClass: in.Attrs.StorageClass,
 		Headers: in.Attrs.Headers, UserMeta: in.Attrs.UserMeta, Tagging: in.Attrs.Tagging,
 		ChecksumAlgorithm: string(alg), ChecksumType: typ,
@@ -116,12 +126,18 @@ type UploadPartInput struct {
 	Bucket, Key, UploadID string
 	PartNumber            int
 	Body                  BodyInput
+	// CustomerKey is the part's SSE-C key: an SSE-C upload's parts must
+	// repeat the upload's key.
+	CustomerKey []byte
 }
 
 // UploadPart stores one part; a part with the same number is replaced.
 func (e *Engine) UploadPart(ctx context.Context, in UploadPartInput) (Part, error) {
 	u, err := e.getUpload(ctx, in.Bucket, in.Key, in.UploadID)
 	if err != nil {
+		return Part{}, err
+	}
+	if err := partKey(u, in.CustomerKey); err != nil {
 		return Part{}, err
 	}
 	if err := partChecksumAllowed(u, in.Body.Checksum); err != nil {
@@ -132,7 +148,11 @@ func (e *Engine) UploadPart(ctx context.Context, in UploadPartInput) (Part, erro
 		// Compute the upload's algorithm anyway: Complete needs it per part.
 		body.Checksum = &ChecksumInput{Algorithm: checksum.Algorithm(u.ChecksumAlgorithm)}
 	}
-	st, err := e.stage(ctx, body, MaxPutSize)
+	bk, err := e.newBlobKey(u.Encryption, in.CustomerKey)
+	if err != nil {
+		return Part{}, err
+	}
+	st, err := e.stage(ctx, body, MaxPutSize, bk)
 	if err != nil {
 		return Part{}, err
 	}
@@ -170,7 +190,7 @@ func (e *Engine) storePart(ctx context.Context, u Upload, number int, st *staged
 	}
 	p := Part{
 		UploadID: u.ID, Number: number, BlobID: id, Size: st.size,
-		ETag: st.hasher.MD5Hex(), LastModified: e.clock(), Checksums: st.checksums(ck),
+		ETag: st.etag(), LastModified: e.clock(), Checksums: st.checksums(ck), Crypt: st.crypt(),
 	}
 	garbage, err := e.meta.PutPart(ctx, u.Bucket, u.Key, p)
 	if err != nil {
@@ -192,6 +212,9 @@ type ListPartsInput struct {
 	Bucket, Key, UploadID string
 	Marker                int
 	MaxParts              int
+	// CustomerKey is the SSE-C key, needed for an SSE-C upload created
+	// with a checksum algorithm (its part checksums are listed).
+	CustomerKey []byte
 }
 
 // ListPartsResult is one page of parts.
@@ -208,6 +231,11 @@ type ListPartsResult struct {
 func (e *Engine) ListParts(ctx context.Context, in ListPartsInput) (ListPartsResult, error) {
 	u, err := e.getUpload(ctx, in.Bucket, in.Key, in.UploadID)
 	if err != nil {
+		return ListPartsResult{}, err
+	}
+	if err := checksumKey(u, in.CustomerKey, func() error {
+		return s3err.Newf(s3err.InvalidRequest, "To retrieve Part Checksum data requests must include appropriate encryption parameters.")
+	}); err != nil {
 		return ListPartsResult{}, err
 	}
 	res := ListPartsResult{Upload: u}

@@ -28,6 +28,8 @@ type WriteAttrs struct {
 	Tagging      string
 	// WebsiteRedirectLocation is x-amz-website-redirect-location ("" when absent).
 	WebsiteRedirectLocation string
+	// Encryption is the encryption the write asks for.
+	Encryption EncryptionInput
 }
 
 // validate checks the attributes against S3's limits.
@@ -151,20 +153,36 @@ func (e *Engine) PutObject(ctx context.Context, in PutInput) (Object, error) {
 			return Object{}, err
 		}
 	}
-	st, err := e.stage(ctx, in.Body, MaxPutSize)
+	enc, bk, err := e.encryptionFor(in.Attrs.Encryption)
+	if err != nil {
+		return Object{}, err
+	}
+	st, err := e.stage(ctx, in.Body, MaxPutSize, bk)
 	if err != nil {
 		return Object{}, err
 	}
 	defer st.abort()
 	obj := st.object(in.Bucket, in.Key, in.Owner, in.Attrs, in.Body.Checksum, e.clock())
+	obj.Encryption = enc
 	return obj, e.commitObject(ctx, st, obj, check)
+}
+
+// encryptionFor resolves a write's encryption: the object's Encryption
+// record and the data key of its one blob (both nil for plaintext).
+func (e *Engine) encryptionFor(in EncryptionInput) (*Encryption, *blobKey, error) {
+	enc, err := writeEncryption(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	bk, err := e.newBlobKey(enc, in.CustomerKey)
+	return enc, bk, err
 }
 
 // object is the record of a single-part object made of the staged body.
 func (st *staged) object(bucket, key string, owner Owner, attrs WriteAttrs, ck *ChecksumInput, now time.Time) Object {
 	return Object{
 		Bucket: bucket, Key: key, Size: st.size,
-		ETag:                    st.hasher.MD5Hex(),
+		ETag:                    st.etag(),
 		LastModified:            now,
 		Owner:                   owner,
 		StorageClass:            attrs.StorageClass,
@@ -184,7 +202,7 @@ func (e *Engine) commitObject(ctx context.Context, st *staged, obj Object, check
 	if err != nil {
 		return err
 	}
-	obj.Segments = []meta.Segment{{BlobID: id, Size: obj.Size, ETag: obj.ETag, Checksums: obj.Checksums}}
+	obj.Segments = []meta.Segment{{BlobID: id, Size: obj.Size, ETag: obj.ETag, Checksums: obj.Checksums, Crypt: st.crypt()}}
 	garbage, err := e.meta.PutObject(ctx, obj, check)
 	if err != nil {
 		// The blob is durable but unreferenced: remove it now.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/tessera-s3/tessera/internal/s3err"
@@ -87,6 +86,8 @@ type GetInput struct {
 	Range       *Range
 	PartNumber  int
 	Cond        ReadConditions
+	// CustomerKey is the SSE-C key the read brings (nil when none).
+	CustomerKey []byte
 }
 
 // GetOutput describes what to send. Body is nil for HEAD; the caller must
@@ -105,6 +106,9 @@ type GetOutput struct {
 func (e *Engine) HeadObject(ctx context.Context, in GetInput) (GetOutput, error) {
 	obj, err := e.getObject(ctx, in.Bucket, in.Key)
 	if err != nil {
+		return GetOutput{}, err
+	}
+	if err := readKey(obj.Encryption, in.CustomerKey); err != nil {
 		return GetOutput{}, err
 	}
 	return resolveRead(obj, in)
@@ -182,12 +186,16 @@ func (e *Engine) GetObject(ctx context.Context, in GetInput) (GetOutput, error) 
 	if err != nil {
 		return GetOutput{}, err
 	}
+	if err := readKey(obj.Encryption, in.CustomerKey); err != nil {
+		release()
+		return GetOutput{}, err
+	}
 	out, err := resolveRead(obj, in)
 	if err != nil {
 		release()
 		return out, err
 	}
-	out.Body = &segmentReader{e: e, segs: out.Object.Segments, skip: out.Start, left: out.Length, release: release}
+	out.Body = &segmentReader{e: e, segs: out.Object.Segments, skip: out.Start, left: out.Length, release: release, key: in.CustomerKey}
 	return out, nil
 }
 
@@ -198,8 +206,10 @@ type segmentReader struct {
 	segs []Segment
 	skip int64 // bytes still to skip before the window
 	left int64 // bytes of the window still to read
-	cur  *os.File
+	cur  io.ReadCloser
 	rem  int64 // bytes left in cur's part of the window
+	// key is the SSE-C key of encrypted segments (checked before).
+	key []byte
 	// release unpins the object's blobs (nil: nothing pinned).
 	release func()
 }
@@ -216,17 +226,12 @@ func (r *segmentReader) Read(p []byte) (int, error) {
 				r.skip -= s.Size
 				continue
 			}
-			f, err := r.e.blobs.Open(s.BlobID)
+			n := min(s.Size-r.skip, r.left)
+			f, err := r.e.openSegment(s, r.key, r.skip, n)
 			if err != nil {
 				return 0, fmt.Errorf("engine: opening blob %s: %w", s.BlobID, err)
 			}
-			if r.skip > 0 {
-				if _, err := f.Seek(r.skip, io.SeekStart); err != nil {
-					f.Close()
-					return 0, err
-				}
-			}
-			r.cur, r.rem = f, min(s.Size-r.skip, r.left)
+			r.cur, r.rem = f, n
 			r.skip = 0
 		}
 		if int64(len(p)) > r.rem {

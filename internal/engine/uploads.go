@@ -16,6 +16,8 @@ type UploadPartCopyInput struct {
 	SrcCond               ReadConditions
 	// Range is the inclusive source byte range, nil for the whole source.
 	Range *Range
+	// CustomerKey is the upload's SSE-C key, SrcCustomerKey the source's.
+	CustomerKey, SrcCustomerKey []byte
 }
 
 // UploadPartCopy makes a part from (a range of) an existing object,
@@ -23,6 +25,9 @@ type UploadPartCopyInput struct {
 func (e *Engine) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (Part, error) {
 	u, err := e.getUpload(ctx, in.Bucket, in.Key, in.UploadID)
 	if err != nil {
+		return Part{}, err
+	}
+	if err := partKey(u, in.CustomerKey); err != nil {
 		return Part{}, err
 	}
 	src, release, err := e.pinnedObject(ctx, in.SrcBucket, in.SrcKey)
@@ -34,6 +39,9 @@ func (e *Engine) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (Pa
 		return s3err.New(s3err.PreconditionFailed).With("Condition", "x-amz-copy-source-If-None-Match")
 	}
 	if err := in.SrcCond.evaluate(src, precondition); err != nil {
+		return Part{}, err
+	}
+	if err := copySourceKey(src.Encryption, in.SrcCustomerKey); err != nil {
 		return Part{}, err
 	}
 	start, length := int64(0), src.Size
@@ -54,9 +62,13 @@ func (e *Engine) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (Pa
 	if u.ChecksumAlgorithm != "" {
 		ck = &ChecksumInput{Algorithm: checksumAlg(u.ChecksumAlgorithm)}
 	}
-	body := &segmentReader{e: e, segs: src.Segments, skip: start, left: length}
+	bk, err := e.newBlobKey(u.Encryption, in.CustomerKey)
+	if err != nil {
+		return Part{}, err
+	}
+	body := &segmentReader{e: e, segs: src.Segments, skip: start, left: length, key: in.SrcCustomerKey}
 	defer body.Close()
-	st, err := e.stage(ctx, BodyInput{Body: body, Size: length, Checksum: ck}, MaxPutSize)
+	st, err := e.stage(ctx, BodyInput{Body: body, Size: length, Checksum: ck}, MaxPutSize, bk)
 	if err != nil {
 		return Part{}, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/tessera-s3/tessera/internal/blob"
 	"github.com/tessera-s3/tessera/internal/checksum"
 	"github.com/tessera-s3/tessera/internal/s3err"
+	"github.com/tessera-s3/tessera/internal/sse"
 )
 
 // ChecksumInput is a checksum the client sent with a body: in a header
@@ -35,15 +36,18 @@ type BodyInput struct {
 type staged struct {
 	w      *blob.Writer
 	hasher *checksum.Hasher
-	size   int64
+	size   int64    // plaintext bytes
+	bk     *blobKey // nil: the blob holds the plaintext
 }
 
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
-// stage streams the body into a new blob while hashing it (MD5, CRC64NVME
-// and the client's algorithm, one pass) and verifies every digest the client
-// sent. On error nothing is kept. The caller must commit or abort the result.
-func (e *Engine) stage(ctx context.Context, in BodyInput, limit int64) (*staged, error) {
+// stage is the write pipeline: it streams the body into a new blob while
+// hashing the plaintext (MD5, CRC64NVME and the client's algorithm, one
+// pass), encrypts it on the way to disk when bk is set, and verifies every
+// digest the client sent. On error nothing is kept. The caller must commit
+// or abort the result.
+func (e *Engine) stage(ctx context.Context, in BodyInput, limit int64, bk *blobKey) (*staged, error) {
 	if in.Size > limit {
 		return nil, s3err.New(s3err.EntityTooLarge).
 			With("ProposedSize", fmt.Sprint(in.Size)).With("MaxSizeAllowed", fmt.Sprint(limit))
@@ -67,17 +71,28 @@ func (e *Engine) stage(ctx context.Context, in BodyInput, limit int64) (*staged,
 	if err != nil {
 		return nil, err
 	}
-	st := &staged{w: w, hasher: checksum.NewHasher(extra...)}
+	st := &staged{w: w, hasher: checksum.NewHasher(extra...), bk: bk}
 	ok := false
 	defer func() {
 		if !ok {
 			w.Abort()
 		}
 	}()
+	var sink io.Writer = w
+	var enc io.WriteCloser
+	if bk != nil {
+		if enc, err = sse.NewWriter(w, bk.key, bk.params); err != nil {
+			return nil, err
+		}
+		sink = enc
+	}
 	bufp := copyBuffers.Get().(*[]byte)
 	defer copyBuffers.Put(bufp)
 	// Read one byte past the limit so an oversized chunked body is caught.
-	n, err := io.CopyBuffer(io.MultiWriter(st.hasher, w), io.LimitReader(readerOnly{in.Body}, limit+1), *bufp)
+	n, err := io.CopyBuffer(io.MultiWriter(st.hasher, sink), io.LimitReader(readerOnly{in.Body}, limit+1), *bufp)
+	if err == nil && enc != nil {
+		err = enc.Close() // the final package
+	}
 	if err != nil {
 		if _, isS3 := s3err.As(err); isS3 {
 			return nil, err
@@ -119,6 +134,14 @@ func (e *Engine) stage(ctx context.Context, in BodyInput, limit int64) (*staged,
 
 // commit makes the staged blob durable and returns its ID.
 func (s *staged) commit() (string, error) { return s.w.Commit() }
+
+// crypt is the staged blob's encryption record (nil for plaintext).
+func (s *staged) crypt() []byte {
+	if s.bk == nil {
+		return nil
+	}
+	return s.bk.record
+}
 
 // abort discards the staged blob; a no-op after commit.
 func (s *staged) abort() { s.w.Abort() }

@@ -55,6 +55,8 @@ type request struct {
 	access bucketAccess
 	// charged is the account the request is counted against.
 	charged string
+	// sse is what the request's headers say about encryption.
+	sse sseRequest
 }
 
 func (q *request) ctx() context.Context { return q.r.Context() }
@@ -109,7 +111,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	if err := h.authorize(q); err != nil {
 		return err
 	}
-	if err := refuseEncryption(op.Kind, r.Header); err != nil {
+	if q.sse, err = parseEncryption(op.Kind, r); err != nil {
 		return err
 	}
 	if q.bucketOwner.ID == "" {

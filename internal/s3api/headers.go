@@ -38,6 +38,14 @@ func writeAttrs(h http.Header) engine.WriteAttrs {
 	return a
 }
 
+// writeAttrs is writeAttrs of the request's headers, with the encryption
+// the request asks for.
+func (q *request) writeAttrs() engine.WriteAttrs {
+	a := writeAttrs(q.r.Header)
+	a.Encryption = q.sse.write
+	return a
+}
+
 // stripAWSChunked removes the aws-chunked transfer coding, which describes
 // the request framing, not the object.
 func stripAWSChunked(v string) string {

@@ -45,7 +45,7 @@ func (h *Handler) createMultipartUpload(q *request) error {
 	}
 	u, err := h.cfg.Engine.CreateMultipartUpload(q.ctx(), engine.CreateUploadInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, Owner: q.bucketOwner, Initiator: q.owner,
-		Attrs:             writeAttrs(q.r.Header),
+		Attrs:             q.writeAttrs(),
 		ChecksumAlgorithm: q.r.Header.Get("x-amz-checksum-algorithm"),
 		ChecksumType:      q.r.Header.Get("x-amz-checksum-type"),
 	})
@@ -60,6 +60,7 @@ func (h *Handler) createMultipartUpload(q *request) error {
 		q.w.Header().Set("x-amz-storage-class", u.StorageClass)
 	}
 	h.setAbortHeaders(q, u)
+	setEncryptionHeaders(q.w.Header(), encryptionMode(u.Encryption), q.sse.write.CustomerKey)
 	writeXML(q.w, http.StatusOK, initiateMultipartUploadResult{NS: s3NS, Bucket: u.Bucket, Key: u.Key, UploadID: u.ID})
 	return nil
 }
@@ -75,12 +76,14 @@ func (h *Handler) uploadPart(q *request) error {
 	}
 	p, err := h.cfg.Engine.UploadPart(q.ctx(), engine.UploadPartInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, UploadID: q.op.Query.Get("uploadId"), PartNumber: n, Body: body,
+		CustomerKey: q.sse.write.CustomerKey,
 	})
 	if err != nil {
 		return err
 	}
 	hd := q.w.Header()
 	hd.Set("ETag", quoteETag(p.ETag))
+	setEncryptionHeaders(hd, engine.CryptMode(p.Crypt), q.sse.write.CustomerKey)
 	if body.Checksum != nil {
 		if v := p.Checksums[string(body.Checksum.Algorithm)]; v != "" {
 			hd.Set(body.Checksum.Algorithm.Header(), v)
@@ -108,6 +111,7 @@ func (h *Handler) uploadPartCopy(q *request) error {
 	in := engine.UploadPartCopyInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, UploadID: q.op.Query.Get("uploadId"), PartNumber: n,
 		SrcBucket: srcBucket, SrcKey: srcKey, SrcCond: readConditions(q.r.Header, "x-amz-copy-source-"),
+		CustomerKey: q.sse.write.CustomerKey, SrcCustomerKey: q.sse.srcKey,
 	}
 	if v := q.r.Header.Get("x-amz-copy-source-range"); v != "" {
 		r, err := copySourceRange(v)
@@ -120,6 +124,7 @@ func (h *Handler) uploadPartCopy(q *request) error {
 	if err != nil {
 		return err
 	}
+	setEncryptionHeaders(q.w.Header(), engine.CryptMode(p.Crypt), q.sse.write.CustomerKey)
 	out := copyPartResult{NS: s3NS, ETag: quoteETag(p.ETag), LastModified: isoTime(p.LastModified)}
 	for alg, v := range p.Checksums {
 		if alg != string(checksum.CRC64NVME) || len(p.Checksums) == 1 {
@@ -163,6 +168,7 @@ func (h *Handler) completeMultipartUpload(q *request) error {
 		Cond:         engine.WriteConditions{IfMatch: q.r.Header.Get("If-Match"), IfNoneMatch: q.r.Header.Get("If-None-Match")},
 		ObjectSize:   -1,
 		ChecksumType: q.r.Header.Get("x-amz-checksum-type"),
+		CustomerKey:  q.sse.write.CustomerKey,
 	}
 	if v := q.r.Header.Get("x-amz-mp-object-size"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -190,6 +196,7 @@ func (h *Handler) completeMultipartUpload(q *request) error {
 		Bucket: obj.Bucket, Key: obj.Key, ETag: quoteETag(obj.ETag), ChecksumType: obj.ChecksumType,
 	}
 	out.set(engine.ReportedChecksum(obj))
+	setEncryptionHeaders(q.w.Header(), encryptionMode(obj.Encryption), q.sse.write.CustomerKey)
 	writeXML(q.w, http.StatusOK, out)
 	return nil
 }
@@ -262,6 +269,7 @@ func (h *Handler) listParts(q *request) error {
 	}
 	res, err := h.cfg.Engine.ListParts(q.ctx(), engine.ListPartsInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, UploadID: q.op.Query.Get("uploadId"), Marker: marker, MaxParts: maxParts,
+		CustomerKey: q.sse.write.CustomerKey,
 	})
 	if err != nil {
 		return err

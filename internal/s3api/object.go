@@ -24,7 +24,7 @@ func (h *Handler) putObject(q *request) error {
 	}
 	obj, err := h.cfg.Engine.PutObject(q.ctx(), engine.PutInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, Owner: q.bucketOwner, Body: body,
-		Attrs: writeAttrs(q.r.Header),
+		Attrs: q.writeAttrs(),
 		Cond:  engine.WriteConditions{IfMatch: q.r.Header.Get("If-Match"), IfNoneMatch: q.r.Header.Get("If-None-Match")},
 	})
 	if err != nil {
@@ -32,6 +32,7 @@ func (h *Handler) putObject(q *request) error {
 	}
 	hd := q.w.Header()
 	hd.Set("ETag", quoteETag(obj.ETag))
+	setEncryptionHeaders(hd, encryptionMode(obj.Encryption), q.sse.write.CustomerKey)
 	h.setExpiration(q, obj)
 	setChecksumHeaders(hd, obj)
 	if obj.StorageClass != "" && obj.StorageClass != "STANDARD" {
@@ -90,7 +91,7 @@ var responseOverrides = map[string]string{
 }
 
 func (h *Handler) getObject(q *request) error {
-	in := engine.GetInput{Bucket: q.op.Bucket, Key: q.op.Key, Cond: readConditions(q.r.Header, "")}
+	in := engine.GetInput{Bucket: q.op.Bucket, Key: q.op.Key, Cond: readConditions(q.r.Header, ""), CustomerKey: q.sse.write.CustomerKey}
 	if v := q.r.Header.Get("Range"); v != "" {
 		in.Range = parseRange(v)
 	}
@@ -125,6 +126,7 @@ func (h *Handler) getObject(q *request) error {
 	hd.Set("ETag", quoteETag(obj.ETag))
 	hd.Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))
 	hd.Set("Accept-Ranges", "bytes")
+	setEncryptionHeaders(hd, encryptionMode(obj.Encryption), in.CustomerKey)
 	hd.Set("Content-Length", strconv.FormatInt(out.Length, 10))
 	setIf(hd, "Content-Type", obj.Headers.ContentType)
 	setIf(hd, "Content-Encoding", obj.Headers.ContentEncoding)
@@ -257,8 +259,9 @@ func (h *Handler) copyObject(q *request) error {
 		SrcCond: readConditions(q.r.Header, "x-amz-copy-source-"),
 		Bucket:  q.op.Bucket, Key: q.op.Key, Owner: q.bucketOwner,
 		ReplaceMetadata: directive == "REPLACE",
-		Attrs:           writeAttrs(q.r.Header),
+		Attrs:           q.writeAttrs(),
 		Cond:            engine.WriteConditions{IfMatch: q.r.Header.Get("If-Match"), IfNoneMatch: q.r.Header.Get("If-None-Match")},
+		SrcCustomerKey:  q.sse.srcKey,
 	}
 	if q.r.Header.Get("x-amz-tagging-directive") != "REPLACE" {
 		in.Attrs.Tagging = ""
@@ -279,6 +282,7 @@ func (h *Handler) copyObject(q *request) error {
 	if obj.StorageClass != "STANDARD" {
 		q.w.Header().Set("x-amz-storage-class", obj.StorageClass)
 	}
+	setEncryptionHeaders(q.w.Header(), encryptionMode(obj.Encryption), q.sse.write.CustomerKey)
 	writeXML(q.w, http.StatusOK, out)
 	return nil
 }

@@ -1,9 +1,14 @@
 package s3api
 
 import (
+	"crypto/md5"
+	"encoding/base64"
+	"errors"
 	"net/http"
 
+	"github.com/tessera-s3/tessera/internal/engine"
 	"github.com/tessera-s3/tessera/internal/s3err"
+	"github.com/tessera-s3/tessera/internal/sse"
 )
 
 // Server-side encryption request headers.
@@ -28,40 +33,142 @@ var (
 // x-amz-server-side-encryption (it chooses how new bytes are stored).
 var createsObjectData = map[Kind]bool{PutObject: true, CopyObject: true, CreateMultipartUpload: true}
 
-// readsObjectData are the operations that read a stored object's bytes or
-// attributes and would need its SSE-C key.
-var readsObjectData = map[Kind]bool{GetObject: true, HeadObject: true, GetObjectAttributes: true}
+// takesCustomerKey are the operations that accept SSE-C keys: they write
+// an SSE-C object or part, or read one (its bytes, or its part checksums).
+var takesCustomerKey = map[Kind]bool{
+	PutObject: true, CopyObject: true, CreateMultipartUpload: true, UploadPart: true, UploadPartCopy: true,
+	CompleteMultipartUpload: true, ListParts: true, GetObject: true, HeadObject: true, GetObjectAttributes: true,
+}
 
-// refuseEncryption refuses every server-side encryption request Tessera
-// cannot honour yet, so a client that asked for encryption never has its
-// bytes stored in plaintext behind a 200. Nothing Tessera stores is
-// encrypted, so SSE-C keys on a read are "not applicable" (S3's answer for
-// an unencrypted object), and any request to encrypt is NotImplemented.
-func refuseEncryption(op Kind, h http.Header) error {
+// readsWithKey are the operations on which S3 accepts an SSE-C key without
+// its MD5 (status recorded against S3 by a raw-request suite; research10 Q2).
+var readsWithKey = map[Kind]bool{GetObject: true, HeadObject: true, GetObjectAttributes: true}
+
+// sseRequest is what a request's headers say about encryption.
+type sseRequest struct {
+	// write is the encryption a write asks for, and the SSE-C key any
+	// request brings for its object, part or upload.
+	write engine.EncryptionInput
+	// srcKey is the copy source's SSE-C key.
+	srcKey []byte
+}
+
+// parseEncryption reads a request's encryption headers. What Tessera
+// cannot honour is refused (never ignored): a client that asked for
+// encryption must never get plaintext behind a 200.
+func parseEncryption(op Kind, r *http.Request) (sseRequest, error) {
+	var out sseRequest
+	h := r.Header
 	if name, ok := firstPresent(h, sseHeaders); ok {
+		v := h.Get(hdrSSE)
 		if !createsObjectData[op] {
 			// Recorded from S3 on UploadPart and CompleteMultipartUpload
 			// (ClickHouse#64570, s3cmd#276).
-			return s3err.InvalidArgumentf(hdrSSE, h.Get(name), "x-amz-server-side-encryption header is not supported for this operation.")
+			return out, s3err.InvalidArgumentf(hdrSSE, h.Get(name), "x-amz-server-side-encryption header is not supported for this operation.")
 		}
-		if v := h.Get(hdrSSE); v != "" && v != "AES256" && v != "aws:kms" && v != "aws:kms:dsse" {
-			return s3err.InvalidArgumentf(hdrSSE, v, "The encryption method specified is not supported")
+		if _, c := firstPresent(h, ssecHeaders); c {
+			// Several recorded S3 answers (research10 Q10).
+			return out, s3err.InvalidArgumentf(hdrSSE, v, "Server Side Encryption with Customer provided key is incompatible with the encryption method specified")
 		}
-		return notImplementedHeader(name)
+		kmsHeader, kms := firstPresent(h, sseHeaders[1:])
+		switch {
+		case kms:
+			return out, notImplementedHeader(kmsHeader) // SSE-KMS is not built yet
+		case v == "AES256":
+			out.write.Mode = engine.SSES3
+		case v == "aws:kms", v == "aws:kms:dsse":
+			return out, notImplementedHeader(hdrSSE)
+		default:
+			return out, s3err.InvalidArgumentf(hdrSSE, v, "The encryption method specified is not supported")
+		}
 	}
-	if name, ok := firstPresent(h, copySSEC); ok {
+	if _, ok := firstPresent(h, ssecHeaders); ok {
+		if !takesCustomerKey[op] {
+			return out, notImplementedHeader(hdrSSECAlgorithm)
+		}
+		key, err := customerKey(r, ssecHeaders, readsWithKey[op])
+		if err != nil {
+			return out, err
+		}
+		out.write.CustomerKey = key
+		if createsObjectData[op] {
+			out.write.Mode = engine.SSEC
+		}
+	}
+	if _, ok := firstPresent(h, copySSEC); ok {
 		if op != CopyObject && op != UploadPartCopy {
-			return notImplementedHeader(name)
+			return out, notImplementedHeader(copySSEC[0])
 		}
-		return s3err.Newf(s3err.InvalidRequest, "The encryption parameters are not applicable to this object.")
-	}
-	if name, ok := firstPresent(h, ssecHeaders); ok {
-		if readsObjectData[op] {
-			return s3err.Newf(s3err.InvalidRequest, "The encryption parameters are not applicable to this object.")
+		key, err := customerKey(r, copySSEC, true)
+		if err != nil {
+			return out, err
 		}
-		return notImplementedHeader(name)
+		out.srcKey = key
 	}
-	return nil
+	return out, nil
+}
+
+// customerKey validates one set of SSE-C headers (names: algorithm, key,
+// key-MD5) as S3 does; optionalMD5 accepts a key sent without its MD5.
+// S3's texts as recorded against S3 (research10 Q1–Q2); every one names
+// x-amz-server-side-encryption as the argument.
+func customerKey(r *http.Request, names []string, optionalMD5 bool) ([]byte, error) {
+	if r.TLS == nil {
+		return nil, s3err.Newf(s3err.InvalidRequest, "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.")
+	}
+	alg, keyB64, md5B64 := r.Header.Get(names[0]), r.Header.Get(names[1]), r.Header.Get(names[2])
+	bad := func(msg string) error { return s3err.InvalidArgumentf(hdrSSE, alg, "%s", msg) }
+	switch {
+	case alg == "":
+		return nil, bad("Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.")
+	case keyB64 == "" && alg == "AES256":
+		return nil, bad("Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key.")
+	}
+	if md5B64 == "" && optionalMD5 {
+		if raw, err := base64.StdEncoding.DecodeString(keyB64); err == nil {
+			sum := md5.Sum(raw)
+			md5B64 = base64.StdEncoding.EncodeToString(sum[:])
+		}
+	}
+	key, err := sse.ParseCustomerKey(alg, keyB64, md5B64)
+	switch {
+	case errors.Is(err, sse.ErrBadAlgorithm):
+		return nil, s3err.Newf(s3err.InvalidEncryptionAlgorithm, "The Encryption request you specified is not valid. Supported value: AES256.").
+			With("ArgumentName", hdrSSE).With("ArgumentValue", alg)
+	case errors.Is(err, sse.ErrMissingKeyMD5):
+		return nil, bad("Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key.")
+	case errors.Is(err, sse.ErrBadKey):
+		return nil, bad("The secret key was invalid for the specified algorithm.")
+	case errors.Is(err, sse.ErrBadKeyMD5):
+		return nil, bad("The calculated MD5 hash of the key did not match the hash that was provided.")
+	case err != nil:
+		return nil, err
+	}
+	return key, nil
+}
+
+// setEncryptionHeaders sends what S3 sends about an object's or part's
+// encryption: the SSE-S3 mode, or the SSE-C algorithm and the MD5 of the
+// key the request brought.
+func setEncryptionHeaders(hd http.Header, mode string, customerKey []byte) {
+	switch mode {
+	case engine.SSES3:
+		hd.Set(hdrSSE, engine.SSES3)
+	case engine.SSEC:
+		hd.Set(hdrSSECAlgorithm, "AES256")
+		if customerKey != nil {
+			sum := md5.Sum(customerKey)
+			hd.Set(hdrSSECKeyMD5, base64.StdEncoding.EncodeToString(sum[:]))
+		}
+	}
+}
+
+// encryptionMode is the mode of an object's or upload's encryption ("" for plaintext).
+func encryptionMode(enc *engine.Encryption) string {
+	if enc == nil {
+		return ""
+	}
+	return enc.Mode
 }
 
 func firstPresent(h http.Header, names []string) (string, bool) {

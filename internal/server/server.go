@@ -139,7 +139,12 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		store.Close()
 		return nil, err
 	}
-	eng := engine.New(store, blobs, engine.Options{Region: cfg.Region, Now: opts.Now, Logger: log, MinPartSize: opts.MinPartSize})
+	rootKey, err := loadRootKey(cfg, log)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	eng := engine.New(store, blobs, engine.Options{Region: cfg.Region, Now: opts.Now, Logger: log, MinPartSize: opts.MinPartSize, RootKey: rootKey})
 	if err := eng.CollectGarbage(context.Background()); err != nil {
 		log.Warn("garbage collection at start", "err", err)
 	}

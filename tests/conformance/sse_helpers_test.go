@@ -1,0 +1,77 @@
+package conformance
+
+// Helpers of the server-side encryption tests (sse_*_test.go).
+
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/base64"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// sseCKey is an SSE-C key as the SDKs send it: base64 key and base64 MD5.
+type sseCKey struct{ key, md5 string }
+
+func newSSECKey(fill byte) sseCKey {
+	k := bytes.Repeat([]byte{fill}, 32)
+	k[0] = 0x5e // not a single repeated byte
+	sum := md5.Sum(k)
+	return sseCKey{base64.StdEncoding.EncodeToString(k), base64.StdEncoding.EncodeToString(sum[:])}
+}
+
+// set fills the three SSE-C fields of an SDK input (pointers to them).
+func (k sseCKey) set(alg, key, md5 **string) {
+	*alg, *key, *md5 = aws.String("AES256"), aws.String(k.key), aws.String(k.md5)
+}
+
+// sseGet reads key with SSE-C key k (nil: none) and returns the body.
+func sseGet(c *s3.Client, bucket, key string, k *sseCKey, mods ...func(*s3.GetObjectInput)) ([]byte, *s3.GetObjectOutput, error) {
+	in := &s3.GetObjectInput{Bucket: &bucket, Key: &key}
+	if k != nil {
+		k.set(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
+	}
+	for _, m := range mods {
+		m(in)
+	}
+	out, err := c.GetObject(ckCtx(), in)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	return b, out, err
+}
+
+// sseDiskHolds reports whether any file under dir contains a 64-byte run of
+// secret, the test that the plaintext never reached the disk.
+func sseDiskHolds(t testing.TB, dir string, secret []byte) string {
+	t.Helper()
+	var found string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || found != "" {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for off := 0; off+64 <= len(secret); off += 64 {
+			if bytes.Contains(b, secret[off:off+64]) {
+				found = path
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walking %s: %v", dir, err)
+	}
+	return found
+}
