@@ -87,7 +87,7 @@ func (e *Engine) CopyObject(ctx context.Context, in CopyInput) (Object, error) {
 	if alg != "" {
 		ck = &ChecksumInput{Algorithm: alg}
 	}
-	enc, bk, err := e.encryptionFor(in.Attrs.Encryption)
+	enc, bk, err := e.encryptionFor(ctx, in.Bucket, in.Attrs.Encryption)
 	if err != nil {
 		return Object{}, err
 	}

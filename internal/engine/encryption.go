@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -65,6 +66,16 @@ const (
 	// the root key; it is also the sealing context.
 	kekS3 = "aws:s3"
 )
+
+// defaultEncryption applies the bucket's default encryption to a write
+// that asks for none (an SSE-C key is a request too). It is the one place
+// the bucket's encryption configuration enters the write pipeline.
+func (e *Engine) defaultEncryption(ctx context.Context, bucket string, in EncryptionInput) (EncryptionInput, error) {
+	if in.Mode != "" || in.CustomerKey != nil {
+		return in, nil
+	}
+	return in, nil // bucket default encryption: not built yet
+}
 
 // blobKey is the data key of one blob being written, with its record.
 type blobKey struct {

@@ -71,7 +71,11 @@ func (e *Engine) CreateMultipartUpload(ctx context.Context, in CreateUploadInput
 	if err != nil {
 		return Upload{}, err
 	}
-	enc, err := writeEncryption(in.Attrs.Encryption)
+	encIn, err := e.defaultEncryption(ctx, in.Bucket, in.Attrs.Encryption)
+	if err != nil {
+		return Upload{}, err
+	}
+	enc, err := writeEncryption(encIn)
 	if err != nil {
 		return Upload{}, err
 	}

@@ -153,7 +153,7 @@ func (e *Engine) PutObject(ctx context.Context, in PutInput) (Object, error) {
 			return Object{}, err
 		}
 	}
-	enc, bk, err := e.encryptionFor(in.Attrs.Encryption)
+	enc, bk, err := e.encryptionFor(ctx, in.Bucket, in.Attrs.Encryption)
 	if err != nil {
 		return Object{}, err
 	}
@@ -167,9 +167,14 @@ func (e *Engine) PutObject(ctx context.Context, in PutInput) (Object, error) {
 	return obj, e.commitObject(ctx, st, obj, check)
 }
 
-// encryptionFor resolves a write's encryption: the object's Encryption
-// record and the data key of its one blob (both nil for plaintext).
-func (e *Engine) encryptionFor(in EncryptionInput) (*Encryption, *blobKey, error) {
+// encryptionFor resolves a write's encryption into bucket: the object's
+// Encryption record and the data key of its one blob (both nil for
+// plaintext).
+func (e *Engine) encryptionFor(ctx context.Context, bucket string, in EncryptionInput) (*Encryption, *blobKey, error) {
+	in, err := e.defaultEncryption(ctx, bucket, in)
+	if err != nil {
+		return nil, nil, err
+	}
 	enc, err := writeEncryption(in)
 	if err != nil {
 		return nil, nil, err
