@@ -74,7 +74,14 @@ func (e *Engine) defaultEncryption(ctx context.Context, bucket string, in Encryp
 	if in.Mode != "" || in.CustomerKey != nil {
 		return in, nil
 	}
-	return in, nil // bucket default encryption: not built yet
+	cfg, err := e.bucketEncryption(ctx, bucket)
+	if err != nil || cfg == nil {
+		return in, err
+	}
+	// A mode the pipeline cannot honour is refused by writeEncryption,
+	// never written as plaintext.
+	in.Mode = cfg.Algorithm
+	return in, nil
 }
 
 // blobKey is the data key of one blob being written, with its record.

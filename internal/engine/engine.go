@@ -63,9 +63,10 @@ type Engine struct {
 	now         func() time.Time
 	log         *slog.Logger
 	minPartSize int64
-	kekS3       []byte  // seals SSE-S3 data keys (encryption.go); nil: no root key
-	lc          lcCache // parsed lifecycle configurations (lifecycle.go)
-	pins        pins    // blobs open readers still need (pins.go)
+	kekS3       []byte   // seals SSE-S3 data keys (encryption.go); nil: no root key
+	lc          lcCache  // parsed lifecycle configurations (lifecycle.go)
+	enc         encCache // parsed default encryption configurations (encryptionconfig.go)
+	pins        pins     // blobs open readers still need (pins.go)
 }
 
 // New returns an engine over the stores; it does not own them.

@@ -68,6 +68,9 @@ const (
 	InvalidTag                        Code = "InvalidTag"
 	BadRequest                        Code = "BadRequest"
 	AccessControlListNotSupported     Code = "AccessControlListNotSupported"
+
+	// GetBucketEncryption of a bucket without a configuration.
+	ServerSideEncryptionConfigurationNotFound Code = "ServerSideEncryptionConfigurationNotFoundError"
 )
 
 type entry struct {
@@ -128,6 +131,8 @@ var table = map[Code]entry{
 	InvalidTag:                        {http.StatusBadRequest, "The TagValue you have provided is invalid"},
 	BadRequest:                        {http.StatusBadRequest, "Bad Request"},
 	AccessControlListNotSupported:     {http.StatusBadRequest, "The bucket does not allow ACLs"},
+
+	ServerSideEncryptionConfigurationNotFound: {http.StatusNotFound, "The server side encryption configuration was not found"},
 }
 
 // Status is the HTTP status S3 answers the code with (500 for an unknown code).
