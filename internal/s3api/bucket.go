@@ -220,6 +220,42 @@ func (h *Handler) deleteObjects(q *request) error {
 	return nil
 }
 
+// readCheckedBody reads the small body of a call S3 requires an integrity
+// check on (PutBucketLifecycleConfiguration, PutBucketEncryption):
+// Content-MD5, or (since the SDKs' 2025 default) an x-amz-checksum-*
+// header or trailer, verified against the body. A body over limit is
+// MalformedXML.
+func readCheckedBody(q *request, limit int64) ([]byte, error) {
+	ck, err := checksumInput(q.r.Header, q.auth.Trailer)
+	if err != nil {
+		return nil, err
+	}
+	missing := func() error {
+		return s3err.Newf(s3err.InvalidRequest, "Missing required header for this request: Content-MD5")
+	}
+	hasMD5 := q.r.Header.Get("Content-MD5") != ""
+	if !hasMD5 && ck == nil {
+		return nil, missing()
+	}
+	data, err := io.ReadAll(io.LimitReader(q.auth.Body, limit+1))
+	if err != nil {
+		if _, ok := s3err.As(err); ok {
+			return nil, err
+		}
+		return nil, s3err.New(s3err.IncompleteBody)
+	}
+	if int64(len(data)) > limit {
+		return nil, s3err.New(s3err.MalformedXML)
+	}
+	if !hasMD5 && ck.Value == "" && ck.Trailer() == "" {
+		return nil, missing() // a trailer was announced but never sent
+	}
+	if err := verifySmallBody(q, data, true); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
 // verifySmallBody checks Content-MD5 and an x-amz-checksum-* header against
 // a body read into memory (small XML bodies only).
 func verifySmallBody(q *request, data []byte, flexibleChecksum bool) error {

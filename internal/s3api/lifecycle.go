@@ -1,12 +1,10 @@
 package s3api
 
 import (
-	"io"
 	"net/http"
 	"strconv"
 
 	"github.com/tessera-s3/tessera/internal/engine"
-	"github.com/tessera-s3/tessera/internal/s3err"
 )
 
 // maxLifecycleBody bounds a PutBucketLifecycleConfiguration body. S3
@@ -17,33 +15,8 @@ const maxLifecycleBody = 8 << 20
 // putBucketLifecycle is PutBucketLifecycleConfiguration (and the older
 // PutBucketLifecycle, which differs only in its body).
 func (h *Handler) putBucketLifecycle(q *request) error {
-	// S3 requires an integrity check on this call: Content-MD5, or (since
-	// the SDKs' 2025 default) an x-amz-checksum-* header or trailer.
-	ck, err := checksumInput(q.r.Header, q.auth.Trailer)
+	data, err := readCheckedBody(q, maxLifecycleBody)
 	if err != nil {
-		return err
-	}
-	missing := func() error {
-		return s3err.Newf(s3err.InvalidRequest, "Missing required header for this request: Content-MD5")
-	}
-	hasMD5 := q.r.Header.Get("Content-MD5") != ""
-	if !hasMD5 && ck == nil {
-		return missing()
-	}
-	data, err := io.ReadAll(io.LimitReader(q.auth.Body, maxLifecycleBody+1))
-	if err != nil {
-		if _, ok := s3err.As(err); ok {
-			return err
-		}
-		return s3err.New(s3err.IncompleteBody)
-	}
-	if len(data) > maxLifecycleBody {
-		return s3err.New(s3err.MalformedXML)
-	}
-	if !hasMD5 && ck.Value == "" && ck.Trailer() == "" {
-		return missing() // a trailer was announced but never sent
-	}
-	if err := verifySmallBody(q, data, true); err != nil {
 		return err
 	}
 	if err := h.cfg.Engine.PutBucketLifecycle(q.ctx(), q.op.Bucket, data); err != nil {

@@ -47,6 +47,10 @@ const (
 	PutBucketRequestPayment Kind = "PutBucketRequestPayment"
 	GetBucketRequestPayment Kind = "GetBucketRequestPayment"
 
+	PutBucketEncryption    Kind = "PutBucketEncryption"
+	GetBucketEncryption    Kind = "GetBucketEncryption"
+	DeleteBucketEncryption Kind = "DeleteBucketEncryption"
+
 	GetObjectTagging    Kind = "GetObjectTagging"
 	PutObjectTagging    Kind = "PutObjectTagging"
 	DeleteObjectTagging Kind = "DeleteObjectTagging"

@@ -79,7 +79,7 @@ func acts(a ...string) []string     { return a }
 // bucketNotImplemented are bucket configuration sub-resources Tessera does
 // not implement yet; a request for one gets NotImplemented, never a listing.
 var bucketNotImplemented = []string{
-	"accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
+	"accelerate", "analytics", "cors", "intelligent-tiering", "inventory",
 	"logging", "metrics", "notification", "object-lock", "ownershipControls",
 	"policyStatus", "publicAccessBlock", "replication", "tagging",
 	"versions", "website",
@@ -125,6 +125,9 @@ func init() {
 		{del, onBucket, sub("policy"), DeleteBucketPolicy, acts("s3:DeleteBucketPolicy"), (*Handler).deleteBucketPolicy},
 		{put, onBucket, sub("requestPayment"), PutBucketRequestPayment, acts("s3:PutBucketRequestPayment"), (*Handler).putBucketRequestPayment},
 		{get, onBucket, sub("requestPayment"), GetBucketRequestPayment, acts("s3:GetBucketRequestPayment"), (*Handler).getBucketRequestPayment},
+		{put, onBucket, sub("encryption"), PutBucketEncryption, acts("s3:PutEncryptionConfiguration"), (*Handler).putBucketEncryption},
+		{get, onBucket, sub("encryption"), GetBucketEncryption, acts("s3:GetEncryptionConfiguration"), (*Handler).getBucketEncryption},
+		{del, onBucket, sub("encryption"), DeleteBucketEncryption, acts("s3:PutEncryptionConfiguration"), (*Handler).deleteBucketEncryption},
 
 		{put, onObject, always(), PutObject, acts("s3:PutObject"), (*Handler).putObject},
 		{put, onObject, always().withCopySource(), CopyObject, acts("s3:PutObject"), (*Handler).copyObject},

@@ -285,6 +285,10 @@ func TestActionsFor(t *testing.T) {
 		GetBucketLifecycleConfiguration: {"s3:GetLifecycleConfiguration"},
 		PutBucketLifecycleConfiguration: {"s3:PutLifecycleConfiguration"},
 		DeleteBucketLifecycle:           {"s3:PutLifecycleConfiguration"},
+		PutBucketEncryption:             {"s3:PutEncryptionConfiguration"},
+		GetBucketEncryption:             {"s3:GetEncryptionConfiguration"},
+		// S3 has no s3:DeleteEncryptionConfiguration: deleting needs the Put action.
+		DeleteBucketEncryption: {"s3:PutEncryptionConfiguration"},
 	}
 	for _, k := range kindConstants(t) {
 		if got := actionsFor(k); !slices.Equal(got, want[k]) {
