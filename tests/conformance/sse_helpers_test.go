@@ -6,14 +6,17 @@ import (
 	"bytes"
 	"crypto/md5"
 	"encoding/base64"
+	"encoding/xml"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // sseCKey is an SSE-C key as the SDKs send it: base64 key and base64 MD5.
@@ -74,4 +77,44 @@ func sseDiskHolds(t testing.TB, dir string, secret []byte) string {
 		t.Fatalf("walking %s: %v", dir, err)
 	}
 	return found
+}
+
+// sseSetDefault makes alg the default encryption of the env's bucket
+// through the SDK's PutBucketEncryption.
+func (e *ckEnv) sseSetDefault(alg types.ServerSideEncryption) {
+	e.t.Helper()
+	_, err := e.c.PutBucketEncryption(ckCtx(), &s3.PutBucketEncryptionInput{Bucket: &e.bucket,
+		ServerSideEncryptionConfiguration: &types.ServerSideEncryptionConfiguration{Rules: []types.ServerSideEncryptionRule{{
+			ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{SSEAlgorithm: alg},
+		}}}})
+	if err != nil {
+		e.t.Fatalf("PutBucketEncryption %s: %v", alg, err)
+	}
+}
+
+// sseEncDoc is a ServerSideEncryptionConfiguration document holding rules
+// (raw XML), with the Content-MD5 S3 requires on its PUT.
+func sseEncDoc(rules string) ([]byte, http.Header) {
+	doc := []byte(`<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` + rules + `</ServerSideEncryptionConfiguration>`)
+	sum := md5.Sum(doc)
+	hdr := http.Header{}
+	hdr.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))
+	return doc, hdr
+}
+
+// sseErrField is one element of a raw S3 error body (ArgumentName, BucketName …).
+func sseErrField(body []byte, name string) string {
+	var x struct {
+		Fields []struct {
+			XMLName xml.Name
+			Value   string `xml:",chardata"`
+		} `xml:",any"`
+	}
+	_ = xml.Unmarshal(body, &x)
+	for _, f := range x.Fields {
+		if f.XMLName.Local == name {
+			return f.Value
+		}
+	}
+	return ""
 }
