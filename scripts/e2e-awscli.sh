@@ -216,6 +216,20 @@ check "s3api delete-objects" s3api delete-objects --bucket "$bucket" \
   --delete '{"Objects":[{"Key":"api/md5.txt"},{"Key":"api/replaced.txt"},{"Key":"never-there"}],"Quiet":false}'
 expect_fail "s3 rb on a non-empty bucket → BucketNotEmpty" BucketNotEmpty s3 rb "s3://$bucket"
 
+# bucket default encryption (Tessera encrypts only when asked: no default until one is put)
+expect_fail "s3api get-bucket-encryption unset → ServerSideEncryptionConfigurationNotFoundError" \
+  ServerSideEncryptionConfigurationNotFoundError s3api get-bucket-encryption --bucket "$bucket"
+check "s3api put-bucket-encryption AES256" s3api put-bucket-encryption --bucket "$bucket" \
+  --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'
+check "s3api get-bucket-encryption answers AES256" bash -c "
+  [ \"\$(aws --endpoint-url '$endpoint' s3api get-bucket-encryption --bucket '$bucket' --query 'ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm' --output text)\" = AES256 ]"
+check "s3 cp under the default is encrypted (head-object AES256)" bash -c "
+  aws --endpoint-url '$endpoint' s3 cp '$f/small.txt' 's3://$bucket/enc/small.txt' >/dev/null &&
+  [ \"\$(aws --endpoint-url '$endpoint' s3api head-object --bucket '$bucket' --key enc/small.txt --query ServerSideEncryption --output text)\" = AES256 ]"
+check "s3api delete-bucket-encryption" s3api delete-bucket-encryption --bucket "$bucket"
+expect_fail "s3api get-bucket-encryption after delete → ServerSideEncryptionConfigurationNotFoundError" \
+  ServerSideEncryptionConfigurationNotFoundError s3api get-bucket-encryption --bucket "$bucket"
+
 # presign (SigV4 from the cli) fetched with curl
 url="$(s3 presign "s3://$bucket/dir/small.txt" --expires-in 300 2>/dev/null)"
 check "s3 presign + curl" bash -c "curl -sf '$url' -o '$f/presigned.down' && cmp '$f/small.txt' '$f/presigned.down'"
