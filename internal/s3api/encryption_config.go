@@ -106,11 +106,18 @@ func (h *Handler) getBucketEncryption(q *request) error {
 	if err != nil {
 		return err
 	}
-	writeXML(q.w, http.StatusOK, serverSideEncryptionConfiguration{NS: s3NS, Rules: []sseRule{{
+	writeXML(q.w, http.StatusOK, encryptionToXML(cfg))
+	return nil
+}
+
+// encryptionToXML is GetBucketEncryption's document: one rule, with
+// BucketKeyEnabled always present (S3's recorded answers carry it, false
+// included).
+func encryptionToXML(cfg engine.BucketEncryption) serverSideEncryptionConfiguration {
+	return serverSideEncryptionConfiguration{NS: s3NS, Rules: []sseRule{{
 		Default:          &sseByDefault{SSEAlgorithm: cfg.Algorithm, KMSMasterKeyID: cfg.KMSKeyID},
 		BucketKeyEnabled: cfg.BucketKeyEnabled,
-	}}})
-	return nil
+	}}}
 }
 
 // deleteBucketEncryption answers 204 whether or not there was one
