@@ -91,7 +91,11 @@ func (e *Engine) CopyObject(ctx context.Context, in CopyInput) (Object, error) {
 	if err != nil {
 		return Object{}, err
 	}
-	body := &segmentReader{e: e, segs: src.Segments, left: src.Size, key: in.SrcCustomerKey}
+	srcKeys, err := e.storedSource(ctx, src.Encryption, EncryptionInput{CustomerKey: in.SrcCustomerKey, Caller: in.Attrs.Encryption.Caller}, kmsDecrypt)
+	if err != nil {
+		return Object{}, err
+	}
+	body := &segmentReader{e: e, segs: src.Segments, left: src.Size, keys: srcKeys}
 	defer body.Close()
 	st, err := e.stage(ctx, BodyInput{Body: body, Size: src.Size, Checksum: ck}, MaxPutSize, bk)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/tessera-s3/tessera/internal/checksum"
@@ -29,10 +30,35 @@ type Encryption = meta.Encryption
 // the mode it asks for; for a read or a part, the SSE-C key it brings.
 // The zero value asks for nothing.
 type EncryptionInput struct {
-	Mode string // "", SSEC or SSES3
+	Mode string // "", SSEC, SSES3 or SSEKMS
 	// CustomerKey is the raw 32-byte SSE-C key (nil when none was sent).
 	CustomerKey []byte
+	// KMSKeyID is the SSE-KMS key as the request names it ("" for the
+	// bucket owner's aws/s3 key); KMSContext the encryption context as
+	// sent (base64 JSON, "" for S3's default); BucketKey is echoed.
+	KMSKeyID, KMSContext string
+	BucketKey            bool
+	// Caller is the requesting account ("" anonymous) and Owner the
+	// bucket owner's account: whose permission a KMS key use needs, and
+	// whose aws/s3 key a KMS request without a key ID gets.
+	Caller, Owner string
 }
+
+// KeyService is the KMS the engine seals SSE-KMS data keys with.
+type KeyService interface {
+	// Use resolves a key reference (key ID, key or alias ARN, alias/NAME,
+	// or "" for owner's aws/s3 key) for caller acting on owner's bucket,
+	// checks that the key is enabled and that caller may perform action
+	// ("kms:GenerateDataKey" or "kms:Decrypt"), and returns the key's ARN
+	// and its key-encryption key. Its errors are S3's.
+	Use(ctx context.Context, caller, owner, ref, action string) (arn string, kek []byte, err error)
+}
+
+// KMS actions a request needs of its key.
+const (
+	kmsGenerate = "kms:GenerateDataKey"
+	kmsDecrypt  = "kms:Decrypt"
+)
 
 // S3's SSE-C answers (recorded against S3 in LocalStack's snapshots as
 // compiled in /tmp/research10.md; opendal#1858 for the copy source).
@@ -55,17 +81,95 @@ var (
 )
 
 // Crypt records (Segment.Crypt, Part.Crypt): version, mode, the blob's
-// sse.Params, then for SSE-S3 the sealed data key. Stored data: never
-// change a version in place.
+// sse.Params, then for SSE-S3 and SSE-KMS the sealed data key. Stored
+// data: never change a version in place.
 const (
 	cryptV1      = 0x01
 	cryptModeC   = 0x01
 	cryptModeS3  = 0x02
+	cryptModeKMS = 0x03
 	cryptHeadLen = 2 + 32 + 4
 	// kekS3 names the key-encryption key of SSE-S3 data keys, derived from
 	// the root key; it is also the sealing context.
 	kekS3 = "aws:s3"
 )
+
+// keySource is what makes and opens the data keys of one object's or
+// upload's blobs: the SSE-C key, or a key-encryption key with the context
+// its data keys are sealed under.
+type keySource struct {
+	mode        string
+	customerKey []byte
+	kek, aad    []byte
+}
+
+// kmsAAD binds a sealed SSE-KMS data key to its key and encryption context.
+func kmsAAD(arn, context string) []byte { return []byte("aws:kms\x00" + arn + "\x00" + context) }
+
+// writeSource turns a write's request into the new object's (or
+// upload's) Encryption record and the source of its data keys; both nil
+// for plaintext. A KMS key must allow the caller kms:GenerateDataKey.
+func (e *Engine) writeSource(ctx context.Context, in EncryptionInput) (*Encryption, *keySource, error) {
+	switch in.Mode {
+	case "":
+		if in.CustomerKey != nil {
+			return nil, nil, errors.New("engine: an SSE-C key without the SSE-C mode")
+		}
+		return nil, nil, nil
+	case SSEC:
+		kc, err := sse.NewKeyCheck(in.CustomerKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &Encryption{Mode: SSEC, CustomerKeyCheck: append(kc.Salt[:], kc.MAC[:]...)}, &keySource{mode: SSEC, customerKey: in.CustomerKey}, nil
+	case SSES3:
+		kek, err := e.s3KEK()
+		if err != nil {
+			return nil, nil, err
+		}
+		return &Encryption{Mode: SSES3}, &keySource{mode: SSES3, kek: kek, aad: []byte(kekS3)}, nil
+	case SSEKMS:
+		if e.keys == nil {
+			return nil, nil, s3err.New(s3err.NotImplemented).With("Header", "x-amz-server-side-encryption")
+		}
+		arn, kek, err := e.keys.Use(ctx, in.Caller, in.Owner, in.KMSKeyID, kmsGenerate)
+		if err != nil {
+			return nil, nil, err
+		}
+		enc := &Encryption{Mode: SSEKMS, KMSKeyID: arn, KMSContext: in.KMSContext, BucketKey: in.BucketKey}
+		return enc, &keySource{mode: SSEKMS, kek: kek, aad: kmsAAD(arn, in.KMSContext)}, nil
+	}
+	return nil, nil, s3err.Newf(s3err.NotImplemented, "Server-side encryption %s is not implemented", in.Mode)
+}
+
+// storedSource is the source of the data keys of an existing object or
+// upload encrypted as enc, for a request that brings in (its SSE-C key, its
+// caller); a KMS key must allow the caller action.
+func (e *Engine) storedSource(ctx context.Context, enc *Encryption, in EncryptionInput, action string) (*keySource, error) {
+	if enc == nil {
+		return nil, nil
+	}
+	switch enc.Mode {
+	case SSEC:
+		return &keySource{mode: SSEC, customerKey: in.CustomerKey}, nil
+	case SSES3:
+		kek, err := e.s3KEK()
+		if err != nil {
+			return nil, err
+		}
+		return &keySource{mode: SSES3, kek: kek, aad: []byte(kekS3)}, nil
+	case SSEKMS:
+		if e.keys == nil {
+			return nil, errors.New("engine: an SSE-KMS object and no key service")
+		}
+		arn, kek, err := e.keys.Use(ctx, in.Caller, in.Owner, enc.KMSKeyID, action)
+		if err != nil {
+			return nil, err
+		}
+		return &keySource{mode: SSEKMS, kek: kek, aad: kmsAAD(arn, enc.KMSContext)}, nil
+	}
+	return nil, fmt.Errorf("engine: unknown encryption mode %q", enc.Mode)
+}
 
 // defaultEncryption applies the bucket's default encryption to a write
 // that asks for none (an SSE-C key is a request too). It is the one place
@@ -92,10 +196,9 @@ type blobKey struct {
 	ssec   bool // the ETag must not be the plaintext's MD5
 }
 
-// newBlobKey draws a fresh data key for one blob written under enc
-// (nil for a plaintext write).
-func (e *Engine) newBlobKey(enc *Encryption, customerKey []byte) (*blobKey, error) {
-	if enc == nil {
+// newBlobKey draws a fresh data key for one blob (nil src: plaintext).
+func (e *Engine) newBlobKey(src *keySource) (*blobKey, error) {
+	if src == nil {
 		return nil, nil
 	}
 	p, err := sse.NewParams()
@@ -103,56 +206,53 @@ func (e *Engine) newBlobKey(enc *Encryption, customerKey []byte) (*blobKey, erro
 		return nil, err
 	}
 	bk := &blobKey{params: p}
-	head := make([]byte, 0, cryptHeadLen+64)
-	switch enc.Mode {
+	head := make([]byte, 0, cryptHeadLen+sse.SealedSize)
+	switch src.mode {
 	case SSEC:
-		if bk.key, err = sse.CustomerDataKey(customerKey, p); err != nil {
+		if bk.key, err = sse.CustomerDataKey(src.customerKey, p); err != nil {
 			return nil, err
 		}
 		bk.ssec = true
 		head = append(head, cryptV1, cryptModeC)
-		head = append(append(head, p.Salt[:]...), p.NoncePrefix[:]...)
-	case SSES3:
-		kek, err := e.s3KEK()
-		if err != nil {
-			return nil, err
-		}
+	case SSES3, SSEKMS:
 		if bk.key, err = sse.NewDataKey(); err != nil {
 			return nil, err
 		}
-		sealed, err := sse.Seal(kek, bk.key, []byte(kekS3))
+		mode := byte(cryptModeS3)
+		if src.mode == SSEKMS {
+			mode = cryptModeKMS
+			bk.ssec = true // S3's SSE-KMS ETag is not the MD5 either
+		}
+		head = append(head, cryptV1, mode)
+	default:
+		return nil, fmt.Errorf("engine: unknown encryption mode %q", src.mode)
+	}
+	head = append(append(head, p.Salt[:]...), p.NoncePrefix[:]...)
+	if src.kek != nil {
+		sealed, err := sse.Seal(src.kek, bk.key, src.aad)
 		if err != nil {
 			return nil, err
 		}
-		head = append(head, cryptV1, cryptModeS3)
-		head = append(append(head, p.Salt[:]...), p.NoncePrefix[:]...)
 		head = append(head, sealed...)
-	default:
-		return nil, s3err.Newf(s3err.NotImplemented, "Server-side encryption %s is not implemented", enc.Mode)
 	}
 	bk.record = head
 	return bk, nil
 }
 
-// openBlobKey recovers a blob's data key from its record, with the SSE-C
-// key the read brought (checked against the object's before this).
-func (e *Engine) openBlobKey(record, customerKey []byte) ([]byte, sse.Params, error) {
+// openBlobKey recovers a blob's data key from its record.
+func openBlobKey(record []byte, src *keySource) ([]byte, sse.Params, error) {
 	var p sse.Params
-	if len(record) < cryptHeadLen || record[0] != cryptV1 {
+	if len(record) < cryptHeadLen || record[0] != cryptV1 || src == nil {
 		return nil, p, errors.New("engine: unknown encryption record")
 	}
 	copy(p.Salt[:], record[2:34])
 	copy(p.NoncePrefix[:], record[34:38])
 	switch record[1] {
 	case cryptModeC:
-		k, err := sse.CustomerDataKey(customerKey, p)
+		k, err := sse.CustomerDataKey(src.customerKey, p)
 		return k, p, err
-	case cryptModeS3:
-		kek, err := e.s3KEK()
-		if err != nil {
-			return nil, p, err
-		}
-		k, err := sse.Unseal(kek, record[cryptHeadLen:], []byte(kekS3))
+	case cryptModeS3, cryptModeKMS:
+		k, err := sse.Unseal(src.kek, record[cryptHeadLen:], src.aad)
 		return k, p, err
 	}
 	return nil, p, errors.New("engine: unknown encryption mode in record")
@@ -176,6 +276,8 @@ func CryptMode(record []byte) string {
 		return SSEC
 	case cryptModeS3:
 		return SSES3
+	case cryptModeKMS:
+		return SSEKMS
 	}
 	return ""
 }
@@ -192,27 +294,6 @@ func (st *staged) etag() string {
 	m.Write([]byte("tessera sse-c etag v1"))
 	m.Write(st.hasher.Sum(checksum.MD5))
 	return hex.EncodeToString(m.Sum(nil)[:16])
-}
-
-// writeEncryption turns a write's request into the object's Encryption
-// (nil for plaintext).
-func writeEncryption(in EncryptionInput) (*Encryption, error) {
-	switch in.Mode {
-	case "":
-		if in.CustomerKey != nil {
-			return nil, errors.New("engine: an SSE-C key without the SSE-C mode")
-		}
-		return nil, nil
-	case SSEC:
-		kc, err := sse.NewKeyCheck(in.CustomerKey)
-		if err != nil {
-			return nil, err
-		}
-		return &Encryption{Mode: SSEC, CustomerKeyCheck: append(kc.Salt[:], kc.MAC[:]...)}, nil
-	case SSES3:
-		return &Encryption{Mode: SSES3}, nil
-	}
-	return nil, s3err.Newf(s3err.NotImplemented, "Server-side encryption %s is not implemented", in.Mode)
 }
 
 // customerKeyMatches reports whether key is the SSE-C key enc was made with.
@@ -287,7 +368,7 @@ func checksumKey(u Upload, key []byte, missing func() error) error {
 
 // openSegment opens the plaintext window [skip, skip+n) of one segment's
 // blob; it decrypts encrypted blobs with the key the read brought.
-func (e *Engine) openSegment(s Segment, customerKey []byte, skip, n int64) (io.ReadCloser, error) {
+func (e *Engine) openSegment(s Segment, src *keySource, skip, n int64) (io.ReadCloser, error) {
 	f, err := e.blobs.Open(s.BlobID)
 	if err != nil {
 		return nil, err
@@ -301,7 +382,7 @@ func (e *Engine) openSegment(s Segment, customerKey []byte, skip, n int64) (io.R
 		}
 		return f, nil
 	}
-	key, p, err := e.openBlobKey(s.Crypt, customerKey)
+	key, p, err := openBlobKey(s.Crypt, src)
 	if err != nil {
 		f.Close()
 		return nil, err

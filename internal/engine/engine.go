@@ -53,6 +53,8 @@ type Options struct {
 	// RootKey (32 bytes) is the server's root key, from which the keys that
 	// seal SSE-S3 data keys derive; without it SSE-S3 is refused.
 	RootKey []byte
+	// Keys is the KMS of SSE-KMS; nil refuses SSE-KMS.
+	Keys KeyService
 }
 
 // Engine is safe for concurrent use.
@@ -63,15 +65,16 @@ type Engine struct {
 	now         func() time.Time
 	log         *slog.Logger
 	minPartSize int64
-	kekS3       []byte   // seals SSE-S3 data keys (encryption.go); nil: no root key
-	lc          lcCache  // parsed lifecycle configurations (lifecycle.go)
-	enc         encCache // parsed default encryption configurations (encryptionconfig.go)
-	pins        pins     // blobs open readers still need (pins.go)
+	kekS3       []byte     // seals SSE-S3 data keys (encryption.go); nil: no root key
+	keys        KeyService // SSE-KMS keys; nil: none
+	lc          lcCache    // parsed lifecycle configurations (lifecycle.go)
+	enc         encCache   // parsed default encryption configurations (encryptionconfig.go)
+	pins        pins       // blobs open readers still need (pins.go)
 }
 
 // New returns an engine over the stores; it does not own them.
 func New(store meta.Store, blobs *blob.Store, opts Options) *Engine {
-	e := &Engine{meta: store, blobs: blobs, region: opts.Region, now: opts.Now, log: opts.Logger, minPartSize: opts.MinPartSize}
+	e := &Engine{meta: store, blobs: blobs, region: opts.Region, now: opts.Now, log: opts.Logger, minPartSize: opts.MinPartSize, keys: opts.Keys}
 	if e.now == nil {
 		e.now = time.Now
 	}

@@ -75,14 +75,9 @@ func (e *Engine) CreateMultipartUpload(ctx context.Context, in CreateUploadInput
 	if err != nil {
 		return Upload{}, err
 	}
-	enc, err := writeEncryption(encIn)
+	enc, _, err := e.writeSource(ctx, encIn)
 	if err != nil {
 		return Upload{}, err
-	}
-	if enc != nil && enc.Mode == SSES3 {
-		if _, err := e.s3KEK(); err != nil {
-			return Upload{}, err
-		}
 	}
 	u := Upload{
 		Encryption: enc,
@@ -133,34 +128,49 @@ type UploadPartInput struct {
 	// CustomerKey is the part's SSE-C key: an SSE-C upload's parts must
 	// repeat the upload's key.
 	CustomerKey []byte
+	// Caller is the requesting account: an SSE-KMS upload's key must let
+	// it generate data keys.
+	Caller string
+}
+
+// PartResult is a stored part and how its upload is encrypted (the
+// response names the upload's encryption).
+type PartResult struct {
+	Part
+	Encryption *Encryption
 }
 
 // UploadPart stores one part; a part with the same number is replaced.
-func (e *Engine) UploadPart(ctx context.Context, in UploadPartInput) (Part, error) {
+func (e *Engine) UploadPart(ctx context.Context, in UploadPartInput) (PartResult, error) {
 	u, err := e.getUpload(ctx, in.Bucket, in.Key, in.UploadID)
 	if err != nil {
-		return Part{}, err
+		return PartResult{}, err
 	}
 	if err := partKey(u, in.CustomerKey); err != nil {
-		return Part{}, err
+		return PartResult{}, err
 	}
 	if err := partChecksumAllowed(u, in.Body.Checksum); err != nil {
-		return Part{}, err
+		return PartResult{}, err
 	}
 	body := in.Body
 	if body.Checksum == nil && u.ChecksumAlgorithm != "" {
 		// Compute the upload's algorithm anyway: Complete needs it per part.
 		body.Checksum = &ChecksumInput{Algorithm: checksum.Algorithm(u.ChecksumAlgorithm)}
 	}
-	bk, err := e.newBlobKey(u.Encryption, in.CustomerKey)
+	src, err := e.storedSource(ctx, u.Encryption, EncryptionInput{CustomerKey: in.CustomerKey, Caller: in.Caller}, kmsGenerate)
 	if err != nil {
-		return Part{}, err
+		return PartResult{}, err
+	}
+	bk, err := e.newBlobKey(src)
+	if err != nil {
+		return PartResult{}, err
 	}
 	st, err := e.stage(ctx, body, MaxPutSize, bk)
 	if err != nil {
-		return Part{}, err
+		return PartResult{}, err
 	}
-	return e.storePart(ctx, u, in.PartNumber, st, body.Checksum)
+	p, err := e.storePart(ctx, u, in.PartNumber, st, body.Checksum)
+	return PartResult{p, u.Encryption}, err
 }
 
 // partChecksumAllowed enforces that parts use the upload's algorithm. A
@@ -219,6 +229,9 @@ type ListPartsInput struct {
 	// CustomerKey is the SSE-C key, needed for an SSE-C upload created
 	// with a checksum algorithm (its part checksums are listed).
 	CustomerKey []byte
+	// Caller is the requesting account: listing the part checksums of an
+	// SSE-KMS upload needs kms:Decrypt (the seed's ListParts page).
+	Caller string
 }
 
 // ListPartsResult is one page of parts.
@@ -241,6 +254,11 @@ func (e *Engine) ListParts(ctx context.Context, in ListPartsInput) (ListPartsRes
 		return s3err.Newf(s3err.InvalidRequest, "To retrieve Part Checksum data requests must include appropriate encryption parameters.")
 	}); err != nil {
 		return ListPartsResult{}, err
+	}
+	if u.Encryption != nil && u.Encryption.Mode == SSEKMS && u.ChecksumAlgorithm != "" {
+		if _, err := e.storedSource(ctx, u.Encryption, EncryptionInput{Caller: in.Caller}, kmsDecrypt); err != nil {
+			return ListPartsResult{}, err
+		}
 	}
 	res := ListPartsResult{Upload: u}
 	if in.MaxParts <= 0 {

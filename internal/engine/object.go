@@ -175,11 +175,11 @@ func (e *Engine) encryptionFor(ctx context.Context, bucket string, in Encryption
 	if err != nil {
 		return nil, nil, err
 	}
-	enc, err := writeEncryption(in)
+	enc, src, err := e.writeSource(ctx, in)
 	if err != nil {
 		return nil, nil, err
 	}
-	bk, err := e.newBlobKey(enc, in.CustomerKey)
+	bk, err := e.newBlobKey(src)
 	return enc, bk, err
 }
 

@@ -88,6 +88,9 @@ type GetInput struct {
 	Cond        ReadConditions
 	// CustomerKey is the SSE-C key the read brings (nil when none).
 	CustomerKey []byte
+	// Caller is the requesting account: reading an SSE-KMS object needs
+	// kms:Decrypt on its key.
+	Caller string
 }
 
 // GetOutput describes what to send. Body is nil for HEAD; the caller must
@@ -195,7 +198,12 @@ func (e *Engine) GetObject(ctx context.Context, in GetInput) (GetOutput, error) 
 		release()
 		return out, err
 	}
-	out.Body = &segmentReader{e: e, segs: out.Object.Segments, skip: out.Start, left: out.Length, release: release, key: in.CustomerKey}
+	keys, err := e.storedSource(ctx, obj.Encryption, EncryptionInput{CustomerKey: in.CustomerKey, Caller: in.Caller}, kmsDecrypt)
+	if err != nil {
+		release()
+		return GetOutput{}, err
+	}
+	out.Body = &segmentReader{e: e, segs: out.Object.Segments, skip: out.Start, left: out.Length, release: release, keys: keys}
 	return out, nil
 }
 
@@ -208,8 +216,8 @@ type segmentReader struct {
 	left int64 // bytes of the window still to read
 	cur  io.ReadCloser
 	rem  int64 // bytes left in cur's part of the window
-	// key is the SSE-C key of encrypted segments (checked before).
-	key []byte
+	// keys open encrypted segments (SSE-C keys checked before).
+	keys *keySource
 	// release unpins the object's blobs (nil: nothing pinned).
 	release func()
 }
@@ -227,7 +235,7 @@ func (r *segmentReader) Read(p []byte) (int, error) {
 				continue
 			}
 			n := min(s.Size-r.skip, r.left)
-			f, err := r.e.openSegment(s, r.key, r.skip, n)
+			f, err := r.e.openSegment(s, r.keys, r.skip, n)
 			if err != nil {
 				return 0, fmt.Errorf("engine: opening blob %s: %w", s.BlobID, err)
 			}

@@ -18,61 +18,72 @@ type UploadPartCopyInput struct {
 	Range *Range
 	// CustomerKey is the upload's SSE-C key, SrcCustomerKey the source's.
 	CustomerKey, SrcCustomerKey []byte
+	// Caller is the requesting account, for KMS keys.
+	Caller string
 }
 
 // UploadPartCopy makes a part from (a range of) an existing object,
 // streaming the source bytes through the normal part write path.
-func (e *Engine) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (Part, error) {
+func (e *Engine) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (PartResult, error) {
 	u, err := e.getUpload(ctx, in.Bucket, in.Key, in.UploadID)
 	if err != nil {
-		return Part{}, err
+		return PartResult{}, err
 	}
 	if err := partKey(u, in.CustomerKey); err != nil {
-		return Part{}, err
+		return PartResult{}, err
 	}
 	src, release, err := e.pinnedObject(ctx, in.SrcBucket, in.SrcKey)
 	if err != nil {
-		return Part{}, err
+		return PartResult{}, err
 	}
 	defer release()
 	precondition := func() error {
 		return s3err.New(s3err.PreconditionFailed).With("Condition", "x-amz-copy-source-If-None-Match")
 	}
 	if err := in.SrcCond.evaluate(src, precondition); err != nil {
-		return Part{}, err
+		return PartResult{}, err
 	}
 	if err := copySourceKey(src.Encryption, in.SrcCustomerKey); err != nil {
-		return Part{}, err
+		return PartResult{}, err
 	}
 	start, length := int64(0), src.Size
 	if r := in.Range; r != nil {
 		if r.First >= src.Size {
-			return Part{}, s3err.Newf(s3err.InvalidRequest, "The specified copy range is invalid for the source object size")
+			return PartResult{}, s3err.Newf(s3err.InvalidRequest, "The specified copy range is invalid for the source object size")
 		}
 		if r.Last >= src.Size {
-			return Part{}, s3err.InvalidArgumentf("x-amz-copy-source-range", r.String(), "Range specified is not valid for source object of size: %d", src.Size)
+			return PartResult{}, s3err.InvalidArgumentf("x-amz-copy-source-range", r.String(), "Range specified is not valid for source object of size: %d", src.Size)
 		}
 		start, length = r.First, r.Last-r.First+1
 	}
 	if length > MaxPutSize {
-		return Part{}, s3err.InvalidArgumentf("x-amz-copy-source-range", fmt.Sprint(length),
+		return PartResult{}, s3err.InvalidArgumentf("x-amz-copy-source-range", fmt.Sprint(length),
 			"The specified copy source is larger than the maximum allowable size for a copy source: %d", int64(MaxPutSize))
 	}
 	var ck *ChecksumInput
 	if u.ChecksumAlgorithm != "" {
 		ck = &ChecksumInput{Algorithm: checksumAlg(u.ChecksumAlgorithm)}
 	}
-	bk, err := e.newBlobKey(u.Encryption, in.CustomerKey)
+	srcKeys, err := e.storedSource(ctx, src.Encryption, EncryptionInput{CustomerKey: in.SrcCustomerKey, Caller: in.Caller}, kmsDecrypt)
 	if err != nil {
-		return Part{}, err
+		return PartResult{}, err
 	}
-	body := &segmentReader{e: e, segs: src.Segments, skip: start, left: length, key: in.SrcCustomerKey}
+	dstKeys, err := e.storedSource(ctx, u.Encryption, EncryptionInput{CustomerKey: in.CustomerKey, Caller: in.Caller}, kmsGenerate)
+	if err != nil {
+		return PartResult{}, err
+	}
+	bk, err := e.newBlobKey(dstKeys)
+	if err != nil {
+		return PartResult{}, err
+	}
+	body := &segmentReader{e: e, segs: src.Segments, skip: start, left: length, keys: srcKeys}
 	defer body.Close()
 	st, err := e.stage(ctx, BodyInput{Body: body, Size: length, Checksum: ck}, MaxPutSize, bk)
 	if err != nil {
-		return Part{}, err
+		return PartResult{}, err
 	}
-	return e.storePart(ctx, u, in.PartNumber, st, ck)
+	p, err := e.storePart(ctx, u, in.PartNumber, st, ck)
+	return PartResult{p, u.Encryption}, err
 }
 
 // ListUploadsInput is a ListMultipartUploads request.

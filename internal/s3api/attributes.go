@@ -47,7 +47,7 @@ func (h *Handler) getObjectAttributes(q *request) error {
 			return err
 		}
 	}
-	out, err := h.cfg.Engine.HeadObject(q.ctx(), engine.GetInput{Bucket: q.op.Bucket, Key: q.op.Key, CustomerKey: q.sse.write.CustomerKey})
+	out, err := h.cfg.Engine.HeadObject(q.ctx(), engine.GetInput{Bucket: q.op.Bucket, Key: q.op.Key, CustomerKey: q.sse.write.CustomerKey, Caller: q.account.ID})
 	if err != nil {
 		return q.hideMissingKey(err)
 	}

@@ -114,6 +114,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	if q.sse, err = parseEncryption(op.Kind, r); err != nil {
 		return err
 	}
+	q.sse.write.Caller, q.sse.write.Owner = q.account.ID, q.access.ownerAccount.ID
 	if q.bucketOwner.ID == "" {
 		q.bucketOwner = q.owner
 	}

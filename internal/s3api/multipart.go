@@ -60,7 +60,7 @@ func (h *Handler) createMultipartUpload(q *request) error {
 		q.w.Header().Set("x-amz-storage-class", u.StorageClass)
 	}
 	h.setAbortHeaders(q, u)
-	setEncryptionHeaders(q.w.Header(), encryptionMode(u.Encryption), q.sse.write.CustomerKey)
+	setEncryptionHeaders(q.w.Header(), u.Encryption, q.sse.write.CustomerKey, true)
 	writeXML(q.w, http.StatusOK, initiateMultipartUploadResult{NS: s3NS, Bucket: u.Bucket, Key: u.Key, UploadID: u.ID})
 	return nil
 }
@@ -76,14 +76,14 @@ func (h *Handler) uploadPart(q *request) error {
 	}
 	p, err := h.cfg.Engine.UploadPart(q.ctx(), engine.UploadPartInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, UploadID: q.op.Query.Get("uploadId"), PartNumber: n, Body: body,
-		CustomerKey: q.sse.write.CustomerKey,
+		CustomerKey: q.sse.write.CustomerKey, Caller: q.account.ID,
 	})
 	if err != nil {
 		return err
 	}
 	hd := q.w.Header()
 	hd.Set("ETag", quoteETag(p.ETag))
-	setEncryptionHeaders(hd, engine.CryptMode(p.Crypt), q.sse.write.CustomerKey)
+	setEncryptionHeaders(hd, p.Encryption, q.sse.write.CustomerKey, false)
 	if body.Checksum != nil {
 		if v := p.Checksums[string(body.Checksum.Algorithm)]; v != "" {
 			hd.Set(body.Checksum.Algorithm.Header(), v)
@@ -111,7 +111,7 @@ func (h *Handler) uploadPartCopy(q *request) error {
 	in := engine.UploadPartCopyInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, UploadID: q.op.Query.Get("uploadId"), PartNumber: n,
 		SrcBucket: srcBucket, SrcKey: srcKey, SrcCond: readConditions(q.r.Header, "x-amz-copy-source-"),
-		CustomerKey: q.sse.write.CustomerKey, SrcCustomerKey: q.sse.srcKey,
+		CustomerKey: q.sse.write.CustomerKey, SrcCustomerKey: q.sse.srcKey, Caller: q.account.ID,
 	}
 	if v := q.r.Header.Get("x-amz-copy-source-range"); v != "" {
 		r, err := copySourceRange(v)
@@ -124,7 +124,7 @@ func (h *Handler) uploadPartCopy(q *request) error {
 	if err != nil {
 		return err
 	}
-	setEncryptionHeaders(q.w.Header(), engine.CryptMode(p.Crypt), q.sse.write.CustomerKey)
+	setEncryptionHeaders(q.w.Header(), p.Encryption, q.sse.write.CustomerKey, false)
 	out := copyPartResult{NS: s3NS, ETag: quoteETag(p.ETag), LastModified: isoTime(p.LastModified)}
 	for alg, v := range p.Checksums {
 		if alg != string(checksum.CRC64NVME) || len(p.Checksums) == 1 {
@@ -196,7 +196,7 @@ func (h *Handler) completeMultipartUpload(q *request) error {
 		Bucket: obj.Bucket, Key: obj.Key, ETag: quoteETag(obj.ETag), ChecksumType: obj.ChecksumType,
 	}
 	out.set(engine.ReportedChecksum(obj))
-	setEncryptionHeaders(q.w.Header(), encryptionMode(obj.Encryption), q.sse.write.CustomerKey)
+	setEncryptionHeaders(q.w.Header(), obj.Encryption, q.sse.write.CustomerKey, false)
 	writeXML(q.w, http.StatusOK, out)
 	return nil
 }
@@ -269,7 +269,7 @@ func (h *Handler) listParts(q *request) error {
 	}
 	res, err := h.cfg.Engine.ListParts(q.ctx(), engine.ListPartsInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, UploadID: q.op.Query.Get("uploadId"), Marker: marker, MaxParts: maxParts,
-		CustomerKey: q.sse.write.CustomerKey,
+		CustomerKey: q.sse.write.CustomerKey, Caller: q.account.ID,
 	})
 	if err != nil {
 		return err

@@ -32,7 +32,7 @@ func (h *Handler) putObject(q *request) error {
 	}
 	hd := q.w.Header()
 	hd.Set("ETag", quoteETag(obj.ETag))
-	setEncryptionHeaders(hd, encryptionMode(obj.Encryption), q.sse.write.CustomerKey)
+	setEncryptionHeaders(hd, obj.Encryption, q.sse.write.CustomerKey, true)
 	h.setExpiration(q, obj)
 	setChecksumHeaders(hd, obj)
 	if obj.StorageClass != "" && obj.StorageClass != "STANDARD" {
@@ -91,7 +91,7 @@ var responseOverrides = map[string]string{
 }
 
 func (h *Handler) getObject(q *request) error {
-	in := engine.GetInput{Bucket: q.op.Bucket, Key: q.op.Key, Cond: readConditions(q.r.Header, ""), CustomerKey: q.sse.write.CustomerKey}
+	in := engine.GetInput{Bucket: q.op.Bucket, Key: q.op.Key, Cond: readConditions(q.r.Header, ""), CustomerKey: q.sse.write.CustomerKey, Caller: q.account.ID}
 	if v := q.r.Header.Get("Range"); v != "" {
 		in.Range = parseRange(v)
 	}
@@ -126,7 +126,7 @@ func (h *Handler) getObject(q *request) error {
 	hd.Set("ETag", quoteETag(obj.ETag))
 	hd.Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))
 	hd.Set("Accept-Ranges", "bytes")
-	setEncryptionHeaders(hd, encryptionMode(obj.Encryption), in.CustomerKey)
+	setEncryptionHeaders(hd, obj.Encryption, in.CustomerKey, false)
 	hd.Set("Content-Length", strconv.FormatInt(out.Length, 10))
 	setIf(hd, "Content-Type", obj.Headers.ContentType)
 	setIf(hd, "Content-Encoding", obj.Headers.ContentEncoding)
@@ -282,7 +282,7 @@ func (h *Handler) copyObject(q *request) error {
 	if obj.StorageClass != "STANDARD" {
 		q.w.Header().Set("x-amz-storage-class", obj.StorageClass)
 	}
-	setEncryptionHeaders(q.w.Header(), encryptionMode(obj.Encryption), q.sse.write.CustomerKey)
+	setEncryptionHeaders(q.w.Header(), obj.Encryption, q.sse.write.CustomerKey, true)
 	writeXML(q.w, http.StatusOK, out)
 	return nil
 }

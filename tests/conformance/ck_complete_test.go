@@ -25,13 +25,7 @@ func TestCKCompleteChecksumAnswers(t *testing.T) {
 	// a correct Complete would send.
 	upload := func(key, alg, typ string) (string, []types.CompletedPart) {
 		t.Helper()
-		id := e.mustCreate(key, alg, typ)
-		var done []types.CompletedPart
-		for i, p := range parts {
-			out := e.mustPart(key, id, int32(i+1), p, alg)
-			done = append(done, ckCompleted(int32(i+1), aws.ToString(out.ETag), alg, ckSum(alg, p)))
-		}
-		return id, done
+		return e.uploadAll(key, alg, typ, parts)
 	}
 	wrongFirst := func(done []types.CompletedPart, alg string) []types.CompletedPart {
 		bad := append([]types.CompletedPart{}, done...)

@@ -49,6 +49,20 @@ func (e *ckEnv) uploadPart(c *s3.Client, key, id string, n int32, body []byte, a
 	return c.UploadPart(ckCtx(), in)
 }
 
+// uploadAll starts an upload with alg/typ, sends every part with its
+// checksum and returns the upload ID and the part list a correct Complete
+// sends.
+func (e *ckEnv) uploadAll(key, alg, typ string, parts [][]byte) (string, []types.CompletedPart) {
+	e.t.Helper()
+	id := e.mustCreate(key, alg, typ)
+	var done []types.CompletedPart
+	for i, p := range parts {
+		out := e.mustPart(key, id, int32(i+1), p, alg)
+		done = append(done, ckCompleted(int32(i+1), aws.ToString(out.ETag), alg, ckSum(alg, p)))
+	}
+	return id, done
+}
+
 func (e *ckEnv) mustPart(key, id string, n int32, body []byte, alg string) *s3.UploadPartOutput {
 	e.t.Helper()
 	out, err := e.uploadPart(nil, key, id, n, body, alg)
@@ -547,13 +561,7 @@ func TestCKMultipartCompleteErrors(t *testing.T) {
 
 	upload := func(key, alg, typ string) (string, []types.CompletedPart) {
 		t.Helper()
-		id := e.mustCreate(key, alg, typ)
-		var done []types.CompletedPart
-		for i, p := range parts {
-			out := e.mustPart(key, id, int32(i+1), p, alg)
-			done = append(done, ckCompleted(int32(i+1), aws.ToString(out.ETag), alg, ckSum(alg, p)))
-		}
-		return id, done
+		return e.uploadAll(key, alg, typ, parts)
 	}
 
 	t.Run("wrong-part-checksum", func(t *testing.T) {
