@@ -182,8 +182,9 @@ func (e *Engine) defaultEncryption(ctx context.Context, bucket string, in Encryp
 	if err != nil || cfg == nil {
 		return in, err
 	}
-	// A mode the pipeline cannot honour is refused by writeEncryption,
-	// never written as plaintext.
+	// A mode the pipeline cannot honour is refused by writeSource, never
+	// written as plaintext. (An aws:kms default would also carry its key
+	// ID and bucket key here; PutBucketEncryption refuses one for now.)
 	in.Mode = cfg.Algorithm
 	return in, nil
 }
