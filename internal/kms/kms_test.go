@@ -285,7 +285,8 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 		keys[name] = k
 	}
-	// Outcomes: "ok", "implicit" (no policy allows), "explicit" (a Deny).
+	// Outcomes: "ok", "implicit" (no policy allows), "explicit" (a Deny),
+	// "anonymous" (refused before any key lookup).
 	tests := []struct {
 		policy, caller, action, want string
 	}{
@@ -293,22 +294,22 @@ func TestPermissionMatrix(t *testing.T) {
 		{"none", alice, dec, "ok"},
 		{"none", bob, gen, "implicit"},
 		{"none", bob, dec, "implicit"},
-		{"none", anon, dec, "implicit"},
+		{"none", anon, dec, "anonymous"},
 		{"allow bob", alice, dec, "ok"},
 		{"allow bob", bob, gen, "ok"},
 		{"allow bob", bob, dec, "ok"},
-		{"allow bob", anon, gen, "implicit"},
+		{"allow bob", anon, gen, "anonymous"},
 		{"allow bob decrypt only", bob, dec, "ok"},
 		{"allow bob decrypt only", bob, gen, "implicit"},
 		{"allow bob wrong action", alice, gen, "ok"},
 		{"allow bob wrong action", bob, gen, "implicit"},
 		{"allow bob wrong action", bob, dec, "implicit"},
-		{"allow bob wrong action", anon, dec, "implicit"},
+		{"allow bob wrong action", anon, dec, "anonymous"},
 		{"allow everyone", bob, dec, "ok"},
-		{"allow everyone", anon, dec, "implicit"}, // KMS serves no anonymous principal
+		{"allow everyone", anon, dec, "anonymous"}, // KMS serves no anonymous principal, whatever the policy
 		{"deny everyone", alice, gen, "explicit"},
 		{"deny everyone", bob, dec, "explicit"},
-		{"deny everyone", anon, dec, "implicit"},
+		{"deny everyone", anon, dec, "anonymous"},
 		{"deny alice decrypt", alice, dec, "explicit"},
 		{"deny alice decrypt", alice, gen, "ok"},
 		{"deny alice decrypt", bob, dec, "implicit"},
@@ -326,10 +327,11 @@ func TestPermissionMatrix(t *testing.T) {
 			wantKEK(t, what, kek, k.ID)
 			continue
 		}
-		user := "anonymous"
-		if tc.caller != "" {
-			user = "arn:aws:iam::" + tc.caller + ":root"
+		if tc.want == "anonymous" {
+			wantAnonymousRefused(t, what, err)
+			continue
 		}
+		user := "arn:aws:iam::" + tc.caller + ":root"
 		// aws/copilot-cli#5500 (S3 upload): "User: … is not authorized to perform:
 		// kms:GenerateDataKey on resource: <key ARN> because no identity-based
 		// policy allows the kms:GenerateDataKey action"; key policies are resource-based.
@@ -347,10 +349,24 @@ func TestPermissionMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, caller := range []string{bob, anon} {
-		if _, _, err := s.Use(ctx, caller, alice, "", dec); !s3err.HasCode(err, s3err.AccessDenied) {
-			t.Errorf("%q on alice's managed key: %v, want AccessDenied", caller, err)
-		}
+	if _, _, err := s.Use(ctx, bob, alice, "", dec); !s3err.HasCode(err, s3err.AccessDenied) {
+		t.Errorf("bob on alice's managed key: %v, want AccessDenied", err)
+	}
+	for _, ref := range []string{"", "alias/aws/s3", "fake-key-id", "0b6c4e0e-2f0b-4c5d-9d6a-3c1e2f4a5b6c"} {
+		_, _, err := s.Use(ctx, anon, alice, ref, gen)
+		wantAnonymousRefused(t, "anonymous with "+ref, err)
+	}
+}
+
+// wantAnonymousRefused: housing-data-coalition/oca#17, raw AWS XML for an
+// anonymous GET of an SSE-KMS object: 400 InvalidArgument, "Requests
+// specifying Server Side Encryption with AWS KMS managed keys require AWS
+// Signature Version 4.", ArgumentName Authorization, ArgumentValue null.
+func wantAnonymousRefused(t *testing.T, what string, err error) {
+	t.Helper()
+	wantErr(t, what, err, s3err.InvalidArgument, http.StatusBadRequest, "Requests specifying Server Side Encryption with AWS KMS managed keys require AWS Signature Version 4.")
+	if e, ok := s3err.As(err); ok && (e.Field("ArgumentName") != "Authorization" || e.Field("ArgumentValue") != "null") {
+		t.Errorf("%s: fields %+v", what, e.Fields)
 	}
 }
 

@@ -16,8 +16,7 @@ import (
 // key exists, is enabled, and that caller may perform action ("kms:GenerateDataKey"
 // or "kms:Decrypt"), and returns the key's ARN and its 32-byte key-encryption key.
 //
-// A bare key ID or alias names a key in the requester's account (the
-// bucket owner's for an anonymous request): S3's API reference for
+// A bare key ID or alias names a key in the requester's account: S3's API reference for
 // SSEKMSKeyId and KMSMasterKeyID says "If you use a KMS key alias instead,
 // then KMS resolves the key within the requester's account" and "If the
 // KMS key doesn't exist in the same account that's issuing the command, you
@@ -28,6 +27,16 @@ import (
 // authorizes a request before acting on it; not recorded for a disabled
 // key, so this order is chosen).
 func (s *Service) Use(ctx context.Context, caller, owner, ref, action string) (arn string, kek []byte, err error) {
+	if caller == "" {
+		// housing-data-coalition/oca#17 (raw AWS XML, 2024): an anonymous
+		// (or SigV2) read of an SSE-KMS object is 400 InvalidArgument with
+		// ArgumentName Authorization and ArgumentValue null. KMS serves no
+		// anonymous principal, so S3 refuses before looking at the key; the
+		// same answer for an anonymous SSE-KMS write is derived from the
+		// message, which speaks of any request specifying SSE-KMS.
+		return "", nil, s3err.InvalidArgumentf("Authorization", "null",
+			"Requests specifying Server Side Encryption with AWS KMS managed keys require AWS Signature Version 4.")
+	}
 	k, err := s.resolve(ctx, caller, owner, ref)
 	if err != nil {
 		return "", nil, err
@@ -54,10 +63,7 @@ func (s *Service) Use(ctx context.Context, caller, owner, ref, action string) (a
 // KMS.NotFoundException with status 400 (LocalStack
 // test_s3_sse_validate_kms_key, recorded against AWS; research10kms R2).
 func (s *Service) resolve(ctx context.Context, caller, owner, ref string) (Key, error) {
-	account := caller
-	if account == "" {
-		account = owner
-	}
+	account := caller // a bare key ID or alias is the requester's
 	switch {
 	case ref == "":
 		return s.managedKey(ctx, owner)
@@ -127,9 +133,8 @@ func notFound(msg string) *s3err.Error { return s3err.Newf(s3err.KMSNotFound, "%
 // authorize applies the key's permissions, like KMS's default key policy
 // plus the key policy: the key's own account may use it unless the policy
 // explicitly denies; another account needs an Allow for its principal and
-// the action; an explicit Deny always wins. An anonymous caller is never
-// allowed, whatever the policy says: KMS serves only signed AWS principals,
-// and S3 calls KMS as the requester. An AWS managed key's policy lets only
+// the action; an explicit Deny always wins. (Anonymous callers never get
+// here: Use refuses them first.) An AWS managed key's policy lets only
 // its own account use it (AWS KMS developer guide, "AWS managed keys":
 // their key policies allow use by principals in the account, through the
 // service).
@@ -141,17 +146,13 @@ func notFound(msg string) *s3err.Error { return s3err.Newf(s3err.KMSNotFound, "%
 // has no identity policies, only key policies, so it names the
 // resource-based policy, as KMS itself does (research10kms S5), and uses
 // IAM's documented "with an explicit deny in a resource-based policy" form
-// for a Deny (IAM user guide, "Access denied error messages"). The
-// anonymous principal is written "anonymous" (chosen: not recorded).
+// for a Deny (IAM user guide, "Access denied error messages").
 func (s *Service) authorize(k Key, arn, caller, action string) error {
 	allowed, explicit := s.decide(k, arn, caller, action)
 	if allowed {
 		return nil
 	}
-	user := "anonymous"
-	if caller != "" {
-		user = "arn:aws:iam::" + caller + ":root"
-	}
+	user := "arn:aws:iam::" + caller + ":root"
 	why := "because no resource-based policy allows the " + action + " action"
 	if explicit {
 		why = "with an explicit deny in a resource-based policy"
@@ -162,9 +163,6 @@ func (s *Service) authorize(k Key, arn, caller, action string) error {
 // decide answers whether caller may perform action on k, and whether a
 // refusal comes from an explicit Deny.
 func (s *Service) decide(k Key, arn, caller, action string) (allowed, explicitDeny bool) {
-	if caller == "" {
-		return false, false
-	}
 	if k.Managed() {
 		return caller == k.AccountID, false
 	}
