@@ -16,11 +16,13 @@ import (
 // key exists, is enabled, and that caller may perform action ("kms:GenerateDataKey"
 // or "kms:Decrypt"), and returns the key's ARN and its 32-byte key-encryption key.
 //
-// A bare key ID or alias names a key in the requester's account: S3's API reference for
-// SSEKMSKeyId and KMSMasterKeyID says "If you use a KMS key alias instead,
-// then KMS resolves the key within the requester's account" and "If the
-// KMS key doesn't exist in the same account that's issuing the command, you
-// must use the full Key ARN not the Key ID".
+// A bare key ID or alias names a key in the requester's account: S3's API
+// reference for SSEKMSKeyId and KMSMasterKeyID says "If you use a KMS key
+// alias instead, then KMS resolves the key within the requester's account"
+// and "If the KMS key doesn't exist in the same account that's issuing the
+// command, you must use the full Key ARN not the Key ID". (LocalStack reads
+// the recorded "Key '<ARN>' does not exist" as built from the bucket owner;
+// in that recording the requester is the owner, so it fits both readings.)
 //
 // The permission check comes before the key state, so a caller who may not
 // use a key learns nothing of it beyond what an ARN already says (AWS
