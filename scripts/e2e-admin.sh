@@ -17,6 +17,8 @@
 #   * Requester Pays: bob needs --request-payer requester, and
 #     `tessera admin usage` counts his requests;
 #   * `key disable` → InvalidAccessKeyId, `key enable`, `key create/delete`;
+#   * `kms key create/list/get/disable/enable/policy put/policy get` for
+#     bob's account; a key policy with an s3: action is refused (400);
 #   * `user remove` is refused while bob owns a bucket;
 #   * no secret access key appears in the server log.
 # The AWS CLI gets explicit endpoint, keys and region; every other AWS_*
@@ -153,6 +155,24 @@ AWS_ACCESS_KEY_ID=$key2 AWS_SECRET_ACCESS_KEY=$secret2 aws --endpoint-url "$endp
 check "key delete" adm key delete "$key2"
 check_err "deleted key → InvalidAccessKeyId" InvalidAccessKeyId env AWS_ACCESS_KEY_ID="$key2" AWS_SECRET_ACCESS_KEY="$secret2" aws --endpoint-url "$endpoint" s3api list-buckets
 check_err "admin API with bob's key" 403 "$bin" admin --endpoint "$endpoint" --access-key "$BOB_KEY" --secret-key "$BOB_SECRET" user list
+
+# --- KMS keys ---
+out=$(adm kms key create --account "$BOB_ID" --description "bob e2e") || fail "kms key create" "$out"
+kms_id=$(field "Key ID" <<<"$out")
+[[ $(field "ARN" <<<"$out") == "arn:aws:kms:$REGION:$BOB_ID:key/$kms_id" ]] && ok "kms key create prints the key ARN" || fail "kms key create" "$out"
+adm kms key list --account "$BOB_ID" | grep -q "^$kms_id  *$BOB_ID  *enabled  *CUSTOMER" && ok "kms key list" || fail "kms key list" "$(adm kms key list 2>&1)"
+check "kms key disable" adm kms key disable "$kms_id"
+adm kms key get "$kms_id" | grep -q "^Status:  *disabled" && ok "kms key get shows disabled" || fail "kms key get shows disabled"
+check "kms key enable" adm kms key enable "$kms_id"
+cat >"$work/key-policy.json" <<JSON
+{"Version": "2012-10-17", "Statement": [{"Sid": "RootDecrypts", "Effect": "Allow",
+  "Principal": {"AWS": "arn:aws:iam::000000000000:root"}, "Action": "kms:Decrypt", "Resource": "*"}]}
+JSON
+check "kms key policy put" adm kms key policy put "$kms_id" "$work/key-policy.json"
+adm kms key policy get "$kms_id" | grep -q RootDecrypts && ok "kms key policy get" || fail "kms key policy get"
+echo '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]}' >"$work/bad-policy.json"
+check_err "kms key policy with an s3: action" 400 adm kms key policy put "$kms_id" "$work/bad-policy.json"
+check_err "kms key get of an unknown key" 404 adm kms key get 00000000-0000-4000-8000-000000000000
 
 # --- removal ---
 check "bob create-bucket" as_bob s3api create-bucket --bucket bobs

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,8 +19,8 @@ import (
 
 const adminUsage = `Usage: tessera admin [flags] COMMAND [ARGS]
 
-Manages accounts and access keys through the admin API of a running server,
-signed with the root account's credentials.
+Manages accounts, access keys and KMS keys through the admin API of a
+running server, signed with the root account's credentials.
 
 Commands:
   user add NAME            create an account (prints its ID and first key pair)
@@ -31,6 +32,19 @@ Commands:
   key enable ACCESS_KEY    enable a disabled key
   key delete ACCESS_KEY    delete a key
   usage ACCOUNT_ID         requests and bytes charged to an account
+
+KMS keys (for SSE-KMS; their key material derives from the server's root key):
+  kms key create [--account ACCOUNT_ID] [--description TEXT]
+                           create a key (default: the root account's); prints its ID and ARN
+  kms key list [--account ACCOUNT_ID]
+                           list keys (all accounts unless --account)
+  kms key get KEY_ID       show a key
+  kms key disable KEY_ID   disable a key (objects under it can be neither written nor read)
+  kms key enable KEY_ID    enable a disabled key
+  kms key policy put KEY_ID FILE
+                           set a key's policy (IAM policy JSON with kms: actions)
+  kms key policy get KEY_ID
+                           print a key's policy
 
 Flags:
 `
@@ -73,6 +87,10 @@ func runAdmin(args []string, stdout, stderr io.Writer) int {
 	}
 	c := &admin.Client{Endpoint: *endpoint, Region: *region, Cred: sigv4.Credential{AccessKeyID: *accessKey, SecretAccessKey: *secretKey}}
 	if err := adminCommand(context.Background(), c, fs.Args(), stdout); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
+			return 0
+		}
 		fmt.Fprintln(stderr, "tessera admin:", err)
 		if strings.HasPrefix(err.Error(), "usage") {
 			fs.Usage()
@@ -157,6 +175,9 @@ func adminCommand(ctx context.Context, c *admin.Client, args []string, out io.Wr
 			return usage
 		}
 		return c.Do(ctx, "DELETE", "keys/"+arg(2), nil, nil)
+	}
+	if arg(0) == "kms" && arg(1) == "key" {
+		return kmsCommand(ctx, c, args[2:], tw, usage)
 	}
 	if arg(0) == "usage" && arg(1) != "" {
 		var u iam.Usage

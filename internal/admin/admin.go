@@ -1,5 +1,5 @@
-// Package admin is Tessera's administration API: accounts, access keys and
-// usage, as JSON over HTTP under /_tessera/admin/v1/. Every request must be
+// Package admin is Tessera's administration API: accounts, access keys,
+// usage and KMS keys, as JSON over HTTP under /_tessera/admin/v1/. Every request must be
 // SigV4-signed by the root account; `tessera admin` is its client.
 package admin
 
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tessera-s3/tessera/internal/iam"
+	"github.com/tessera-s3/tessera/internal/kms"
 	"github.com/tessera-s3/tessera/internal/s3err"
 	"github.com/tessera-s3/tessera/internal/sigv4"
 )
@@ -27,6 +28,7 @@ type BucketCounter func(ctx context.Context, canonicalID string) (int, error)
 // Handler serves the admin API.
 type Handler struct {
 	iam      *iam.Service
+	kms      *kms.Service
 	verifier *sigv4.Verifier
 	buckets  BucketCounter
 	now      func() time.Time
@@ -34,12 +36,13 @@ type Handler struct {
 	mux      *http.ServeMux
 }
 
-// New returns the admin API handler.
-func New(svc *iam.Service, verifier *sigv4.Verifier, buckets BucketCounter, now func() time.Time, log *slog.Logger) *Handler {
+// New returns the admin API handler. keys may be nil: then the KMS
+// endpoints are not served.
+func New(svc *iam.Service, keys *kms.Service, verifier *sigv4.Verifier, buckets BucketCounter, now func() time.Time, log *slog.Logger) *Handler {
 	if now == nil {
 		now = time.Now
 	}
-	h := &Handler{iam: svc, verifier: verifier, buckets: buckets, now: now, log: log, mux: http.NewServeMux()}
+	h := &Handler{iam: svc, kms: keys, verifier: verifier, buckets: buckets, now: now, log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET "+Prefix+"accounts", h.listAccounts)
 	h.mux.HandleFunc("POST "+Prefix+"accounts", h.createAccount)
 	h.mux.HandleFunc("DELETE "+Prefix+"accounts/{id}", h.removeAccount)
@@ -49,6 +52,9 @@ func New(svc *iam.Service, verifier *sigv4.Verifier, buckets BucketCounter, now 
 	h.mux.HandleFunc("POST "+Prefix+"keys/{key}/disable", h.setDisabled(true))
 	h.mux.HandleFunc("POST "+Prefix+"keys/{key}/enable", h.setDisabled(false))
 	h.mux.HandleFunc("DELETE "+Prefix+"keys/{key}", h.deleteKey)
+	if keys != nil {
+		h.routeKMS()
+	}
 	return h
 }
 
@@ -99,6 +105,12 @@ func (h *Handler) fail(w http.ResponseWriter, err error) {
 		writeErr(w, http.StatusConflict, err.Error())
 	case errors.Is(err, iam.ErrRoot):
 		writeErr(w, http.StatusForbidden, err.Error())
+	case errors.Is(err, kms.ErrNotFound):
+		writeErr(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, kms.ErrManaged):
+		writeErr(w, http.StatusForbidden, err.Error())
+	case errors.Is(err, kms.ErrInvalid):
+		writeErr(w, http.StatusBadRequest, err.Error())
 	default:
 		h.log.Error("admin API", "err", err)
 		writeErr(w, http.StatusInternalServerError, "internal error")

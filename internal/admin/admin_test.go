@@ -329,6 +329,10 @@ func TestRequiresRoot(t *testing.T) {
 	daveCred := &sigv4.Credential{AccessKeyID: dave.Key.AccessKeyID, SecretAccessKey: dave.Key.SecretAccessKey}
 	wrongSecret := &sigv4.Credential{AccessKeyID: tesseratest.AccessKey, SecretAccessKey: "not-the-secret"}
 	unknown := &sigv4.Credential{AccessKeyID: "AKIAUNKNOWN000000000", SecretAccessKey: tesseratest.SecretKey}
+	var daveKMS admin.KeyView
+	if err := e.client(rootCred).Do(context.Background(), "POST", "kms/keys", map[string]string{"account_id": dave.Account.ID}, &daveKMS); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		cred *sigv4.Credential
@@ -345,6 +349,12 @@ func TestRequiresRoot(t *testing.T) {
 			{"GET", "accounts/" + dave.Account.ID + "/usage", nil},
 			{"POST", "keys/" + dave.Key.AccessKeyID + "/disable", nil},
 			{"DELETE", "keys/" + dave.Key.AccessKeyID, nil},
+			{"GET", "kms/keys", nil},
+			{"POST", "kms/keys", []byte(`{"account_id":"` + dave.Account.ID + `"}`)},
+			{"GET", "kms/keys/" + daveKMS.ID, nil},
+			{"POST", "kms/keys/" + daveKMS.ID + "/disable", nil},
+			{"PUT", "kms/keys/" + daveKMS.ID + "/policy", []byte(`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}]}`)},
+			{"GET", "kms/keys/" + daveKMS.ID + "/policy", nil},
 		} {
 			status, body := e.raw(tc.cred, r.method, r.path, r.body)
 			if status != http.StatusForbidden {
@@ -366,6 +376,9 @@ func TestRequiresRoot(t *testing.T) {
 		t.Errorf("dave's keys after refused requests: %+v", keys)
 	}
 	e.wantKeyWorks("dave's key after refused requests", dave.Key)
+	if keys := e.kmsKeys(""); len(keys) != 1 || !keys[0].Enabled || keys[0].HasPolicy {
+		t.Errorf("KMS keys after refused requests: %+v", keys)
+	}
 	// The client reports the refusal.
 	err := e.client(*daveCred).Do(context.Background(), "GET", "accounts", nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "403") {
@@ -583,7 +596,7 @@ func TestHandlerDirect(t *testing.T) {
 	counter := func(_ context.Context, canonicalID string) (int, error) { return owned[canonicalID], countErr }
 	logs := &syncBuffer{}
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	h := admin.New(svc, &sigv4.Verifier{Credentials: svc}, counter, func() time.Time { return now }, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	h := admin.New(svc, nil, &sigv4.Verifier{Credentials: svc}, counter, func() time.Time { return now }, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	hs := httptest.NewServer(h)
 	defer hs.Close()
 	cred := &sigv4.Credential{AccessKeyID: "ROOTKEY", SecretAccessKey: "rootsecret"}

@@ -24,18 +24,28 @@ type Client struct {
 // Do sends one request; in (if not nil) is the JSON body, out (if not nil)
 // receives the JSON answer. A non-2xx answer is an error with the server's message.
 func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
-	var body []byte
-	if in != nil {
-		var err error
-		if body, err = json.Marshal(in); err != nil {
-			return err
-		}
+	if in == nil {
+		return c.send(ctx, method, path, nil, false, out)
 	}
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	return c.send(ctx, method, path, body, true, out)
+}
+
+// DoBody is Do with a body sent byte for byte (a key policy document is
+// stored as written, so it must not be re-encoded on the way).
+func (c *Client) DoBody(ctx context.Context, method, path string, body []byte, out any) error {
+	return c.send(ctx, method, path, body, true, out)
+}
+
+func (c *Client) send(ctx context.Context, method, path string, body []byte, isJSON bool, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.Endpoint, "/")+Prefix+path, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
-	if in != nil {
+	if isJSON {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	region := c.Region

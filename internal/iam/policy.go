@@ -63,6 +63,38 @@ func ParsePolicy(data []byte, bucket string) (*Policy, error) {
 	if len(data) > MaxPolicySize {
 		return nil, malformed("Policies must be less than 20 KB")
 	}
+	return parseDocument(data, bucketRules(bucket))
+}
+
+// MaxKeyPolicySize is KMS's limit on a key policy document (32 KB).
+const MaxKeyPolicySize = 32 << 10
+
+// ParseKeyPolicy parses and validates a KMS key policy for the key with
+// the ARN keyARN: the same grammar as a bucket policy, but every action is
+// a kms: action (or "*") and every resource is "*" or matches the key's
+// ARN, as in KMS, where a key policy only ever governs its own key.
+func ParseKeyPolicy(data []byte, keyARN string) (*Policy, error) {
+	if len(data) > MaxKeyPolicySize {
+		return nil, malformed("Key policies must be less than 32 KB")
+	}
+	return parseDocument(data, statementRules{
+		actionPrefix: "kms:",
+		resourceOK:   func(r string) bool { return r == "*" || wildcardMatch(r, keyARN, false) },
+	})
+}
+
+// statementRules is what differs between the kinds of policy: which
+// service's actions a statement may name, and which resources.
+type statementRules struct {
+	actionPrefix string // lower case, e.g. "s3:"
+	resourceOK   func(arn string) bool
+}
+
+func bucketRules(bucket string) statementRules {
+	return statementRules{actionPrefix: "s3:", resourceOK: func(r string) bool { return resourceInBucket(r, bucket) }}
+}
+
+func parseDocument(data []byte, rules statementRules) (*Policy, error) {
 	var raw struct {
 		Version   string          `json:"Version"`
 		ID        string          `json:"Id"`
@@ -91,7 +123,7 @@ func ParsePolicy(data []byte, bucket string) (*Policy, error) {
 	}
 	p := &Policy{Version: raw.Version, ID: raw.ID}
 	for _, rs := range rawStmts {
-		st, err := parseStatement(rs, bucket)
+		st, err := parseStatement(rs, rules)
 		if err != nil {
 			return nil, err
 		}
@@ -100,7 +132,7 @@ func ParsePolicy(data []byte, bucket string) (*Policy, error) {
 	return p, nil
 }
 
-func parseStatement(rs map[string]json.RawMessage, bucket string) (Statement, error) {
+func parseStatement(rs map[string]json.RawMessage, rules statementRules) (Statement, error) {
 	var st Statement
 	for k := range rs {
 		switch k {
@@ -140,7 +172,7 @@ func parseStatement(rs map[string]json.RawMessage, bucket string) (Statement, er
 	}
 	for _, list := range [][]string{st.Actions, st.NotActions} {
 		for i, a := range list {
-			if a != "*" && !strings.HasPrefix(strings.ToLower(a), "s3:") {
+			if a != "*" && !strings.HasPrefix(strings.ToLower(a), rules.actionPrefix) {
 				return st, malformed("Policy has invalid action")
 			}
 			list[i] = strings.ToLower(a)
@@ -157,7 +189,7 @@ func parseStatement(rs map[string]json.RawMessage, bucket string) (Statement, er
 	}
 	for _, list := range [][]string{st.Resources, st.NotResources} {
 		for _, r := range list {
-			if !resourceInBucket(r, bucket) {
+			if !rules.resourceOK(r) {
 				return st, malformed("Policy has invalid resource")
 			}
 		}

@@ -124,3 +124,62 @@ func FuzzParsePolicy(f *testing.F) {
 		p.Evaluate(Request{AccountID: "1", Action: "s3:GetObject", Resource: "arn:aws:s3:::shared/k", Context: map[string][]string{"s3:prefix": {"a"}, "aws:sourceip": {"10.0.0.1"}}})
 	})
 }
+
+// TestParseKeyPolicy: a KMS key policy has the bucket policy's grammar, but
+// kms: actions and resources that are "*" or the key's own ARN (AWS KMS
+// developer guide, "Key policies": a key policy's Resource is "*", meaning
+// this key; the default key policy is "Action": "kms:*", "Resource": "*").
+func TestParseKeyPolicy(t *testing.T) {
+	const arn = "arn:aws:kms:us-east-1:111111111111:key/0b6c4e0e-2f0b-4c5d-9d6a-3c1e2f4a5b6c"
+	stmt := func(action, resource string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":` + action + `,"Resource":` + resource + `}]}`
+	}
+	tests := []struct {
+		name string
+		doc  string
+		ok   bool
+	}{
+		{"AWS default key policy", `{"Version":"2012-10-17","Id":"key-default-1","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"}]}`, true},
+		{"kms actions on the key ARN", stmt(`["kms:Decrypt","kms:GenerateDataKey*"]`, `"`+arn+`"`), true},
+		{"wildcard action", stmt(`"*"`, `"*"`), true},
+		{"key ARN pattern", stmt(`"kms:Decrypt"`, `"arn:aws:kms:us-east-1:111111111111:key/*"`), true},
+		{"deny with NotAction", `{"Statement":[{"Effect":"Deny","Principal":"*","NotAction":"kms:Decrypt","Resource":"*"}]}`, true},
+		{"s3 action refused", stmt(`"s3:GetObject"`, `"*"`), false},
+		{"mixed actions refused", stmt(`["kms:Decrypt","s3:GetObject"]`, `"*"`), false},
+		{"bucket resource refused", stmt(`"kms:Decrypt"`, `"arn:aws:s3:::shared/*"`), false},
+		{"another key refused", stmt(`"kms:Decrypt"`, `"arn:aws:kms:us-east-1:111111111111:key/other"`), false},
+		{"no principal", `{"Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}`, false},
+		{"not json", `{`, false},
+		{"empty statements", `{"Version":"2012-10-17","Statement":[]}`, false},
+		{"too big", `{"Id":"` + strings.Repeat("x", MaxKeyPolicySize) + `"}`, false},
+	}
+	for _, tc := range tests {
+		_, err := ParseKeyPolicy([]byte(tc.doc), arn)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: err = %v, want ok=%v", tc.name, err, tc.ok)
+		}
+		// A key policy is never a valid bucket policy, and the other way round.
+		if tc.ok {
+			if _, err := ParsePolicy([]byte(tc.doc), bucket); err == nil {
+				t.Errorf("%s: accepted as a bucket policy", tc.name)
+			}
+		}
+	}
+	p, err := ParseKeyPolicy([]byte(stmt(`["kms:Decrypt"]`, `"*"`)), arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		account, action string
+		want            Decision
+	}{
+		{"222222222222", "kms:Decrypt", Allow},
+		{"222222222222", "kms:GenerateDataKey", NotApplicable},
+		{"333333333333", "kms:Decrypt", NotApplicable},
+		{"", "kms:Decrypt", NotApplicable},
+	} {
+		if got := p.Evaluate(Request{AccountID: tc.account, Action: tc.action, Resource: arn}); got != tc.want {
+			t.Errorf("%s %s: %v, want %v", tc.account, tc.action, got, tc.want)
+		}
+	}
+}

@@ -71,6 +71,12 @@ const (
 
 	// GetBucketEncryption of a bucket without a configuration.
 	ServerSideEncryptionConfigurationNotFound Code = "ServerSideEncryptionConfigurationNotFoundError"
+	// KMS errors S3 passes through from KMS, prefixed "KMS." (LocalStack
+	// snapshots recorded against AWS: test_s3_sse_validate_kms_key and
+	// test_s3_sse_validate_kms_key_state; see internal/kms for the messages).
+	KMSNotFound     Code = "KMS.NotFoundException"
+	KMSDisabled     Code = "KMS.DisabledException"
+	KMSInvalidState Code = "KMS.KMSInvalidStateException"
 )
 
 type entry struct {
@@ -133,6 +139,11 @@ var table = map[Code]entry{
 	AccessControlListNotSupported:     {http.StatusBadRequest, "The bucket does not allow ACLs"},
 
 	ServerSideEncryptionConfigurationNotFound: {http.StatusNotFound, "The server side encryption configuration was not found"},
+	// The KMS codes have no fixed message: it names the key. These defaults
+	// are only used when a caller has no key to name.
+	KMSNotFound:     {http.StatusBadRequest, "The specified KMS key does not exist."},
+	KMSDisabled:     {http.StatusBadRequest, "The specified KMS key is disabled."},
+	KMSInvalidState: {http.StatusBadRequest, "The specified KMS key is not in a valid state."},
 }
 
 // Status is the HTTP status S3 answers the code with (500 for an unknown code).

@@ -22,6 +22,7 @@ import (
 	"github.com/tessera-s3/tessera/internal/config"
 	"github.com/tessera-s3/tessera/internal/engine"
 	"github.com/tessera-s3/tessera/internal/iam"
+	"github.com/tessera-s3/tessera/internal/kms"
 	"github.com/tessera-s3/tessera/internal/lifecycle"
 	"github.com/tessera-s3/tessera/internal/meta"
 	pebblestore "github.com/tessera-s3/tessera/internal/meta/pebble"
@@ -144,7 +145,13 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		store.Close()
 		return nil, err
 	}
-	eng := engine.New(store, blobs, engine.Options{Region: cfg.Region, Now: opts.Now, Logger: log, MinPartSize: opts.MinPartSize, RootKey: rootKey})
+	// The KMS keys of SSE-KMS; their key material derives from rootKey.
+	keys, err := kms.New(context.Background(), store, rootKey, cfg.Region)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	eng := engine.New(store, blobs, engine.Options{Region: cfg.Region, Now: opts.Now, Logger: log, MinPartSize: opts.MinPartSize, RootKey: rootKey, Keys: keys})
 	if err := eng.CollectGarbage(context.Background()); err != nil {
 		log.Warn("garbage collection at start", "err", err)
 	}
@@ -166,7 +173,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		return len(bs), err
 	}
 	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics(),
-		accounts: accounts, admin: admin.New(accounts, verifier, ownedBuckets, opts.Now, log)}
+		accounts: accounts, admin: admin.New(accounts, keys, verifier, ownedBuckets, opts.Now, log)}
 	s.startUsageFlusher()
 	s.lifecycle = lifecycle.NewWorker(eng.LifecycleSource(), lifecycle.WorkerOptions{Interval: cfg.LifecycleInterval, Logger: log})
 	s.metrics.registerLifecycle(s.lifecycle.Stats)

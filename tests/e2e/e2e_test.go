@@ -58,6 +58,10 @@ func runEnv(t *testing.T, env []string, name string, args ...string) {
 
 func TestAWSCLI(t *testing.T) { t.Parallel(); run(t, "bash", "scripts/e2e-awscli.sh") }
 func TestBoto3(t *testing.T)  { t.Parallel(); run(t, "python3", "scripts/e2e_boto3.py") }
+
+// TestAdminCLI: accounts, sharing, keys and KMS keys through `tessera admin`
+// and the AWS CLI.
+func TestAdminCLI(t *testing.T) { t.Parallel(); run(t, "bash", "scripts/e2e-admin.sh") }
 func TestBoto3SeedListParts(t *testing.T) {
 	t.Parallel()
 	run(t, "python3", "scripts/e2e_seed_listparts.py")

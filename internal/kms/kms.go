@@ -1,0 +1,345 @@
+// Package kms is Tessera's key management service: the KMS keys that
+// SSE-KMS protects object data keys with, their key policies, and the one
+// question the engine asks (Use: may this caller use this key, and what is
+// its key-encryption key?).
+//
+// Key material is never stored. A key's 32-byte key-encryption key (KEK) is
+// derived from the server's root key: sse.DeriveKEK(rootKey, "kms key "+id).
+// The root key therefore protects every KMS key; losing it loses every
+// SSE-KMS object, and whoever holds it and the data can read them all.
+package kms
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tessera-s3/tessera/internal/iam"
+	"github.com/tessera-s3/tessera/internal/sse"
+)
+
+// ManagedAlias is the alias of an account's AWS managed key for S3.
+const ManagedAlias = "aws/s3"
+
+// managedDescription is the description AWS gives the aws/s3 key
+// (LocalStack test_s3_bucket_encryption_sse_kms_aws_managed_key, recorded
+// against AWS 2025-01-21: DescribeKey of the managed key).
+const managedDescription = "Default key that protects my S3 objects when no other key is defined"
+
+// MaxDescription is KMS's limit on a key description (CreateKey API reference).
+const MaxDescription = 8192
+
+// The actions Use is asked about.
+const (
+	ActionGenerateDataKey = "kms:GenerateDataKey"
+	ActionDecrypt         = "kms:Decrypt"
+)
+
+// Key is a KMS key. Its key material is derived, never stored.
+type Key struct {
+	ID          string    `json:"id"` // a random UUID v4
+	AccountID   string    `json:"account_id"`
+	Alias       string    `json:"alias,omitempty"` // ManagedAlias for the managed key, else ""
+	Description string    `json:"description"`
+	Enabled     bool      `json:"enabled"`
+	Created     time.Time `json:"created"`
+	// Policy is the key policy document as written, nil when there is none.
+	Policy json.RawMessage `json:"policy,omitempty"`
+}
+
+// Managed reports whether the key is an account's AWS managed aws/s3 key.
+func (k Key) Managed() bool { return k.Alias == ManagedAlias }
+
+// Docs is the part of meta.Store the service keeps its records in (the
+// same seam as iam.Docs).
+type Docs = iam.Docs
+
+const kindKey = "kms.key"
+
+// Errors of the management calls; the admin API maps them to statuses.
+var (
+	ErrNotFound = errors.New("kms: key not found")
+	// ErrManaged: AWS managed keys cannot be disabled or given a policy
+	// (AWS KMS developer guide, "AWS managed keys": you cannot change
+	// their properties or key policies).
+	ErrManaged = errors.New("kms: aws/s3 is an AWS managed key; it cannot be disabled or given a key policy")
+	// ErrInvalid: a malformed argument (account, description, policy).
+	ErrInvalid = errors.New("kms: invalid argument")
+)
+
+// Service holds every KMS key in memory, loaded at New; every change is
+// written through to the store first. (One process owns the cache, as
+// with iam.Service: a scale-out deployment needs invalidation.)
+type Service struct {
+	docs    Docs
+	rootKey []byte
+	region  string
+	now     func() time.Time
+
+	mu       sync.RWMutex
+	keys     map[string]Key         // by ID
+	policies map[string]*iam.Policy // parsed key policies, by key ID
+	managed  map[string]string      // account ID → ID of its aws/s3 key
+
+	// createMu makes "create the managed key on first use" happen once
+	// per account even when requests race.
+	createMu sync.Mutex
+}
+
+// New loads every key. rootKey is the server's root key (32 bytes);
+// region is the server's region, the one in every key ARN.
+func New(ctx context.Context, docs Docs, rootKey []byte, region string) (*Service, error) {
+	if len(rootKey) != sse.KeySize {
+		return nil, fmt.Errorf("kms: root key must be %d bytes", sse.KeySize)
+	}
+	s := &Service{
+		docs: docs, rootKey: rootKey, region: region, now: time.Now,
+		keys: map[string]Key{}, policies: map[string]*iam.Policy{}, managed: map[string]string{},
+	}
+	list, err := docs.ListDocs(ctx, kindKey)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range list {
+		var k Key
+		if err := json.Unmarshal(d.Data, &k); err != nil {
+			return nil, fmt.Errorf("kms: key %s: %w", d.ID, err)
+		}
+		if err := s.cache(k); err != nil {
+			return nil, fmt.Errorf("kms: key %s: %w", d.ID, err)
+		}
+	}
+	return s, nil
+}
+
+// cache puts a key (and its parsed policy) into memory; the caller holds
+// mu or is New.
+func (s *Service) cache(k Key) error {
+	if k.Policy != nil {
+		p, err := iam.ParseKeyPolicy(k.Policy, s.ARN(k))
+		if err != nil {
+			return err
+		}
+		s.policies[k.ID] = p
+	} else {
+		delete(s.policies, k.ID)
+	}
+	s.keys[k.ID] = k
+	if k.Managed() {
+		s.managed[k.AccountID] = k.ID
+	}
+	return nil
+}
+
+func (s *Service) put(ctx context.Context, k Key) error {
+	b, err := json.Marshal(k)
+	if err != nil {
+		return err
+	}
+	if err := s.docs.PutDoc(ctx, kindKey, k.ID, b); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cache(k)
+}
+
+// ARN is the key's ARN: arn:aws:kms:<region>:<account>:key/<id>.
+func (s *Service) ARN(k Key) string { return keyARN(s.region, k.AccountID, k.ID) }
+
+func keyARN(region, account, id string) string {
+	return "arn:aws:kms:" + region + ":" + account + ":key/" + id
+}
+
+func aliasARN(region, account, name string) string {
+	return "arn:aws:kms:" + region + ":" + account + ":alias/" + name
+}
+
+// kek derives the key-encryption key of a key ID. It checks nothing: Use
+// is the door for requests.
+func (s *Service) kek(id string) ([]byte, error) {
+	return sse.DeriveKEK(s.rootKey, "kms key "+id)
+}
+
+// Create makes a customer managed key for an account (12 digits).
+func (s *Service) Create(ctx context.Context, account, description string) (Key, error) {
+	if !isAccountID(account) {
+		return Key{}, fmt.Errorf("%w: account ID must be 12 digits", ErrInvalid)
+	}
+	if len(description) > MaxDescription {
+		return Key{}, fmt.Errorf("%w: description must be at most %d characters", ErrInvalid, MaxDescription)
+	}
+	k := Key{ID: newUUID(), AccountID: account, Description: description, Enabled: true, Created: s.now().UTC().Truncate(time.Second)}
+	if err := s.put(ctx, k); err != nil {
+		return Key{}, err
+	}
+	return k, nil
+}
+
+// List returns an account's keys ("" = every key), by account, then
+// creation time, then ID.
+func (s *Service) List(account string) []Key {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []Key
+	for _, k := range s.keys {
+		if account == "" || k.AccountID == account {
+			out = append(out, k)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.AccountID != b.AccountID {
+			return a.AccountID < b.AccountID
+		}
+		if !a.Created.Equal(b.Created) {
+			return a.Created.Before(b.Created)
+		}
+		return a.ID < b.ID
+	})
+	return out
+}
+
+// Get returns a key by ID or key ARN (of this region).
+func (s *Service) Get(ref string) (Key, error) {
+	id := ref
+	if a, ok := parseARN(ref); ok {
+		if a.region != s.region || a.kind != "key" {
+			return Key{}, ErrNotFound
+		}
+		id = a.name
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	k, ok := s.keys[id]
+	if !ok || (ref != id && keyARN(s.region, k.AccountID, k.ID) != ref) {
+		return Key{}, ErrNotFound
+	}
+	return k, nil
+}
+
+// SetEnabled enables or disables a key (not a managed key).
+func (s *Service) SetEnabled(ctx context.Context, ref string, enabled bool) error {
+	k, err := s.Get(ref)
+	if err != nil {
+		return err
+	}
+	if k.Managed() {
+		return ErrManaged
+	}
+	k.Enabled = enabled
+	return s.put(ctx, k)
+}
+
+// PutPolicy sets a key's policy after validating it with
+// iam.ParseKeyPolicy (a malformed one is an *iam.PolicyError wrapped with
+// ErrInvalid). Managed keys keep AWS's policy.
+func (s *Service) PutPolicy(ctx context.Context, ref string, doc []byte) error {
+	k, err := s.Get(ref)
+	if err != nil {
+		return err
+	}
+	if k.Managed() {
+		return ErrManaged
+	}
+	if _, err := iam.ParseKeyPolicy(doc, s.ARN(k)); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	k.Policy = append(json.RawMessage(nil), doc...)
+	return s.put(ctx, k)
+}
+
+// GetPolicy returns a key's policy document, nil when it has none (then
+// only the key's own account may use it).
+func (s *Service) GetPolicy(ref string) ([]byte, error) {
+	k, err := s.Get(ref)
+	if err != nil {
+		return nil, err
+	}
+	return k.Policy, nil
+}
+
+// managedKey returns the account's aws/s3 key, creating it on first use
+// as S3 does (AWS KMS developer guide: AWS services create their AWS
+// managed key the first time it is needed).
+func (s *Service) managedKey(ctx context.Context, account string) (Key, error) {
+	if k, ok := s.managedOf(account); ok {
+		return k, nil
+	}
+	s.createMu.Lock()
+	defer s.createMu.Unlock()
+	if k, ok := s.managedOf(account); ok {
+		return k, nil
+	}
+	k := Key{ID: newUUID(), AccountID: account, Alias: ManagedAlias, Description: managedDescription, Enabled: true, Created: s.now().UTC().Truncate(time.Second)}
+	if err := s.put(ctx, k); err != nil {
+		return Key{}, err
+	}
+	return k, nil
+}
+
+func (s *Service) managedOf(account string) (Key, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id, ok := s.managed[account]
+	if !ok {
+		return Key{}, false
+	}
+	return s.keys[id], true
+}
+
+// newUUID is a random (version 4) UUID from crypto/rand.
+func newUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("kms: crypto/rand: " + err.Error()) // never fails on supported platforms
+	}
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// isUUID: 8-4-4-4-12 lower-case hex, the form of KMS key IDs.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isAccountID(s string) bool { return len(s) == 12 && strings.Trim(s, "0123456789") == "" }
+
+// arn is a parsed KMS ARN: arn:aws:kms:<region>:<account>:<kind>/<name>.
+type arn struct {
+	region, account, kind, name string
+}
+
+func parseARN(s string) (arn, bool) {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[1] != "aws" || parts[2] != "kms" || parts[3] == "" || !isAccountID(parts[4]) {
+		return arn{}, false
+	}
+	kind, name, ok := strings.Cut(parts[5], "/")
+	if !ok || name == "" || (kind != "key" && kind != "alias") {
+		return arn{}, false
+	}
+	return arn{region: parts[3], account: parts[4], kind: kind, name: name}, true
+}
