@@ -183,9 +183,11 @@ func (e *Engine) defaultEncryption(ctx context.Context, bucket string, in Encryp
 		return in, err
 	}
 	// A mode the pipeline cannot honour is refused by writeSource, never
-	// written as plaintext. (An aws:kms default would also carry its key
-	// ID and bucket key here; PutBucketEncryption refuses one for now.)
+	// written as plaintext.
 	in.Mode = cfg.Algorithm
+	if cfg.Algorithm == SSEKMS {
+		in.KMSKeyID, in.BucketKey = cfg.KMSKeyID, cfg.BucketKeyEnabled
+	}
 	return in, nil
 }
 

@@ -71,6 +71,7 @@ type Server struct {
 	// stopFlush ends the usage flusher; flushDone closes when it has ended.
 	stopFlush context.CancelFunc
 	flushDone chan struct{}
+	keys      *kms.Service
 }
 
 // How often usage counters reach the store, and how often the engine's
@@ -172,7 +173,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		bs, err := eng.ListBuckets(ctx, engine.Owner{ID: canonicalID})
 		return len(bs), err
 	}
-	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics(),
+	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics(), keys: keys,
 		accounts: accounts, admin: admin.New(accounts, keys, verifier, ownedBuckets, opts.Now, log)}
 	s.startUsageFlusher()
 	s.lifecycle = lifecycle.NewWorker(eng.LifecycleSource(), lifecycle.WorkerOptions{Interval: cfg.LifecycleInterval, Logger: log})
@@ -225,6 +226,9 @@ func (s *Server) Close() error {
 
 // Accounts is the account service (tests create accounts through it).
 func (s *Server) Accounts() *iam.Service { return s.accounts }
+
+// Keys returns the KMS key service (what `tessera admin kms` manages).
+func (s *Server) Keys() *kms.Service { return s.keys }
 
 // Run serves on cfg.Address until ctx is done, then shuts down gracefully,
 // waiting up to cfg.ShutdownTimeout for in-flight requests. ready, if not

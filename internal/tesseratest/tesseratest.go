@@ -225,6 +225,17 @@ func (s *Server) NewAccount(name string) *Account {
 	}
 }
 
+// NewKMSKey creates a KMS key owned by account (as `tessera admin kms key
+// create` does) and returns its ID and ARN.
+func (s *Server) NewKMSKey(account string) (id, arn string) {
+	s.t.Helper()
+	k, err := s.srv.Keys().Create(context.Background(), account, "test key")
+	if err != nil {
+		s.t.Fatalf("tesseratest: create KMS key for %s: %v", account, err)
+	}
+	return k.ID, s.srv.Keys().ARN(k)
+}
+
 // S3As returns an aws-sdk-go-v2 client for the server signed with the given key.
 func (s *Server) S3As(accessKey, secretKey string, optFns ...func(*s3.Options)) *s3.Client {
 	return s.S3(append([]func(*s3.Options){func(o *s3.Options) {
