@@ -102,3 +102,53 @@ func TestSSEBitFlip(t *testing.T) {
 		t.Errorf("GET of another object: %v", err)
 	}
 }
+
+// TestSSESurvivesRestart: every mode's objects, an open SSE-KMS upload and
+// the KMS key itself survive a restart (the root key is reloaded from the
+// data directory; keys and records from the metadata store).
+func TestSSESurvivesRestart(t *testing.T) {
+	e := ckNew(t, true, tesseratest.WithMinPartSize(1))
+	k := newSSECKey(11)
+	id, arn := e.srv.NewKMSKey(tesseratest.RootAccountID)
+	body := ckRand(100_000, 95)
+	in := &s3.PutObjectInput{Bucket: &e.bucket, Key: aws.String("c"), Body: bytes.NewReader(body)}
+	k.set(&in.SSECustomerAlgorithm, &in.SSECustomerKey, &in.SSECustomerKeyMD5)
+	if _, err := e.c.PutObject(ckCtx(), in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.PutObject(ckCtx(), &s3.PutObjectInput{Bucket: &e.bucket, Key: aws.String("s3"), Body: bytes.NewReader(body), ServerSideEncryption: types.ServerSideEncryptionAes256}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kmsPut(e.c, e.bucket, "kms", id, body); err != nil {
+		t.Fatal(err)
+	}
+	mpu, err := e.c.CreateMultipartUpload(ckCtx(), &s3.CreateMultipartUploadInput{Bucket: &e.bucket, Key: aws.String("mpu"), ServerSideEncryption: types.ServerSideEncryptionAwsKms, SSEKMSKeyId: &arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, err := e.uploadPart(nil, "mpu", aws.ToString(mpu.UploadId), 1, body, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Restart()
+	e.c, _ = e.client(ckWhenSupported)
+	for _, tc := range []struct {
+		key string
+		k   *sseCKey
+	}{{"c", &k}, {"s3", nil}, {"kms", nil}} {
+		if got, _, err := sseGet(e.c, e.bucket, tc.key, tc.k); err != nil || !bytes.Equal(got, body) {
+			t.Errorf("GET %s after a restart: %v", tc.key, err)
+		}
+	}
+	p2, err := e.uploadPart(nil, "mpu", aws.ToString(mpu.UploadId), 2, body[:10], "")
+	if err != nil {
+		t.Fatalf("UploadPart after a restart: %v", err)
+	}
+	if _, err := e.complete("mpu", aws.ToString(mpu.UploadId), []types.CompletedPart{
+		{PartNumber: aws.Int32(1), ETag: p1.ETag}, {PartNumber: aws.Int32(2), ETag: p2.ETag}}); err != nil {
+		t.Fatalf("Complete after a restart: %v", err)
+	}
+	if got, _, err := sseGet(e.c, e.bucket, "mpu", nil); err != nil || !bytes.Equal(got, append(append([]byte{}, body...), body[:10]...)) {
+		t.Errorf("GET the multipart object: %v", err)
+	}
+}
