@@ -56,8 +56,10 @@ func runEnv(t *testing.T, env []string, name string, args ...string) {
 	}
 }
 
-func TestAWSCLI(t *testing.T) { t.Parallel(); run(t, "bash", "scripts/e2e-awscli.sh") }
-func TestBoto3(t *testing.T)  { t.Parallel(); run(t, "python3", "scripts/e2e_boto3.py") }
+func TestAWSCLI(t *testing.T)    { t.Parallel(); run(t, "bash", "scripts/e2e-awscli.sh") }
+func TestBoto3(t *testing.T)     { t.Parallel(); run(t, "python3", "scripts/e2e_boto3.py") }
+func TestAWSCLISSE(t *testing.T) { t.Parallel(); run(t, "bash", "scripts/e2e-awscli-sse.sh") }
+func TestBoto3SSE(t *testing.T)  { t.Parallel(); run(t, "python3", "scripts/e2e_boto3_sse.py") }
 
 // TestAdminCLI: accounts, sharing, keys and KMS keys through `tessera admin`
 // and the AWS CLI.
@@ -81,6 +83,13 @@ func TestBoto3Lifecycle(t *testing.T) {
 func TestAWSCLIPostgres(t *testing.T) {
 	t.Parallel()
 	runEnv(t, []string{"TESSERA_POSTGRES=" + pgtest.DSN(t)}, "bash", "scripts/e2e-awscli.sh")
+}
+
+// Encryption records (Part/Segment.Crypt, the SSE-C key check) live in the
+// metadata: the SSE journey on PostgreSQL too.
+func TestAWSCLISSEPostgres(t *testing.T) {
+	t.Parallel()
+	runEnv(t, []string{"TESSERA_POSTGRES=" + pgtest.DSN(t)}, "bash", "scripts/e2e-awscli-sse.sh")
 }
 
 func TestBoto3SeedListPartsPostgres(t *testing.T) {
