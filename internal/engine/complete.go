@@ -37,6 +37,9 @@ type CompleteInput struct {
 	// CustomerKey is the SSE-C key, needed for an SSE-C upload created
 	// with a checksum algorithm.
 	CustomerKey []byte
+	// SSEMode is x-amz-server-side-encryption as the request repeats it
+	// ("" when absent); it must name the upload's own mode.
+	SSEMode string
 }
 
 // CompleteMultipartUpload assembles the upload's listed parts into the
@@ -69,6 +72,9 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in CompleteInput) 
 	var initiated = e.clock()
 	build := func(u Upload, parts []Part) (Object, error) {
 		initiated = u.Initiated
+		if in.SSEMode != "" && (u.Encryption == nil || u.Encryption.Mode != in.SSEMode) {
+			return Object{}, s3err.InvalidArgumentf("x-amz-server-side-encryption", in.SSEMode, "x-amz-server-side-encryption header is not supported for this operation.")
+		}
 		if err := checksumKey(u, in.CustomerKey, func() error {
 			return s3err.Newf(s3err.InvalidRequest, "The object was stored using a form of Server Side Encryption. Correct SSE-C request parameters are required for this request when specifying checksums for each part.")
 		}); err != nil {

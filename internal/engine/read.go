@@ -203,7 +203,18 @@ func (e *Engine) GetObject(ctx context.Context, in GetInput) (GetOutput, error) 
 		release()
 		return GetOutput{}, err
 	}
-	out.Body = &segmentReader{e: e, segs: out.Object.Segments, skip: out.Start, left: out.Length, release: release, keys: keys}
+	body := &segmentReader{e: e, segs: out.Object.Segments, skip: out.Start, left: out.Length, release: release, keys: keys}
+	if keys != nil {
+		// Fail before the response starts when the data key cannot be
+		// unsealed (another root key) or the first package is damaged;
+		// later damage can only cut the stream short.
+		if err := body.prime(); err != nil {
+			body.Close()
+			e.log.Error("engine: encrypted object unreadable", "bucket", in.Bucket, "key", in.Key, "err", err)
+			return GetOutput{}, err
+		}
+	}
+	out.Body = body
 	return out, nil
 }
 
@@ -218,11 +229,33 @@ type segmentReader struct {
 	rem  int64 // bytes left in cur's part of the window
 	// keys open encrypted segments (SSE-C keys checked before).
 	keys *keySource
+	// primed holds the byte prime read ahead, if any.
+	primed    byte
+	hasPrimed bool
 	// release unpins the object's blobs (nil: nothing pinned).
 	release func()
 }
 
+// prime reads the window's first byte ahead, so that opening its first
+// segment (unsealing its key, authenticating its first package) happens
+// now; Read hands the byte out first.
+func (r *segmentReader) prime() error {
+	var b [1]byte
+	n, err := r.Read(b[:])
+	if n == 1 {
+		r.primed, r.hasPrimed = b[0], true
+	}
+	if err != nil && err != io.EOF {
+		return err
+	}
+	return nil
+}
+
 func (r *segmentReader) Read(p []byte) (int, error) {
+	if r.hasPrimed && len(p) > 0 {
+		p[0], r.hasPrimed = r.primed, false
+		return 1, nil
+	}
 	for r.left > 0 {
 		if r.cur == nil {
 			if len(r.segs) == 0 {

@@ -169,6 +169,7 @@ func (h *Handler) completeMultipartUpload(q *request) error {
 		ObjectSize:   -1,
 		ChecksumType: q.r.Header.Get("x-amz-checksum-type"),
 		CustomerKey:  q.sse.write.CustomerKey,
+		SSEMode:      q.sse.completeMode,
 	}
 	if v := q.r.Header.Get("x-amz-mp-object-size"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)

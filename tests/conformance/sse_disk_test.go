@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bytes"
+	"net/http"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -101,6 +102,14 @@ func TestSSEBitFlip(t *testing.T) {
 	if got, _, err := sseGet(e.c, e.bucket, "bystander", nil); err != nil || string(got) != "still fine" {
 		t.Errorf("GET of another object: %v", err)
 	}
+	// Damage in the first package a read needs is found before the
+	// response starts: a clean 500, not a cut connection.
+	b[100] ^= 0x01
+	if err := os.WriteFile(blobs[0], b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := e.ckDo("GET", "/"+e.bucket+"/victim", http.Header{}, nil, "")
+	r.wantErr(t, "GET with a damaged first package", 500, "InternalError", "")
 }
 
 // TestSSESurvivesRestart: every mode's objects, an open SSE-KMS upload and

@@ -107,4 +107,20 @@ func TestSSEUnsupportedRefused(t *testing.T) {
 	r.wantErr(t, "UploadPart with x-amz-server-side-encryption", 400, "InvalidArgument", sseMsgNotForThis)
 	r = e.ckDo("GET", "/"+e.bucket+"/mpu?uploadId="+id, hdr, nil, "")
 	r.wantErr(t, "ListParts with x-amz-server-side-encryption", 400, "InvalidArgument", sseMsgNotForThis)
+	// Complete takes the header only when it names the upload's own mode
+	// (minio-go repeats it; see TestSSEMinio): on a plain upload it is S3's
+	// refusal, on an SSE-S3 upload it is accepted.
+	part := e.mustPart("mpu", id, 1, []byte("part"), "")
+	body := []byte(`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>` + aws.ToString(part.ETag) + `</ETag></Part></CompleteMultipartUpload>`)
+	r = e.ckDo("POST", "/"+e.bucket+"/mpu?uploadId="+id, hdr, body, "")
+	r.wantErr(t, "Complete of a plain upload with x-amz-server-side-encryption", 400, "InvalidArgument", sseMsgNotForThis)
+	e.wantAbsent("mpu")
+	created, err := e.c.CreateMultipartUpload(ckCtx(), &s3.CreateMultipartUploadInput{Bucket: &e.bucket, Key: aws.String("mpu-s3"), ServerSideEncryption: types.ServerSideEncryptionAes256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id = aws.ToString(created.UploadId)
+	part = e.mustPart("mpu-s3", id, 1, []byte("part"), "")
+	body = []byte(`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>` + aws.ToString(part.ETag) + `</ETag></Part></CompleteMultipartUpload>`)
+	e.ckDo("POST", "/"+e.bucket+"/mpu-s3?uploadId="+id, hdr, body, "").wantOK(t, "Complete of an SSE-S3 upload repeating AES256")
 }
