@@ -2,8 +2,8 @@ package conformance
 
 import (
 	"bytes"
-	"net/http"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
