@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end: server-side encryption (SSE-C and SSE-S3) with the installed
-# aws cli against a real Tessera binary over HTTPS.
+# End-to-end: server-side encryption (SSE-C, SSE-S3 and SSE-KMS) with the
+# installed aws cli against a real Tessera binary over HTTPS.
 #
 # Usage:  TESSERA_BIN=/path/to/tessera scripts/e2e-awscli-sse.sh
 #
@@ -19,11 +19,22 @@
 #     (UploadPartCopy); the copy reads only with the new key.
 #   * SSE-S3 (--sse AES256): small and multipart; head-object says
 #     "ServerSideEncryption": "AES256"; download equal.
-#   * --sse aws:kms is refused (non-zero exit) and nothing is stored.
-#   * no object's plaintext is on disk; the generated root key is 0600;
-#     after a restart on the same data, and after one with the root key
-#     passed by --kms-key-file, every object still reads back; with another
-#     root key (TESSERA_KMS_KEY) SSE-S3 objects do not.
+#   * SSE-KMS (--sse aws:kms): small and multipart under the account's
+#     aws/s3 managed key (no --sse-kms-key-id), and under a key made with
+#     `tessera admin kms key create`, named by its bare ID and by its ARN;
+#     head-object says "aws:kms" and names the key by its ARN either way;
+#     downloads equal; `tessera admin kms key disable` makes the key's
+#     objects fail with KMS.DisabledException (writes too), `enable` makes
+#     them read again; aws:kms:dsse is refused (NotImplemented) and stores
+#     nothing; a bucket with an aws:kms default (put-bucket-encryption with
+#     KMSMasterKeyID) stores a plain `s3 cp`, single and multipart, under
+#     that key.
+#   * no object's plaintext is on disk (every object above is one of the
+#     same two files); the generated root key is 0600; after a restart on
+#     the same data, and after one with the root key passed by
+#     --kms-key-file, every object still reads back; with another root key
+#     (TESSERA_KMS_KEY) SSE-S3 and SSE-KMS objects do not (every KMS key is
+#     derived from the root key), SSE-C ones still do.
 #
 # Exits non-zero on any failure; the server is killed on exit. The last line
 # printed is exactly "e2e-awscli-sse: N passed, M failed".
@@ -126,6 +137,10 @@ s3() { # cp and rm without progress lines
   esac
 }
 s3api() { aws --endpoint-url "$endpoint" --ca-bundle "$cert" s3api "$@"; }
+# adm: `tessera admin` as root; Go's TLS client takes the self-signed CA
+# from SSL_CERT_FILE.
+adm() { SSL_CERT_FILE="$cert" "$TESSERA_BIN" admin --endpoint "$endpoint" --access-key "$ACCESS_KEY" --secret-key "$SECRET_KEY" "$@"; }
+field() { sed -n "s/^$1:[[:space:]]*//p"; }
 
 check() {
   local name="$1"; shift
@@ -150,10 +165,11 @@ expect_fail() {
   fi
 }
 
-# head_field KEY EXPR [HEAD-OBJECT FLAGS...]: EXPR (Python over d) of head-object's JSON.
+# head_field KEY EXPR [HEAD-OBJECT FLAGS...]: EXPR (Python over d) of
+# head-object's JSON (of $bucket, or of $hbucket when set).
 head_field() {
   local key="$1" expr="$2"; shift 2
-  s3api head-object --bucket "$bucket" --key "$key" "$@" --output json |
+  s3api head-object --bucket "${hbucket:-$bucket}" --key "$key" "$@" --output json |
     python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.argv[1]); print(*(v if isinstance(v, tuple) else (v,)))' "$expr"
 }
 
@@ -268,28 +284,122 @@ check "sse-s3: cp s3→s3 keeps SSE-S3 when asked (--sse AES256)" bash -c "
   aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3 cp --only-show-errors 's3://$bucket/s/big.copy' '$f/s-big.copy.down' && cmp '$f/big.bin' '$f/s-big.copy.down'"
 check "sse-s3: the copy is SSE-S3" want "AES256" head_field s/big.copy 'd.get("ServerSideEncryption")'
 
-# ---- SSE-KMS is not built: refused, nothing stored -------------------------
-expect_fail "sse-kms: cp small up --sse aws:kms → NotImplemented" NotImplemented \
-  s3 cp "$f/small.bin" "s3://$bucket/k/small" --sse aws:kms
-expect_fail "sse-kms: cp 20 MiB up --sse aws:kms → NotImplemented" NotImplemented \
-  s3 cp "$f/big.bin" "s3://$bucket/k/big" --sse aws:kms
-expect_fail "sse-kms: put-object --ssekms-key-id → NotImplemented" NotImplemented \
-  s3api put-object --bucket "$bucket" --key k/id --body "$f/small.bin" --server-side-encryption aws:kms --ssekms-key-id alias/x
-check "sse-kms: no object stored under k/" want 0 bash -c "aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3api list-objects-v2 --bucket '$bucket' --prefix k/ --query 'length(Contents || \`[]\`)' --output text"
+# ---- SSE-KMS ---------------------------------------------------------------
+# A customer managed key of root's account, made with the admin CLI.
+kms_out="$(adm kms key create --description "e2e-awscli-sse" 2>&1)"
+kms_id="$(field "Key ID" <<<"$kms_out")"
+kms_arn="$(field "ARN" <<<"$kms_out")"
+check "sse-kms: tessera admin kms key create prints the key ID and ARN" \
+  test -n "$kms_id" -a "$kms_arn" = "arn:aws:kms:us-east-1:000000000000:key/$kms_id"
+[ -n "$kms_id" ] || printf '%s\n' "$kms_out" | sed 's/^/     | /'
+
+# No --sse-kms-key-id: the account's AWS managed key (alias/aws/s3), made on
+# first use. README "### SSE-KMS": responses name the key by its ARN.
+check "sse-kms: cp small up --sse aws:kms (aws/s3 key)" s3 cp "$f/small.bin" "s3://$bucket/k/managed-small" --sse aws:kms
+check "sse-kms: cp 20 MiB up --sse aws:kms (aws/s3 key, multipart)" s3 cp "$f/big.bin" "s3://$bucket/k/managed-big" --sse aws:kms
+managed_id="$(adm kms key list | awk '$5 == "alias/aws/s3" {print $1}')"
+managed_arn="arn:aws:kms:us-east-1:000000000000:key/$managed_id"
+check "sse-kms: kms key list shows the aws/s3 key, AWS managed" \
+  bash -c "[ -n '$managed_id' ] && [ '$managed_id' != '$kms_id' ] && SSL_CERT_FILE='$cert' '$TESSERA_BIN' admin --endpoint '$endpoint' --access-key '$ACCESS_KEY' --secret-key '$SECRET_KEY' kms key get '$managed_id' | grep -q '^Manager:  *AWS'"
+# With a key: by its bare ID (small) and by its ARN (20 MiB); S3 answers the ARN.
+check "sse-kms: cp small up --sse-kms-key-id <key ID>" s3 cp "$f/small.bin" "s3://$bucket/k/key-small" --sse aws:kms --sse-kms-key-id "$kms_id"
+check "sse-kms: cp 20 MiB up --sse-kms-key-id <ARN> (multipart)" s3 cp "$f/big.bin" "s3://$bucket/k/key-big" --sse aws:kms --sse-kms-key-id "$kms_arn"
+for obj in managed-small managed-big key-small key-big; do
+  arn="$kms_arn"; [[ $obj == managed-* ]] && arn="$managed_arn"
+  check "sse-kms: head-object $obj: aws:kms and the key's ARN" \
+    want "aws:kms $arn None" head_field "k/$obj" 'd.get("ServerSideEncryption"), d.get("SSEKMSKeyId"), d.get("SSECustomerAlgorithm")'
+  check "sse-kms: cp $obj down (no key needed) and cmp" bash -c "
+    aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3 cp --only-show-errors 's3://$bucket/k/$obj' '$f/k-$obj.down' && cmp '$f/${obj#*-}.bin' '$f/k-$obj.down'"
+done
+check "sse-kms: 20 MiB objects are multipart (ETag -3)" bash -c "
+  for k in k/managed-big k/key-big; do
+    [[ \"\$(aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3api head-object --bucket '$bucket' --key \$k --query ETag --output text)\" == *-3\\\" ]] || exit 1
+  done"
+# API Object.md: the ETag of an SSE-KMS object is not the MD5 of its data.
+check "sse-kms: small ETag is not the MD5 of the plaintext" bash -c "
+  [ \"\$(aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3api head-object --bucket '$bucket' --key k/key-small --query ETag --output text)\" != '\"$(md5sum "$f/small.bin" | cut -d' ' -f1)\"' ]"
+check "sse-kms: get-object --range under the key" bash -c "
+  aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3api get-object --bucket '$bucket' --key k/key-big --range bytes=8388600-8388700 '$f/krange.down' >/dev/null &&
+  cmp '$f/krange.down' <(tail -c +8388601 '$f/big.bin' | head -c 101)"
+check "sse-kms: cp s3→s3 from SSE-S3 to --sse aws:kms --sse-kms-key-id (multipart copy)" bash -c "
+  aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3 cp --only-show-errors 's3://$bucket/s/big' 's3://$bucket/k/big.copy' --sse aws:kms --sse-kms-key-id '$kms_id' &&
+  aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3 cp --only-show-errors 's3://$bucket/k/big.copy' '$f/k-big.copy.down' && cmp '$f/big.bin' '$f/k-big.copy.down'"
+check "sse-kms: the copy is aws:kms under the key" want "aws:kms $kms_arn" head_field k/big.copy 'd.get("ServerSideEncryption"), d.get("SSEKMSKeyId")'
+
+# A disabled key: its objects can be neither read nor written (README "### SSE-KMS";
+# the code and status S3 answers, tests/conformance/sse_kms_test.go).
+check "sse-kms: tessera admin kms key disable" adm kms key disable "$kms_id"
+expect_fail "sse-kms: disabled key: get-object → KMS.DisabledException" "KMS.DisabledException" \
+  s3api get-object --bucket "$bucket" --key k/key-small "$f/disabled.down"
+expect_fail "sse-kms: disabled key: cp 20 MiB down → KMS.DisabledException" "KMS.DisabledException" \
+  s3 cp "s3://$bucket/k/key-big" "$f/disabled-big.down"
+check "sse-kms: disabled key: no partial download left behind" bash -c "[ ! -s '$f/disabled.down' ] && [ ! -s '$f/disabled-big.down' ]"
+expect_fail "sse-kms: disabled key: put-object under it → KMS.DisabledException" "KMS.DisabledException" \
+  s3api put-object --bucket "$bucket" --key k/disabled-put --body "$f/small.bin" --server-side-encryption aws:kms --ssekms-key-id "$kms_id"
+expect_fail "sse-kms: disabled key: the refused put stored nothing → 404" "(404)" s3api head-object --bucket "$bucket" --key k/disabled-put
+check "sse-kms: disabled key: aws/s3 objects still read" bash -c "
+  aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3 cp --only-show-errors 's3://$bucket/k/managed-small' '$f/m.down' && cmp '$f/small.bin' '$f/m.down'"
+check "sse-kms: tessera admin kms key enable" adm kms key enable "$kms_id"
+for obj in small big; do
+  check "sse-kms: enabled again: cp key-$obj down (cmp)" bash -c "
+    aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3 cp --only-show-errors 's3://$bucket/k/key-$obj' '$f/k-re-$obj.down' && cmp '$f/$obj.bin' '$f/k-re-$obj.down'"
+done
+
+# Dual-layer SSE-KMS is not built: refused, nothing stored. aws cli v1's
+# `s3 cp --sse` offers only AES256 and aws:kms, so it refuses aws:kms:dsse
+# itself; s3api sends it to the server.
+expect_fail "sse-kms: cp --sse aws:kms:dsse refused by the cli" "argument --sse: Invalid choice" \
+  s3 cp "$f/small.bin" "s3://$bucket/k/dsse-cp" --sse aws:kms:dsse
+expect_fail "sse-kms: put-object aws:kms:dsse → NotImplemented" NotImplemented \
+  s3api put-object --bucket "$bucket" --key k/dsse --body "$f/small.bin" --server-side-encryption aws:kms:dsse
+expect_fail "sse-kms: put-object aws:kms:dsse with a key → NotImplemented" NotImplemented \
+  s3api put-object --bucket "$bucket" --key k/dsse-key --body "$f/small.bin" --server-side-encryption aws:kms:dsse --ssekms-key-id "$kms_id"
+expect_fail "sse-kms: create-multipart-upload aws:kms:dsse → NotImplemented" NotImplemented \
+  s3api create-multipart-upload --bucket "$bucket" --key k/dsse-mp --server-side-encryption aws:kms:dsse
+check "sse-kms: aws:kms:dsse stored no object" want 0 bash -c "aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3api list-objects-v2 --bucket '$bucket' --prefix k/dsse --query 'length(Contents || \`[]\`)' --output text"
 check "sse-kms: no multipart upload left" want 0 bash -c "aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3api list-multipart-uploads --bucket '$bucket' --query 'length(Uploads || \`[]\`)' --output text"
 
+# Bucket default: aws:kms with KMSMasterKeyID (stored as given: the bare
+# ID); a plain cp is stored under that key and answered with its ARN.
+dbucket="$bucket-kmsdefault"
+check "sse-kms default: s3 mb" s3 mb "s3://$dbucket"
+check "sse-kms default: put-bucket-encryption aws:kms with KMSMasterKeyID" \
+  s3api put-bucket-encryption --bucket "$dbucket" --server-side-encryption-configuration \
+  "{\"Rules\":[{\"ApplyServerSideEncryptionByDefault\":{\"SSEAlgorithm\":\"aws:kms\",\"KMSMasterKeyID\":\"$kms_id\"}}]}"
+check "sse-kms default: get-bucket-encryption round trip" want "aws:kms $kms_id" bash -c "
+  aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3api get-bucket-encryption --bucket '$dbucket' --output json |
+    python3 -c 'import json,sys; d=json.load(sys.stdin)[\"ServerSideEncryptionConfiguration\"][\"Rules\"][0][\"ApplyServerSideEncryptionByDefault\"]; print(d[\"SSEAlgorithm\"], d[\"KMSMasterKeyID\"])'"
+hbucket="$dbucket"
+for obj in small big; do
+  check "sse-kms default: plain cp $obj up" s3 cp "$f/$obj.bin" "s3://$dbucket/$obj"
+  check "sse-kms default: head-object $obj: aws:kms under the default's key" \
+    want "aws:kms $kms_arn" head_field "$obj" 'd.get("ServerSideEncryption"), d.get("SSEKMSKeyId")'
+  check "sse-kms default: cp $obj down (cmp)" bash -c "
+    aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3 cp --only-show-errors 's3://$dbucket/$obj' '$f/d-$obj.down' && cmp '$f/$obj.bin' '$f/d-$obj.down'"
+done
+unset hbucket
+
 # ---- at rest -----------------------------------------------------------------
-check "at rest: no plaintext of the small file on disk" not_on_disk "$f/small.bin"
-check "at rest: no plaintext of the 20 MiB file on disk" not_on_disk "$f/big.bin"
+# Every object above (SSE-C, SSE-S3, SSE-KMS under both keys, the aws:kms
+# bucket default) holds one of these two files.
+check "at rest: no plaintext of the small file on disk (sse-c, sse-s3, sse-kms)" not_on_disk "$f/small.bin"
+check "at rest: no plaintext of the 20 MiB file on disk (sse-c, sse-s3, sse-kms)" not_on_disk "$f/big.bin"
 check "at rest: generated root key is 0600" want 600 stat -c %a "$work/data/kms-root-key"
 
-# ---- restarts: the root key decides whether SSE-S3 objects read back -----
+# ---- restarts: the root key decides whether SSE-S3 and SSE-KMS objects read back
 readback() { # readback LABEL: every encrypted object still downloads equal
   local l="$1"
   check "$l: sse-c 20 MiB reads back (cmp)" bash -c "
     aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3 cp --only-show-errors 's3://$bucket/c/big' '$f/r.down' --sse-c AES256 --sse-c-key 'fileb://$f/key1.bin' && cmp '$f/big.bin' '$f/r.down'"
   check "$l: sse-s3 20 MiB reads back (cmp)" bash -c "
     aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3 cp --only-show-errors 's3://$bucket/s/big' '$f/r.down' && cmp '$f/big.bin' '$f/r.down'"
+  local obj
+  for obj in "$bucket/k/key-big" "$bucket/k/managed-small" "$dbucket/big"; do
+    check "$l: sse-kms $obj reads back (cmp)" bash -c "
+      aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3 cp --only-show-errors 's3://$obj' '$f/r.down' && cmp '$f/${obj##*[-/]}.bin' '$f/r.down'"
+  done
+  check "$l: sse-kms head-object still names the key's ARN" \
+    want "aws:kms $kms_arn" head_field k/key-small 'd.get("ServerSideEncryption"), d.get("SSEKMSKeyId")'
 }
 cp "$work/data/kms-root-key" "$work/root-key.copy"
 restart "restart on the same data" --
@@ -306,14 +416,23 @@ restart "restart with another root key (TESSERA_KMS_KEY)" "TESSERA_KMS_KEY=$othe
 expect_fail "another root key: sse-s3 object does not read" "Connection was closed\\|(500)" \
   s3api get-object --bucket "$bucket" --key s/small "$f/other.down"
 check "another root key: no plaintext downloaded" test ! -s "$f/other.down"
+# Every KMS key's key-encryption key is derived from the root key (README
+# "### KMS keys"): with another root key no SSE-KMS data key unseals either.
+for obj in k/key-small k/managed-small; do
+  expect_fail "another root key: sse-kms $obj does not read" "Connection was closed\\|(500)" \
+    s3api get-object --bucket "$bucket" --key "$obj" "$f/other-kms.down"
+  check "another root key: sse-kms $obj: no plaintext downloaded" test ! -s "$f/other-kms.down"
+done
 check "another root key: sse-c object still reads (its key is the customer's)" bash -c "
   aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3 cp --only-show-errors 's3://$bucket/c/small' '$f/o.down' --sse-c AES256 --sse-c-key 'fileb://$f/key1.bin' && cmp '$f/small.bin' '$f/o.down'"
 stop_server
 mv "$work/kms-root-key.moved" "$work/data/kms-root-key"
 restart "restart with the generated key again" --
+readback "with the generated key again"
 
 check "s3 rm --recursive" s3 rm --recursive "s3://$bucket/"
 check "s3 rb" s3 rb "s3://$bucket"
+check "sse-kms default: s3 rb --force" s3 rb --force "s3://$dbucket"
 
 if ! kill -0 "$server_pid" 2>/dev/null; then
   failed=$((failed + 1)); echo "FAIL server exited during the run; its log:"; sed 's/^/     | /' "$work/server.log" | tail -40
