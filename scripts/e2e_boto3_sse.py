@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""End-to-end: server-side encryption (SSE-C and SSE-S3) with stock boto3
-against a real Tessera binary over HTTPS.
+"""End-to-end: server-side encryption (SSE-C, SSE-S3 and SSE-KMS) with stock
+boto3 against a real Tessera binary over HTTPS.
 
 Usage:  TESSERA_BIN=/path/to/tessera python3 scripts/e2e_boto3_sse.py
 
@@ -13,18 +13,30 @@ S3) on a free 127.0.0.1 port, a temporary --data directory and explicit
     get_object (whole and ranged), head_object; without the key 400, with
     another key 403; the ETag is not the MD5 of the plaintext.
   * a 3-part SSE-C multipart upload with ChecksumAlgorithm SHA256, listed
-    with list_parts(SSECustomerAlgorithm=..., SSECustomerKey=...) (the
-    three SSE-C fields of boto3's list_parts page; boto3 fills the MD5),
-    each part's SHA256 computed here; list_parts without the key refused;
-    completed with the key and read back.
+    with list_parts(SSECustomerAlgorithm=..., SSECustomerKey=...): botocore
+    encodes no key for ListParts (no sse_md5 handler) and refuses raw bytes,
+    so the key goes in as the base64 string S3's header carries, and
+    botocore sends it without an MD5, which S3 accepts on ListParts as on
+    GET; each part's SHA256 computed here; list_parts without the key, or
+    with another, refused; completed with the key and read back.
   * upload_file / download_file with ExtraArgs SSECustomerAlgorithm and
     SSECustomerKey, single-part and multipart (s3transfer downloads the
     large one in ranged GETs).
   * copy_object from SSE-C to SSE-C (another key) and to SSE-S3.
   * ServerSideEncryption='AES256': put/get/head (and upload_file multipart)
     say "AES256"; the ETag of a single PUT is the MD5.
-  * ServerSideEncryption='aws:kms' is refused and stores nothing.
-  * on a plain-HTTP server SSE-C is refused and stores nothing.
+  * SSE-KMS: ServerSideEncryption='aws:kms' without SSEKMSKeyId (the
+    account's aws/s3 managed key) and with a key made by `tessera admin kms
+    key create` named by its ID and by its ARN: put/get/head say "aws:kms"
+    and name the key by its ARN; SSEKMSEncryptionContext and
+    BucketKeyEnabled=True are echoed on put; a 3-part aws:kms multipart
+    upload with ChecksumAlgorithm SHA256 listed with list_parts, completed
+    and read back; upload_file/download_file with ExtraArgs
+    ServerSideEncryption and SSEKMSKeyId, single-part and multipart; a
+    disabled key answers KMS.DisabledException until enabled again;
+    aws:kms:dsse is refused (501 NotImplemented) and stores nothing.
+  * on a plain-HTTP server SSE-C is refused and stores nothing; SSE-S3 and
+    SSE-KMS work.
 
 Every AWS_* variable is removed and the shared config/credentials files are
 pointed at /dev/null; the client gets explicit endpoint, credentials,
@@ -239,6 +251,36 @@ def absent(s3, bucket, key):
     client_error(lambda: s3.head_object(Bucket=bucket, Key=key), 404)
 
 
+def admin(srv, *args):
+    """`tessera admin ARGS` as root against srv; its stdout. Go's TLS
+    client takes the self-signed CA from SSL_CERT_FILE."""
+    env = dict(os.environ)
+    if srv.tls:
+        env["SSL_CERT_FILE"] = srv.cert
+    p = subprocess.run([srv.binary, "admin", "--endpoint", srv.endpoint, "--access-key", srv.user,
+                        "--secret-key", srv.password, *args], capture_output=True, text=True, env=env, timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError("tessera admin %s: exit %d: %s" % (" ".join(args), p.returncode, p.stderr.strip()))
+    return p.stdout
+
+
+def admin_field(out, name):
+    """The value of a `Name:  value` line of tessera admin's output."""
+    for line in out.splitlines():
+        if line.startswith(name + ":"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError("no %r in %r" % (name, out))
+
+
+def kms_key_create(srv, description):
+    """A customer managed KMS key of root's account: (key ID, ARN)."""
+    out = admin(srv, "kms", "key", "create", "--description", description)
+    return admin_field(out, "Key ID"), admin_field(out, "ARN")
+
+
+ROOT_KEY_ARN = "arn:aws:kms:us-east-1:000000000000:key/"  # root's account ID is 000000000000
+
+
 def run_https(res, binary):
     from boto3.s3.transfer import TransferConfig
 
@@ -327,20 +369,24 @@ def run_https(res, binary):
         # SSECustomerKeyMD5 ("automatically populated"). botocore registers
         # its key-encoding/MD5 handler (handlers.sse_md5) for Get/Head/Put/
         # Copy/Create/UploadPart(Copy)/Complete but not for ListParts (as
-        # botocore#2960 was for Complete), so raw key bytes fail its
-        # parameter validation there; then the three fields go in as S3's
-        # header values: base64 key and base64 MD5.
+        # botocore#2960 was for Complete): raw key bytes fail its parameter
+        # validation there (the field is a str), and a str key is sent as
+        # is, with no MD5. So the key goes in as the header carries it
+        # (base64) and botocore sends no MD5; S3 takes an SSE-C key without
+        # its MD5 on ListParts as on GET.
         from botocore.exceptions import ParamValidationError
         try:
             lp = s3.list_parts(Bucket=bucket, Key=key, UploadId=uid, SSECustomerAlgorithm="AES256", SSECustomerKey=key1)
+            md5_sent = md5_b64(key1)  # a botocore that encodes the key adds its MD5
         except ParamValidationError:
-            print("     (botocore %s does not encode the SSE-C key of list_parts: sending base64 key and MD5)"
+            print("     (botocore %s does not encode the SSE-C key of list_parts: sending it base64, no MD5)"
                   % __import__("botocore").__version__)
-            lp = s3.list_parts(Bucket=bucket, Key=key, UploadId=uid, SSECustomerAlgorithm="AES256",
-                               SSECustomerKey=b64(key1), SSECustomerKeyMD5=md5_b64(key1))
+            lp = s3.list_parts(Bucket=bucket, Key=key, UploadId=uid, SSECustomerAlgorithm="AES256", SSECustomerKey=b64(key1))
+            md5_sent = None
         sent = wire.headers["ListParts"]
         check((sent.get("x-amz-server-side-encryption-customer-key"), sent.get("x-amz-server-side-encryption-customer-key-md5")) ==
-              (b64(key1), md5_b64(key1)), "list_parts did not send the key and its MD5")
+              (b64(key1), md5_sent), "list_parts sent key %r and MD5 %r" % (
+                  sent.get("x-amz-server-side-encryption-customer-key"), sent.get("x-amz-server-side-encryption-customer-key-md5")))
         got = [(p["PartNumber"], p["Size"], p["ETag"], p.get("ChecksumSHA256")) for p in lp["Parts"]]
         want = [(i, len(p), etags[i - 1], sha256_b64(p)) for i, p in enumerate(parts, 1)]
         check(got == want, "list_parts parts %r, want %r" % (got, want))
@@ -350,7 +396,7 @@ def run_https(res, binary):
         # created using a checksum algorithm"); another key does not match.
         client_error(lambda: s3.list_parts(Bucket=bucket, Key=key, UploadId=uid), 400, "InvalidRequest")
         client_error(lambda: s3.list_parts(Bucket=bucket, Key=key, UploadId=uid, SSECustomerAlgorithm="AES256",
-                                           SSECustomerKey=b64(key2), SSECustomerKeyMD5=md5_b64(key2)), 400, "InvalidRequest",
+                                           SSECustomerKey=b64(key2)), 400, "InvalidRequest",
                      "The provided encryption parameters did not match the ones used originally.")
         # A part without the key is refused (aws-sdk-php#1291).
         client_error(lambda: s3.upload_part(Bucket=bucket, Key=key, UploadId=uid, PartNumber=4, Body=b"x"), 400,
@@ -370,6 +416,10 @@ def run_https(res, binary):
         check(r["Body"].read() == parts[1], "get PartNumber=2 differs")
 
     res.run("sse-c 3-part multipart SHA256, list_parts with the key, complete, read", ssec_multipart)
+
+    # A customer managed KMS key of root's account, made with the admin CLI.
+    kms_id, kms_arn = kms_key_create(srv, "e2e-boto3-sse")
+    check(kms_arn == ROOT_KEY_ARN + kms_id, "kms key create: ARN %r for ID %r" % (kms_arn, kms_id))
 
     # ---- upload_file / download_file -----------------------------------------
     transfer = TransferConfig(multipart_threshold=5 * MIB, multipart_chunksize=5 * MIB)
@@ -402,6 +452,9 @@ def run_https(res, binary):
                 transfer_case(name, ssec(key1), {"SSECustomerAlgorithm": "AES256", "SSECustomerKeyMD5": md5_b64(key1)}))
         res.run("sse-s3 upload_file/download_file %s" % name,
                 transfer_case(name, {"ServerSideEncryption": "AES256"}, {"ServerSideEncryption": "AES256"}))
+        res.run("sse-kms upload_file/download_file %s (SSEKMSKeyId)" % name,
+                transfer_case(name, {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_id},
+                              {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_arn}))
 
     def ssec_download_without_key():
         client_error(lambda: s3.download_file(bucket, "transfer/large-SSECustomerAlgorithm-SSECustomerKey",
@@ -446,15 +499,130 @@ def run_https(res, binary):
 
     res.run("sse-s3 put/get/head ServerSideEncryption AES256", sse_s3)
 
-    def sse_kms():
-        client_error(lambda: s3.put_object(Bucket=bucket, Key="k/obj", Body=small, ServerSideEncryption="aws:kms"),
-                     501, "NotImplemented")
-        absent(s3, bucket, "k/obj")
-        client_error(lambda: s3.create_multipart_upload(Bucket=bucket, Key="k/mp", ServerSideEncryption="aws:kms"),
-                     501, "NotImplemented")
-        check(not s3.list_multipart_uploads(Bucket=bucket, Prefix="k/").get("Uploads"), "an SSE-KMS upload was created")
+    # ---- SSE-KMS ----------------------------------------------------------------
+    def kms_want(r, arn, what):
+        check((r.get("ServerSideEncryption"), r.get("SSEKMSKeyId")) == ("aws:kms", arn),
+              "%s: ServerSideEncryption %r SSEKMSKeyId %r, want aws:kms %r" % (what, r.get("ServerSideEncryption"), r.get("SSEKMSKeyId"), arn))
+        check("SSECustomerAlgorithm" not in r, "%s: SSECustomerAlgorithm on SSE-KMS" % what)
 
-    res.run("sse-kms refused, nothing stored", sse_kms)
+    managed = {}
+
+    def sse_kms_managed():
+        # No SSEKMSKeyId: the account's AWS managed key alias/aws/s3, made
+        # on first use; named by its ARN (README "### SSE-KMS").
+        r = s3.put_object(Bucket=bucket, Key="k/managed", Body=small, ServerSideEncryption="aws:kms")
+        arn = r.get("SSEKMSKeyId") or ""
+        check(arn.startswith(ROOT_KEY_ARN) and arn != kms_arn, "aws/s3 key ARN %r" % arn)
+        kms_want(r, arn, "put")
+        # research10kms R1: S3 omits the bucket-key header when not asked.
+        check("BucketKeyEnabled" not in r, "put BucketKeyEnabled %r without being asked" % r.get("BucketKeyEnabled"))
+        # API Object.md: the ETag of an SSE-KMS object is not the MD5 of its data.
+        check(r["ETag"].strip('"') != hashlib.md5(small).hexdigest(), "SSE-KMS ETag is the plaintext MD5")
+        listed = [l.split() for l in admin(srv, "kms", "key", "list").splitlines()[1:]]
+        check([arn.rsplit("/", 1)[1], "AWS", "alias/aws/s3"] in [l[0:1] + l[3:5] for l in listed],
+              "kms key list has no AWS managed alias/aws/s3 key %s: %r" % (arn, listed))
+        g = s3.get_object(Bucket=bucket, Key="k/managed")
+        check(g["Body"].read() == small, "get body differs")
+        kms_want(g, arn, "get")
+        kms_want(s3.head_object(Bucket=bucket, Key="k/managed"), arn, "head")
+        managed["arn"] = arn
+
+    def sse_kms_key():
+        # The key named by its ID and by its ARN: S3 answers the ARN either way.
+        for name, key_id in (("by-id", kms_id), ("by-arn", kms_arn)):
+            k = "k/" + name
+            kms_want(s3.put_object(Bucket=bucket, Key=k, Body=small, ServerSideEncryption="aws:kms", SSEKMSKeyId=key_id),
+                     kms_arn, "put " + name)
+            g = s3.get_object(Bucket=bucket, Key=k)
+            check(g["Body"].read() == small, "get %s body differs" % name)
+            kms_want(g, kms_arn, "get " + name)
+            h = s3.head_object(Bucket=bucket, Key=k)
+            kms_want(h, kms_arn, "head " + name)
+            check(h["ContentLength"] == len(small), "head ContentLength %d" % h["ContentLength"])
+        r = s3.get_object(Bucket=bucket, Key="k/by-id", Range="bytes=65530-131080")
+        check(r["Body"].read() == small[65530:131081], "ranged get across package boundaries differs")
+
+    def sse_kms_context_bucket_key():
+        # x-amz-server-side-encryption-context: base64 of a JSON string map,
+        # echoed by the write (research10kms R1, R3); bucket key echoed when asked.
+        ctx = b64(b'{"project":"e2e","stage":"boto3"}')
+        r = s3.put_object(Bucket=bucket, Key="k/ctx", Body=small, ServerSideEncryption="aws:kms", SSEKMSKeyId=kms_id,
+                          SSEKMSEncryptionContext=ctx, BucketKeyEnabled=True)
+        kms_want(r, kms_arn, "put")
+        check(r.get("SSEKMSEncryptionContext") == ctx, "put SSEKMSEncryptionContext %r, want %r" % (r.get("SSEKMSEncryptionContext"), ctx))
+        check(r.get("BucketKeyEnabled") is True, "put BucketKeyEnabled %r" % r.get("BucketKeyEnabled"))
+        h = s3.head_object(Bucket=bucket, Key="k/ctx")
+        kms_want(h, kms_arn, "head")
+        check(h.get("BucketKeyEnabled") is True, "head BucketKeyEnabled %r" % h.get("BucketKeyEnabled"))
+        # The context is bound to the sealed data key; reading needs no context.
+        check(s3.get_object(Bucket=bucket, Key="k/ctx")["Body"].read() == small, "get body differs")
+        r = s3.put_object(Bucket=bucket, Key="k/bk-managed", Body=b"bucket key", ServerSideEncryption="aws:kms", BucketKeyEnabled=True)
+        check(r.get("BucketKeyEnabled") is True and r.get("SSEKMSKeyId") == managed.get("arn"),
+              "aws/s3 key with bucket key: BucketKeyEnabled %r key %r" % (r.get("BucketKeyEnabled"), r.get("SSEKMSKeyId")))
+
+    def sse_kms_multipart():
+        key = "k/multipart-sha256"
+        parts = [os.urandom(5 * MIB), os.urandom(5 * MIB), os.urandom(777_777)]
+        up = s3.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm="SHA256",
+                                        ServerSideEncryption="aws:kms", SSEKMSKeyId=kms_id)
+        uid = up["UploadId"]
+        kms_want(up, kms_arn, "create")
+        etags = []
+        for i, p in enumerate(parts, 1):
+            r = s3.upload_part(Bucket=bucket, Key=key, UploadId=uid, PartNumber=i, Body=p, ChecksumAlgorithm="SHA256")
+            check(r.get("ChecksumSHA256") == sha256_b64(p), "part %d ChecksumSHA256 %r" % (i, r.get("ChecksumSHA256")))
+            kms_want(r, kms_arn, "part %d" % i)
+            etags.append(r["ETag"])
+        # ListParts of an upload with a checksum algorithm reads the part
+        # checksums: kms:Decrypt on the key (README "### SSE-KMS"); root has it.
+        lp = s3.list_parts(Bucket=bucket, Key=key, UploadId=uid)
+        got = [(p["PartNumber"], p["Size"], p["ETag"], p.get("ChecksumSHA256")) for p in lp["Parts"]]
+        want = [(i, len(p), etags[i - 1], sha256_b64(p)) for i, p in enumerate(parts, 1)]
+        check(got == want, "list_parts parts %r, want %r" % (got, want))
+        check(lp.get("ChecksumAlgorithm") == "SHA256", "list_parts ChecksumAlgorithm %r" % lp.get("ChecksumAlgorithm"))
+        done = [{"PartNumber": i, "ETag": etags[i - 1], "ChecksumSHA256": sha256_b64(p)} for i, p in enumerate(parts, 1)]
+        c = s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=uid, MultipartUpload={"Parts": done})
+        kms_want(c, kms_arn, "complete")
+        composite = b64(hashlib.sha256(b"".join(hashlib.sha256(p).digest() for p in parts)).digest()) + "-3"
+        check(c.get("ChecksumSHA256") == composite, "complete ChecksumSHA256 %r, want %r" % (c.get("ChecksumSHA256"), composite))
+        check(c["ETag"].strip('"').endswith("-3"), "complete ETag %s" % c["ETag"])
+        h = s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+        kms_want(h, kms_arn, "head")
+        check(h.get("ChecksumSHA256") == composite and h["ContentLength"] == sum(map(len, parts)),
+              "head ChecksumSHA256 %r length %d" % (h.get("ChecksumSHA256"), h["ContentLength"]))
+        check(s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"".join(parts), "get of the completed object differs")
+        check(s3.get_object(Bucket=bucket, Key=key, PartNumber=2)["Body"].read() == parts[1], "get PartNumber=2 differs")
+
+    def sse_kms_disabled():
+        # A disabled key: its objects neither read nor written; the code,
+        # status and message of tests/conformance/sse_kms_test.go.
+        admin(srv, "kms", "key", "disable", kms_id)
+        try:
+            client_error(lambda: s3.get_object(Bucket=bucket, Key="k/by-id"), 400, "KMS.DisabledException", kms_arn + " is disabled.")
+            client_error(lambda: s3.put_object(Bucket=bucket, Key="k/disabled", Body=small, ServerSideEncryption="aws:kms",
+                                               SSEKMSKeyId=kms_id), 400, "KMS.DisabledException")
+            absent(s3, bucket, "k/disabled")
+        finally:
+            admin(srv, "kms", "key", "enable", kms_id)
+        check(s3.get_object(Bucket=bucket, Key="k/by-id")["Body"].read() == small, "get after enable differs")
+
+    def sse_kms_dsse():
+        # Dual-layer SSE-KMS is not built: refused, never stored another way.
+        client_error(lambda: s3.put_object(Bucket=bucket, Key="k/dsse", Body=small, ServerSideEncryption="aws:kms:dsse"),
+                     501, "NotImplemented")
+        client_error(lambda: s3.put_object(Bucket=bucket, Key="k/dsse", Body=small, ServerSideEncryption="aws:kms:dsse",
+                                           SSEKMSKeyId=kms_id), 501, "NotImplemented")
+        absent(s3, bucket, "k/dsse")
+        client_error(lambda: s3.create_multipart_upload(Bucket=bucket, Key="k/dsse-mp", ServerSideEncryption="aws:kms:dsse"),
+                     501, "NotImplemented")
+        check(not s3.list_multipart_uploads(Bucket=bucket, Prefix="k/dsse").get("Uploads"), "an aws:kms:dsse upload was created")
+
+    res.run("sse-kms put/get/head without SSEKMSKeyId: the aws/s3 managed key", sse_kms_managed)
+    res.run("sse-kms put/get/head with SSEKMSKeyId (ID and ARN): answered with the ARN", sse_kms_key)
+    res.run("sse-kms SSEKMSEncryptionContext and BucketKeyEnabled echoed", sse_kms_context_bucket_key)
+    res.run("sse-kms 3-part multipart SHA256, list_parts, complete, read", sse_kms_multipart)
+    res.run("sse-kms disabled key: KMS.DisabledException until enabled", sse_kms_disabled)
+    res.run("sse-kms aws:kms:dsse refused, nothing stored", sse_kms_dsse)
     stop_all()
 
 
@@ -476,6 +644,16 @@ def run_http(res, binary):
         check(s3.get_object(Bucket=bucket, Key="s")["Body"].read() == b"plain http", "SSE-S3 over HTTP differs")
 
     res.run("http: sse-c refused and not stored; sse-s3 works", refused)
+
+    def kms_over_http():
+        # SSE-KMS sends no secret either: fine over HTTP (README "### SSE-KMS").
+        kms_id, kms_arn = kms_key_create(srv, "e2e-boto3-sse-http")
+        r = s3.put_object(Bucket=bucket, Key="k", Body=b"kms over http", ServerSideEncryption="aws:kms", SSEKMSKeyId=kms_id)
+        check((r.get("ServerSideEncryption"), r.get("SSEKMSKeyId")) == ("aws:kms", kms_arn), "put %r %r" % (r.get("ServerSideEncryption"), r.get("SSEKMSKeyId")))
+        g = s3.get_object(Bucket=bucket, Key="k")
+        check(g["Body"].read() == b"kms over http" and g.get("SSEKMSKeyId") == kms_arn, "SSE-KMS over HTTP differs")
+
+    res.run("http: sse-kms works", kms_over_http)
     stop_all()
 
 
