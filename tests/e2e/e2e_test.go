@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tessera-s3/tessera/internal/meta/postgres/pgtest"
+	"github.com/tessera-s3/tessera/internal/tesseratest"
 )
 
 var binary string
@@ -86,8 +87,15 @@ func TestAWSCLIPostgres(t *testing.T) {
 }
 
 // Encryption records (Part/Segment.Crypt, the SSE-C key check) live in the
-// metadata: the SSE journey on PostgreSQL too.
+// metadata: the SSE journey on PostgreSQL too. It is the longest script (the
+// aws cli starts a Python process per command), so it runs in the
+// PostgreSQL pass of .ci/run (TESSERA_TEST_META=postgres), beside the
+// conformance suite's, keeping `go test ./...` inside go test's 10-minute
+// package limit on a 2-core machine.
 func TestAWSCLISSEPostgres(t *testing.T) {
+	if os.Getenv(tesseratest.MetaEnv) != "postgres" {
+		t.Skip("runs in the PostgreSQL pass: " + tesseratest.MetaEnv + "=postgres go test ./tests/e2e/ -run SSEPostgres")
+	}
 	t.Parallel()
 	runEnv(t, []string{"TESSERA_POSTGRES=" + pgtest.DSN(t)}, "bash", "scripts/e2e-awscli-sse.sh")
 }
