@@ -84,6 +84,11 @@ adm() { "$bin" admin --endpoint "$endpoint" --access-key "$ROOT_USER" --secret-k
 as_root() { AWS_ACCESS_KEY_ID=$ROOT_USER AWS_SECRET_ACCESS_KEY=$ROOT_PASSWORD aws --endpoint-url "$endpoint" "$@"; }
 as_bob()  { AWS_ACCESS_KEY_ID=$BOB_KEY AWS_SECRET_ACCESS_KEY=$BOB_SECRET aws --endpoint-url "$endpoint" "$@"; }
 field() { sed -n "s/^$1:[[:space:]]*//p"; }
+# prints PATTERN COMMAND...: the command succeeds and its output matches
+# PATTERN. Not `COMMAND | grep -q PATTERN`: under pipefail, grep leaving at
+# the first match can kill a writer that is not done (SIGPIPE) and fail a
+# pipeline that matched.
+prints() { local pattern=$1 out; shift; out=$("$@") && grep -q -- "$pattern" <<<"$out"; }
 
 # --- accounts ---
 out=$(adm user add bob) || { echo "e2e-admin: user add failed: $out"; exit 1; }
@@ -91,7 +96,7 @@ BOB_ID=$(field "Account ID" <<<"$out")
 BOB_KEY=$(field "Access key ID" <<<"$out")
 BOB_SECRET=$(field "Secret access key" <<<"$out")
 [[ $BOB_ID =~ ^[0-9]{12}$ && -n $BOB_KEY && -n $BOB_SECRET ]] && ok "user add bob prints ID and key" || fail "user add bob" "$out"
-adm user list | grep -q "^$BOB_ID  *bob " && ok "user list shows bob" || fail "user list shows bob" "$(adm user list)"
+prints "^$BOB_ID  *bob " adm user list && ok "user list shows bob" || fail "user list shows bob" "$(adm user list)"
 check "bob can use his key (list-buckets)" as_bob s3api list-buckets
 
 # --- sharing by policy ---
@@ -112,11 +117,11 @@ cat >"$work/policy.json" <<EOF
 }
 EOF
 check "root put-bucket-policy" as_root s3api put-bucket-policy --bucket shared --policy "file://$work/policy.json"
-as_root s3api get-bucket-policy --bucket shared --output text --query Policy | grep -q "$BOB_ID" && ok "get-bucket-policy round-trip" || fail "get-bucket-policy round-trip"
+prints "$BOB_ID" as_root s3api get-bucket-policy --bucket shared --output text --query Policy && ok "get-bucket-policy round-trip" || fail "get-bucket-policy round-trip"
 if as_bob s3api get-object --bucket shared --key reports/q1.csv "$work/out" >/dev/null 2>&1 && cmp -s "$work/q1.csv" "$work/out"; then
 	ok "bob get-object under the policy"
 else fail "bob get-object under the policy"; fi
-as_bob s3api list-objects-v2 --bucket shared --query 'Contents[].Key' --output text | grep -q reports/q1.csv && ok "bob list-objects-v2" || fail "bob list-objects-v2"
+prints reports/q1.csv as_bob s3api list-objects-v2 --bucket shared --query 'Contents[].Key' --output text && ok "bob list-objects-v2" || fail "bob list-objects-v2"
 check_err "bob put-object (read-only policy)" AccessDenied as_bob s3api put-object --bucket shared --key x --body "$work/q1.csv"
 check_err "root put-bucket-policy malformed" MalformedPolicy as_root s3api put-bucket-policy --bucket shared --policy '{"Statement":[{"Effect":"Perhaps"}]}'
 
@@ -124,10 +129,12 @@ check_err "root put-bucket-policy malformed" MalformedPolicy as_root s3api put-b
 check "get-object with the right expected owner" as_bob s3api get-object --bucket shared --key reports/q1.csv --expected-bucket-owner 000000000000 "$work/out"
 check_err "get-object with a wrong expected owner" AccessDenied as_bob s3api get-object --bucket shared --key reports/q1.csv --expected-bucket-owner "$BOB_ID" "$work/out"
 upload=$(as_root s3api create-multipart-upload --bucket shared --key big --query UploadId --output text)
-check_err "list-parts with a wrong expected owner" AccessDenied as_root s3api list-parts --bucket shared --key big --upload-id "$upload" --expected-bucket-owner "$BOB_ID"
-lp=$(as_root s3api list-parts --bucket shared --key big --upload-id "$upload" --expected-bucket-owner 000000000000 --output json)
+# --upload-id=ID, not --upload-id ID: an upload ID may begin with "-" (base64url),
+# which the cli's argument parser would take for an option.
+check_err "list-parts with a wrong expected owner" AccessDenied as_root s3api list-parts --bucket shared --key big --upload-id="$upload" --expected-bucket-owner "$BOB_ID"
+lp=$(as_root s3api list-parts --bucket shared --key big --upload-id="$upload" --expected-bucket-owner 000000000000 --output json)
 grep -q '"DisplayName": "root"' <<<"$lp" && ok "list-parts Owner/Initiator root" || fail "list-parts Owner/Initiator" "$lp"
-check "abort-multipart-upload" as_root s3api abort-multipart-upload --bucket shared --key big --upload-id "$upload"
+check "abort-multipart-upload" as_root s3api abort-multipart-upload --bucket shared --key big --upload-id="$upload"
 
 # --- Requester Pays and usage ---
 check "put-bucket-request-payment Requester" as_root s3api put-bucket-request-payment --bucket shared --request-payment-configuration Payer=Requester
@@ -145,7 +152,7 @@ owner_charged=$(as_root s3api get-object --bucket shared --key reports/q1.csv "$
 # --- keys ---
 check "key disable" adm key disable "$BOB_KEY"
 check_err "disabled key → InvalidAccessKeyId" InvalidAccessKeyId as_bob s3api list-buckets
-adm key list "$BOB_ID" | grep -q "$BOB_KEY  *disabled" && ok "key list shows disabled" || fail "key list shows disabled"
+prints "$BOB_KEY  *disabled" adm key list "$BOB_ID" && ok "key list shows disabled" || fail "key list shows disabled"
 check "key enable" adm key enable "$BOB_KEY"
 check "enabled key works" as_bob s3api list-buckets
 out=$(adm key create "$BOB_ID")
@@ -160,16 +167,16 @@ check_err "admin API with bob's key" 403 "$bin" admin --endpoint "$endpoint" --a
 out=$(adm kms key create --account "$BOB_ID" --description "bob e2e") || fail "kms key create" "$out"
 kms_id=$(field "Key ID" <<<"$out")
 [[ $(field "ARN" <<<"$out") == "arn:aws:kms:$REGION:$BOB_ID:key/$kms_id" ]] && ok "kms key create prints the key ARN" || fail "kms key create" "$out"
-adm kms key list --account "$BOB_ID" | grep -q "^$kms_id  *$BOB_ID  *enabled  *CUSTOMER" && ok "kms key list" || fail "kms key list" "$(adm kms key list 2>&1)"
+prints "^$kms_id  *$BOB_ID  *enabled  *CUSTOMER" adm kms key list --account "$BOB_ID" && ok "kms key list" || fail "kms key list" "$(adm kms key list 2>&1)"
 check "kms key disable" adm kms key disable "$kms_id"
-adm kms key get "$kms_id" | grep -q "^Status:  *disabled" && ok "kms key get shows disabled" || fail "kms key get shows disabled"
+prints "^Status:  *disabled" adm kms key get "$kms_id" && ok "kms key get shows disabled" || fail "kms key get shows disabled"
 check "kms key enable" adm kms key enable "$kms_id"
 cat >"$work/key-policy.json" <<JSON
 {"Version": "2012-10-17", "Statement": [{"Sid": "RootDecrypts", "Effect": "Allow",
   "Principal": {"AWS": "arn:aws:iam::000000000000:root"}, "Action": "kms:Decrypt", "Resource": "*"}]}
 JSON
 check "kms key policy put" adm kms key policy put "$kms_id" "$work/key-policy.json"
-adm kms key policy get "$kms_id" | grep -q RootDecrypts && ok "kms key policy get" || fail "kms key policy get"
+prints RootDecrypts adm kms key policy get "$kms_id" && ok "kms key policy get" || fail "kms key policy get"
 echo '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]}' >"$work/bad-policy.json"
 check_err "kms key policy with an s3: action" 400 adm kms key policy put "$kms_id" "$work/bad-policy.json"
 check_err "kms key get of an unknown key" 404 adm kms key get 00000000-0000-4000-8000-000000000000

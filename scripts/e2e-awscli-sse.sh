@@ -9,7 +9,7 @@
 # with --tls-cert/--tls-key on a free port, a temporary --data directory and
 # explicit root credentials, and drives it with `aws s3` and `aws s3api`
 # (--ca-bundle the certificate) under an isolated AWS configuration, like
-# scripts/e2e-awscli.sh:
+# scripts/e2e-awscli.sh (the harness both share: scripts/e2e-lib.sh):
 #
 #   * SSE-C (--sse-c AES256 --sse-c-key fileb://key: 32 raw bytes, the cli
 #     base64-encodes them and adds their MD5): upload a small file and a
@@ -40,130 +40,20 @@
 # printed is exactly "e2e-awscli-sse: N passed, M failed".
 set -uo pipefail
 
-: "${TESSERA_BIN:?set TESSERA_BIN to the path of a built tessera binary}"
-fatal() { echo "e2e-awscli-sse: $*" >&2; echo "e2e-awscli-sse: 0 passed, 1 failed"; exit 1; }
-[ -x "$TESSERA_BIN" ] || fatal "$TESSERA_BIN is not an executable"
-for tool in aws curl openssl python3; do
-  command -v "$tool" >/dev/null 2>&1 || fatal "$tool not found"
-done
-
-passed=0
-failed=0
-server_pid=""
-work="$(mktemp -d "${TMPDIR:-/tmp}/tessera-e2e-awscli-sse.XXXXXX")"
-
-stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null
-    for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
-cleanup() { stop_server; rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# ---- isolated AWS configuration --------------------------------------------
-for v in $(env | grep -o '^AWS_[A-Z0-9_]*' || true); do unset "$v"; done
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_CA_BUNDLE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 \
-  AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_REGION AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE \
-  REQUESTS_CA_BUNDLE CURL_CA_BUNDLE HTTP_PROXY HTTPS_PROXY http_proxy https_proxy TESSERA_KMS_KEY TESSERA_KMS_KEY_FILE
-export NO_PROXY="127.0.0.1,localhost" no_proxy="127.0.0.1,localhost"
-ACCESS_KEY="E2ESSEROOT$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F)"
-SECRET_KEY="e2e/sse/$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-export AWS_CONFIG_FILE="$work/aws-config"
-export AWS_SHARED_CREDENTIALS_FILE="$work/aws-credentials"
-printf '[default]\nregion = us-east-1\n' >"$AWS_CONFIG_FILE"
-: >"$AWS_SHARED_CREDENTIALS_FILE"
-export AWS_ACCESS_KEY_ID="$ACCESS_KEY"
-export AWS_SECRET_ACCESS_KEY="$SECRET_KEY"
-export AWS_DEFAULT_REGION=us-east-1
-export AWS_PAGER=""
-export AWS_EC2_METADATA_DISABLED=true
-export AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=1
-
-# ---- certificate and server ------------------------------------------------
-mkdir -p "$work/data" "$work/files" "$work/tls"
-cert="$work/tls/cert.pem"
-if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-  -keyout "$work/tls/key.pem" -out "$cert" -days 1 -subj /CN=127.0.0.1 \
-  -addext "subjectAltName=IP:127.0.0.1" -addext "basicConstraints=critical,CA:TRUE" >"$work/tls/openssl.log" 2>&1; then
-  cat "$work/tls/openssl.log" >&2
-  fatal "openssl could not make a certificate"
-fi
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-endpoint="https://127.0.0.1:$port"
-
-# start_server [ENV=VALUE...] -- [FLAG...]: starts the binary on the data
-# directory (the port stays the same across restarts); 0 when it is ready.
-start_server() {
-  local envs=()
-  while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
-  [ $# -gt 0 ] && shift
-  env "${envs[@]}" "$TESSERA_BIN" server --address "127.0.0.1:$port" --data "$work/data" \
-    --root-user "$ACCESS_KEY" --root-password "$SECRET_KEY" \
-    --tls-cert "$cert" --tls-key "$work/tls/key.pem" "$@" >>"$work/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 100); do
-    kill -0 "$server_pid" 2>/dev/null || return 1
-    [ "$(curl -s --cacert "$cert" -o /dev/null -w '%{http_code}' "$endpoint/_tessera/health/ready")" = "200" ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-if ! start_server --; then
-  cat "$work/server.log" >&2
-  fatal "server did not become ready at $endpoint"
-fi
-echo "e2e-awscli-sse: server $TESSERA_BIN at $endpoint (data $work/data)"
-if [ -n "${TESSERA_POSTGRES:-}" ]; then
-  if ! grep -q 'meta=postgres' "$work/server.log" || [ -e "$work/data/meta" ]; then
-    cat "$work/server.log" >&2
-    fatal "TESSERA_POSTGRES is set but the server is not on PostgreSQL"
-  fi
-  echo "e2e-awscli-sse: metadata in PostgreSQL"
-fi
-aws --version 2>&1 | sed 's/^/e2e-awscli-sse: /'
+NAME=e2e-awscli-sse
+# shellcheck source=scripts/e2e-lib.sh
+. "$(dirname "$0")/e2e-lib.sh"
+e2e_init E2ESSEROOT e2e/sse
+# The root key is the script's to choose: generated, or given per restart.
+unset TESSERA_KMS_KEY TESSERA_KMS_KEY_FILE
+e2e_tls
+e2e_start
 
 # ---- helpers ---------------------------------------------------------------
-s3() { # cp and rm without progress lines
-  local sub="$1"; shift
-  case "$sub" in
-    cp | rm) aws --endpoint-url "$endpoint" --ca-bundle "$cert" s3 "$sub" --only-show-errors "$@" ;;
-    *) aws --endpoint-url "$endpoint" --ca-bundle "$cert" s3 "$sub" "$@" ;;
-  esac
-}
-s3api() { aws --endpoint-url "$endpoint" --ca-bundle "$cert" s3api "$@"; }
 # adm: `tessera admin` as root; Go's TLS client takes the self-signed CA
 # from SSL_CERT_FILE.
 adm() { SSL_CERT_FILE="$cert" "$TESSERA_BIN" admin --endpoint "$endpoint" --access-key "$ACCESS_KEY" --secret-key "$SECRET_KEY" "$@"; }
 field() { sed -n "s/^$1:[[:space:]]*//p"; }
-
-check() {
-  local name="$1"; shift
-  local out
-  if out="$("$@" 2>&1)"; then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name"; printf '%s\n' "$out" | sed 's/^/     | /' | head -40
-  fi
-}
-
-# expect_fail NAME PATTERN COMMAND...: the command must fail and its output match PATTERN.
-expect_fail() {
-  local name="$1" pattern="$2"; shift 2
-  local out
-  if out="$("$@" 2>&1)"; then
-    failed=$((failed + 1)); echo "FAIL $name (succeeded, want $pattern)"; printf '%s\n' "$out" | sed 's/^/     | /' | head -20
-  elif printf '%s' "$out" | grep -q -- "$pattern"; then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name (want $pattern)"; printf '%s\n' "$out" | sed 's/^/     | /' | head -20
-  fi
-}
 
 # head_field KEY EXPR [HEAD-OBJECT FLAGS...]: EXPR (Python over d) of
 # head-object's JSON (of $bucket, or of $hbucket when set).
@@ -171,18 +61,6 @@ head_field() {
   local key="$1" expr="$2"; shift 2
   s3api head-object --bucket "${hbucket:-$bucket}" --key "$key" "$@" --output json |
     python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.argv[1]); print(*(v if isinstance(v, tuple) else (v,)))' "$expr"
-}
-
-# restart NAME [ENV=VALUE...] -- [FLAG...]: stops the server and starts it
-# again, counted as a check (not through check: server_pid must be set here).
-restart() {
-  local name="$1"; shift
-  stop_server
-  if start_server "$@"; then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     | /' "$work/server.log" | tail -10
-  fi
 }
 
 # want VALUE COMMAND...: the command prints exactly VALUE.
@@ -433,9 +311,4 @@ check "s3 rm --recursive" s3 rm --recursive "s3://$bucket/"
 check "s3 rb" s3 rb "s3://$bucket"
 check "sse-kms default: s3 rb --force" s3 rb --force "s3://$dbucket"
 
-if ! kill -0 "$server_pid" 2>/dev/null; then
-  failed=$((failed + 1)); echo "FAIL server exited during the run; its log:"; sed 's/^/     | /' "$work/server.log" | tail -40
-fi
-
-echo "e2e-awscli-sse: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+e2e_finish

@@ -8,124 +8,18 @@
 # /_tessera/health/ready, then drives it with `aws s3` (mb, cp up and down,
 # ls, rm, rb) and `aws s3api` (put-object, get-object, head-object, ...) under
 # an isolated AWS configuration: no profile, config or credentials file, CA
-# bundle or endpoint from the environment can change what is tested.
+# bundle or endpoint from the environment can change what is tested (the
+# harness, shared with scripts/e2e-awscli-sse.sh: scripts/e2e-lib.sh).
 #
 # Exits non-zero on any failure; the server is killed on exit. The last line
 # printed is exactly "e2e-awscli: N passed, M failed".
 set -uo pipefail
 
-: "${TESSERA_BIN:?set TESSERA_BIN to the path of a built tessera binary}"
-if [ ! -x "$TESSERA_BIN" ]; then
-  echo "e2e-awscli: $TESSERA_BIN is not an executable" >&2
-  echo "e2e-awscli: 0 passed, 1 failed"
-  exit 1
-fi
-command -v aws >/dev/null 2>&1 || { echo "e2e-awscli: aws cli not found" >&2; echo "e2e-awscli: 0 passed, 1 failed"; exit 1; }
-command -v curl >/dev/null 2>&1 || { echo "e2e-awscli: curl not found" >&2; echo "e2e-awscli: 0 passed, 1 failed"; exit 1; }
-
-passed=0
-failed=0
-server_pid=""
-work="$(mktemp -d "${TMPDIR:-/tmp}/tessera-e2e-awscli.XXXXXX")"
-
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null
-    for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# ---- isolated AWS configuration --------------------------------------------
-for v in $(env | grep -o '^AWS_[A-Z0-9_]*' || true); do unset "$v"; done
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_CA_BUNDLE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 \
-  AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_REGION AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE \
-  REQUESTS_CA_BUNDLE CURL_CA_BUNDLE HTTP_PROXY HTTPS_PROXY http_proxy https_proxy
-export NO_PROXY="127.0.0.1,localhost" no_proxy="127.0.0.1,localhost"
-ACCESS_KEY="E2EAWSCLIROOT$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F)"
-SECRET_KEY="e2e/awscli/$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-export AWS_CONFIG_FILE="$work/aws-config"
-export AWS_SHARED_CREDENTIALS_FILE="$work/aws-credentials"
-printf '[default]\nregion = us-east-1\n' >"$AWS_CONFIG_FILE"
-: >"$AWS_SHARED_CREDENTIALS_FILE"
-export AWS_ACCESS_KEY_ID="$ACCESS_KEY"
-export AWS_SECRET_ACCESS_KEY="$SECRET_KEY"
-export AWS_DEFAULT_REGION=us-east-1
-export AWS_PAGER=""
-export AWS_EC2_METADATA_DISABLED=true
-export AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=1
-
-# ---- start the server ------------------------------------------------------
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-port="$(free_port)"
-endpoint="http://127.0.0.1:$port"
-mkdir -p "$work/data" "$work/files"
-"$TESSERA_BIN" server --address "127.0.0.1:$port" --data "$work/data" \
-  --root-user "$ACCESS_KEY" --root-password "$SECRET_KEY" >"$work/server.log" 2>&1 &
-server_pid=$!
-
-ready=0
-for _ in $(seq 1 100); do
-  if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
-  if [ "$(curl -s -o /dev/null -w '%{http_code}' "$endpoint/_tessera/health/ready")" = "200" ]; then ready=1; break; fi
-  sleep 0.1
-done
-if [ "$ready" != 1 ]; then
-  echo "e2e-awscli: server did not become ready at $endpoint; its log:" >&2
-  cat "$work/server.log" >&2
-  echo "e2e-awscli: 0 passed, 1 failed"
-  exit 1
-fi
-echo "e2e-awscli: server $TESSERA_BIN at $endpoint (data $work/data)"
-# With TESSERA_POSTGRES the metadata must really be in PostgreSQL.
-if [ -n "${TESSERA_POSTGRES:-}" ]; then
-  if ! grep -q 'meta=postgres' "$work/server.log" || [ -e "$work/data/meta" ]; then
-    echo "e2e-awscli: TESSERA_POSTGRES is set but the server is not on PostgreSQL; its log:" >&2
-    cat "$work/server.log" >&2
-    echo "e2e-awscli: 0 passed, 1 failed"
-    exit 1
-  fi
-  echo "e2e-awscli: metadata in PostgreSQL"
-fi
-aws --version 2>&1 | sed 's/^/e2e-awscli: /'
-
-# ---- helpers ---------------------------------------------------------------
-s3() { aws --endpoint-url "$endpoint" s3 "$@"; }
-s3api() { aws --endpoint-url "$endpoint" s3api "$@"; }
-
-# check NAME COMMAND...: runs the command, counts it, shows its output on failure.
-check() {
-  local name="$1"; shift
-  local out
-  if out="$("$@" 2>&1)"; then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name"; printf '%s\n' "$out" | sed 's/^/     | /' | head -40
-  fi
-}
-
-# expect_fail NAME CODE COMMAND...: the command must fail and mention CODE.
-expect_fail() {
-  local name="$1" code="$2"; shift 2
-  local out
-  if out="$("$@" 2>&1)"; then
-    failed=$((failed + 1)); echo "FAIL $name (succeeded, want $code)"; printf '%s\n' "$out" | sed 's/^/     | /' | head -20
-  elif printf '%s' "$out" | grep -q -- "$code"; then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name (want $code)"; printf '%s\n' "$out" | sed 's/^/     | /' | head -20
-  fi
-}
-
-json_field() { # json_field FILE EXPR  (EXPR in Python over d)
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
+NAME=e2e-awscli
+# shellcheck source=scripts/e2e-lib.sh
+. "$(dirname "$0")/e2e-lib.sh"
+e2e_init E2EAWSCLIROOT e2e/awscli
+e2e_start
 
 # ---- the scenario ----------------------------------------------------------
 bucket="e2e-awscli-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
@@ -253,9 +147,4 @@ check "s3 rb --force" bash -c "aws --endpoint-url '$endpoint' s3 mb 's3://$bucke
   aws --endpoint-url '$endpoint' s3 cp '$f/small.txt' 's3://$bucket-force/a' >/dev/null &&
   aws --endpoint-url '$endpoint' s3 rb --force 's3://$bucket-force' >/dev/null"
 
-if ! kill -0 "$server_pid" 2>/dev/null; then
-  failed=$((failed + 1)); echo "FAIL server exited during the run; its log:"; sed 's/^/     | /' "$work/server.log" | tail -40
-fi
-
-echo "e2e-awscli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+e2e_finish

@@ -19,9 +19,10 @@ temporary --data directory and explicit --root-user/--root-password, and:
     bytes are compared; head_object with ChecksumMode=ENABLED must report
     the checksum and type computed here independently.
 
-Every AWS_* variable is removed and the shared config/credentials files are
-pointed at /dev/null, so nothing from the environment changes boto3's
-defaults; the client gets explicit endpoint, credentials and region.
+The harness (scripts/e2e_harness.py) removes every AWS_* variable and
+points the shared config/credentials files at /dev/null, so nothing from
+the environment changes boto3's defaults; the client gets explicit
+endpoint, credentials and region.
 
 botocore implements CRC32C and CRC64NVME only through the optional awscrt
 package. When awscrt is missing, pure-Python implementations are registered
@@ -33,26 +34,16 @@ The last line printed is `e2e-boto3-checksums: N passed, M failed`; the exit
 status is non-zero when anything failed. The server is killed at exit.
 """
 
-import atexit
 import base64
-import datetime
 import hashlib
-import ipaddress
 import os
-import secrets
-import shutil
-import signal
-import socket
-import ssl
-import subprocess
 import sys
 import tempfile
-import time
-import traceback
-import urllib.request
 import zlib
 
-MIB = 1024 * 1024
+from e2e_harness import MIB, Results, Server, WireLog, check, client_error, setup
+
+NAME = "e2e-boto3-checksums"
 ALGORITHMS = ["CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"]
 
 
@@ -163,159 +154,7 @@ def ensure_botocore_algorithms():
 
 
 # --------------------------------------------------------------------------
-# Server
-
-class Server:
-    def __init__(self, binary, tls):
-        self.binary = binary
-        self.tls = tls
-        self.dir = tempfile.mkdtemp(prefix="tessera-e2e-boto3-")
-        self.user = "E2EBOTO3" + secrets.token_hex(6).upper()
-        self.password = secrets.token_urlsafe(24)
-        self.proc = None
-        self.cert = None
-        self.log_path = os.path.join(self.dir, "server.log")
-
-    def _make_cert(self):
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-        now = datetime.datetime.now(datetime.timezone.utc)
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(minutes=5))
-                .not_valid_after(now + datetime.timedelta(days=1))
-                .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                .sign(key, hashes.SHA256()))
-        cert_path = os.path.join(self.dir, "cert.pem")
-        key_path = os.path.join(self.dir, "key.pem")
-        with open(cert_path, "wb") as f:
-            f.write(cert.public_bytes(serialization.Encoding.PEM))
-        with open(key_path, "wb") as f:
-            f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
-        return cert_path, key_path
-
-    def start(self):
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        sock.close()
-        args = [self.binary, "server", "--address", "127.0.0.1:%d" % port,
-                "--data", os.path.join(self.dir, "data"),
-                "--root-user", self.user, "--root-password", self.password]
-        scheme = "http"
-        if self.tls:
-            self.cert, key = self._make_cert()
-            args += ["--tls-cert", self.cert, "--tls-key", key]
-            scheme = "https"
-        self.endpoint = "%s://127.0.0.1:%d" % (scheme, port)
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        ctx = ssl.create_default_context(cafile=self.cert) if self.tls else None
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("server exited with %s:\n%s" % (self.proc.returncode, self.log_tail()))
-            try:
-                with urllib.request.urlopen(self.endpoint + "/_tessera/health/ready", timeout=2, context=ctx) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("server not ready after 30s:\n" + self.log_tail())
-
-    def log_tail(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read()[-4000:].decode(errors="replace")
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-SERVERS = []
-
-
-def stop_all(*_):
-    while SERVERS:
-        SERVERS.pop().stop()
-
-
-# --------------------------------------------------------------------------
 # Checks
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def run(self, name, fn):
-        try:
-            fn()
-        except Exception as e:  # noqa: BLE001 - every failure is reported
-            self.failed += 1
-            print("FAIL %s: %s" % (name, e))
-            if os.environ.get("E2E_VERBOSE"):
-                traceback.print_exc()
-        else:
-            self.passed += 1
-            print("ok   %s" % name)
-
-
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
-
-
-def make_client(srv):
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "s3",
-        endpoint_url=srv.endpoint,
-        aws_access_key_id=srv.user,
-        aws_secret_access_key=srv.password,
-        region_name="us-east-1",
-        verify=srv.cert if srv.tls else None,
-        # Path-style addressing only; every checksum setting stays default.
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )
-
-
-class WireLog:
-    """Records the headers boto3 sends, to show trailer vs header form."""
-
-    def __init__(self, client):
-        self.headers = {}
-        client.meta.events.register("before-send.s3.*", self._record)
-
-    def _record(self, request, **kwargs):
-        op = kwargs.get("event_name", "").split(".")[-1]
-        self.headers[op] = {k.lower(): v for k, v in request.headers.items()}
-        return None
-
-
-def hdr(v):
-    return v.decode() if isinstance(v, bytes) else v
-
 
 def get_and_compare(s3, bucket, key, data, expect_validated):
     from botocore.httpchecksum import StreamingChecksumBody
@@ -341,10 +180,9 @@ def run_scheme(res, binary, tls, data_small, data_large):
     from boto3.s3.transfer import TransferConfig
 
     scheme = "https" if tls else "http"
-    srv = Server(binary, tls)
-    SERVERS.append(srv)
-    srv.start()
-    s3 = make_client(srv)
+    srv = Server(binary, NAME, tls=tls).start()
+    # Path-style addressing only; every checksum setting stays default.
+    s3 = srv.client()
     wire = WireLog(s3)
     bucket = "e2e-boto3-" + scheme
     s3.create_bucket(Bucket=bucket)
@@ -367,10 +205,10 @@ def run_scheme(res, binary, tls, data_small, data_large):
             sent = wire.headers.get("PutObject", {})
             name = "x-amz-checksum-" + used.lower()
             if tls:
-                check(hdr(sent.get("x-amz-trailer")) == name,
+                check(sent.get("x-amz-trailer") == name,
                       "over HTTPS boto3 should send the %s trailer; sent x-amz-trailer=%r" % (name, sent.get("x-amz-trailer")))
             else:
-                check(hdr(sent.get(name)) == want, "over HTTP boto3 should send %s: %s; sent %r" % (name, want, sent.get(name)))
+                check(sent.get(name) == want, "over HTTP boto3 should send %s: %s; sent %r" % (name, want, sent.get(name)))
             check(resp.get("Checksum" + used) == want, "put_object Checksum%s = %r, want %r" % (used, resp.get("Checksum" + used), want))
             head_checksum(s3, bucket, key, used, want, "FULL_OBJECT")
             get_and_compare(s3, bucket, key, data_small, expect_validated=True)
@@ -407,47 +245,17 @@ def run_scheme(res, binary, tls, data_small, data_large):
 
     def tampered():
         # A wrong explicit checksum is refused with BadDigest and not stored.
-        from botocore.exceptions import ClientError
-
         key = "tampered"
         bad = b64("SHA256", b"something else")
-        try:
-            s3.put_object(Bucket=bucket, Key=key, Body=data_small, ChecksumSHA256=bad)
-        except ClientError as e:
-            code = e.response["Error"]["Code"]
-            check(code == "BadDigest", "tampered put_object: %s, want BadDigest" % code)
-        else:
-            raise AssertionError("tampered put_object succeeded")
-        try:
-            s3.head_object(Bucket=bucket, Key=key)
-        except ClientError as e:
-            check(e.response["ResponseMetadata"]["HTTPStatusCode"] == 404, "head after BadDigest: %s" % e)
-        else:
-            raise AssertionError("the tampered object was stored")
+        client_error(lambda: s3.put_object(Bucket=bucket, Key=key, Body=data_small, ChecksumSHA256=bad), code="BadDigest")
+        client_error(lambda: s3.head_object(Bucket=bucket, Key=key), 404)
 
     res.run("%s tampered put_object" % scheme, tampered)
 
-    stop_all()
-
 
 def main():
-    binary = os.environ.get("TESSERA_BIN")
-    if not binary or not os.access(binary, os.X_OK):
-        print("TESSERA_BIN must name the tessera executable (got %r)" % binary, file=sys.stderr)
-        print("e2e-boto3-checksums: 0 passed, 1 failed")
-        return 2
-    for k in list(os.environ):
-        if k.startswith("AWS_"):
-            del os.environ[k]
-    # No shared config or credentials files either: boto3's defaults only.
-    os.environ["AWS_CONFIG_FILE"] = os.devnull
-    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-
-    atexit.register(stop_all)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: (stop_all(), sys.exit(130)))
-
-    res = Results()
+    binary = setup(NAME)
+    res = Results(NAME)
     res.run("checksum arithmetic vectors", self_test)
     import boto3
     import botocore
@@ -456,17 +264,8 @@ def main():
     data_small = os.urandom(300 * 1024 + 7)
     data_large = os.urandom(10 * MIB + 12345)  # three parts: 5 MiB, 5 MiB, the rest
     for tls in (False, True):
-        try:
-            run_scheme(res, binary, tls, data_small, data_large)
-        except Exception as e:  # noqa: BLE001
-            res.failed += 1
-            print("FAIL %s setup: %s" % ("https" if tls else "http", e))
-            if os.environ.get("E2E_VERBOSE"):
-                traceback.print_exc()
-            stop_all()
-
-    print("e2e-boto3-checksums: %d passed, %d failed" % (res.passed, res.failed))
-    return 1 if res.failed else 0
+        res.phase("%s setup" % ("https" if tls else "http"), lambda: run_scheme(res, binary, tls, data_small, data_large))
+    return res.summary()
 
 
 if __name__ == "__main__":

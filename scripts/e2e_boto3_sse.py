@@ -38,178 +38,31 @@ S3) on a free 127.0.0.1 port, a temporary --data directory and explicit
   * on a plain-HTTP server SSE-C is refused and stores nothing; SSE-S3 and
     SSE-KMS work.
 
-Every AWS_* variable is removed and the shared config/credentials files are
-pointed at /dev/null; the client gets explicit endpoint, credentials,
-region and CA bundle. The last line printed is
+The harness (scripts/e2e_harness.py) removes every AWS_* variable and
+points the shared config/credentials files at /dev/null; the client gets
+explicit endpoint, credentials, region and CA bundle. The servers get no
+TESSERA_KMS* variable: their root key is the one each generates. The last line printed is
 `e2e-boto3-sse: N passed, M failed`; the exit status is non-zero when
 anything failed. The servers are killed at exit.
 """
 
-import atexit
 import base64
-import datetime
 import hashlib
-import ipaddress
 import os
 import secrets
-import shutil
-import signal
-import socket
-import ssl
 import subprocess
 import sys
 import tempfile
-import time
-import traceback
-import urllib.request
+
+from e2e_harness import MIB, Results, Server, WireLog, check, client_error, setup
 
 NAME = "e2e-boto3-sse"
-MIB = 1024 * 1024
 
 
-class Server:
-    def __init__(self, binary, tls):
-        self.binary = binary
-        self.tls = tls
-        self.dir = tempfile.mkdtemp(prefix="tessera-e2e-boto3-sse-")
-        self.user = "E2ESSE" + secrets.token_hex(6).upper()
-        self.password = secrets.token_urlsafe(24)
-        self.proc = None
-        self.cert = None
-        self.log_path = os.path.join(self.dir, "server.log")
-
-    def _make_cert(self):
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-        now = datetime.datetime.now(datetime.timezone.utc)
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(minutes=5))
-                .not_valid_after(now + datetime.timedelta(days=1))
-                .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                .sign(key, hashes.SHA256()))
-        cert_path = os.path.join(self.dir, "cert.pem")
-        key_path = os.path.join(self.dir, "key.pem")
-        with open(cert_path, "wb") as f:
-            f.write(cert.public_bytes(serialization.Encoding.PEM))
-        with open(key_path, "wb") as f:
-            f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
-        return cert_path, key_path
-
-    def start(self):
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        sock.close()
-        args = [self.binary, "server", "--address", "127.0.0.1:%d" % port,
-                "--data", os.path.join(self.dir, "data"),
-                "--root-user", self.user, "--root-password", self.password]
-        scheme = "http"
-        if self.tls:
-            self.cert, key = self._make_cert()
-            args += ["--tls-cert", self.cert, "--tls-key", key]
-            scheme = "https"
-        self.endpoint = "%s://127.0.0.1:%d" % (scheme, port)
-        self.log = open(self.log_path, "wb")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_KMS")}
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        ctx = ssl.create_default_context(cafile=self.cert) if self.tls else None
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("server exited with %s:\n%s" % (self.proc.returncode, self.log_tail()))
-            try:
-                with urllib.request.urlopen(self.endpoint + "/_tessera/health/ready", timeout=2, context=ctx) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("server not ready after 30s:\n" + self.log_tail())
-
-    def log_tail(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read()[-4000:].decode(errors="replace")
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-SERVERS = []
-
-
-def stop_all(*_):
-    while SERVERS:
-        SERVERS.pop().stop()
-
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def run(self, name, fn):
-        try:
-            fn()
-        except Exception as e:  # noqa: BLE001 - every failure is reported
-            self.failed += 1
-            print("FAIL %s: %s" % (name, e), flush=True)
-            if os.environ.get("E2E_VERBOSE"):
-                traceback.print_exc()
-        else:
-            self.passed += 1
-            print("ok   %s" % name, flush=True)
-
-
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
-
-
-def make_client(srv):
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "s3",
-        endpoint_url=srv.endpoint,
-        aws_access_key_id=srv.user,
-        aws_secret_access_key=srv.password,
-        region_name="us-east-1",
-        verify=srv.cert if srv.tls else None,
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )
-
-
-class WireLog:
-    """Records the headers boto3 sends, per operation."""
-
-    def __init__(self, client):
-        self.headers = {}
-        client.meta.events.register("before-send.s3.*", self._record)
-
-    def _record(self, request, **kwargs):
-        op = kwargs.get("event_name", "").split(".")[-1]
-        self.headers[op] = {k.lower(): (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()}
-        return None
+def server(binary, tls):
+    """The server, started; without TESSERA_KMS*: its root key is the one
+    it generates beside the data."""
+    return Server(binary, NAME, tls=tls, env_keep=lambda k: not k.startswith("TESSERA_KMS")).start()
 
 
 def b64(b):
@@ -227,24 +80,6 @@ def sha256_b64(b):
 def ssec(key):
     """boto3's SSE-C arguments with the raw key; boto3 adds the MD5."""
     return {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": key}
-
-
-def client_error(fn, status, code=None, message=None):
-    """fn must fail with a ClientError of that status (and code, message)."""
-    from botocore.exceptions import ClientError
-
-    try:
-        fn()
-    except ClientError as e:
-        got = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        err = e.response.get("Error", {})
-        check(got == status, "status %s, want %s (%s)" % (got, status, err))
-        if code is not None:
-            check(err.get("Code") == code, "code %r, want %r" % (err.get("Code"), code))
-        if message is not None:
-            check(err.get("Message") == message, "message %r, want %r" % (err.get("Message"), message))
-        return e
-    raise AssertionError("succeeded; want %s %s" % (status, code or ""))
 
 
 def absent(s3, bucket, key):
@@ -284,10 +119,8 @@ ROOT_KEY_ARN = "arn:aws:kms:us-east-1:000000000000:key/"  # root's account ID is
 def run_https(res, binary):
     from boto3.s3.transfer import TransferConfig
 
-    srv = Server(binary, tls=True)
-    SERVERS.append(srv)
-    srv.start()
-    s3 = make_client(srv)
+    srv = server(binary, tls=True)
+    s3 = srv.client()
     wire = WireLog(s3)
     bucket = "e2e-boto3-sse"
     s3.create_bucket(Bucket=bucket)
@@ -623,14 +456,11 @@ def run_https(res, binary):
     res.run("sse-kms 3-part multipart SHA256, list_parts, complete, read", sse_kms_multipart)
     res.run("sse-kms disabled key: KMS.DisabledException until enabled", sse_kms_disabled)
     res.run("sse-kms aws:kms:dsse refused, nothing stored", sse_kms_dsse)
-    stop_all()
 
 
 def run_http(res, binary):
-    srv = Server(binary, tls=False)
-    SERVERS.append(srv)
-    srv.start()
-    s3 = make_client(srv)
+    srv = server(binary, tls=False)
+    s3 = srv.client()
     bucket = "e2e-boto3-sse-http"
     s3.create_bucket(Bucket=bucket)
 
@@ -654,40 +484,17 @@ def run_http(res, binary):
         check(g["Body"].read() == b"kms over http" and g.get("SSEKMSKeyId") == kms_arn, "SSE-KMS over HTTP differs")
 
     res.run("http: sse-kms works", kms_over_http)
-    stop_all()
 
 
 def main():
-    binary = os.environ.get("TESSERA_BIN")
-    if not binary or not os.access(binary, os.X_OK):
-        print("TESSERA_BIN must name the tessera executable (got %r)" % binary, file=sys.stderr)
-        print("%s: 0 passed, 1 failed" % NAME)
-        return 2
-    for k in list(os.environ):
-        if k.startswith("AWS_"):
-            del os.environ[k]
-    os.environ["AWS_CONFIG_FILE"] = os.devnull
-    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-
-    atexit.register(stop_all)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: (stop_all(), sys.exit(130)))
-
+    binary = setup(NAME)
     import boto3
     import botocore
     print("boto3 %s, botocore %s" % (boto3.__version__, botocore.__version__))
-    res = Results()
-    for label, fn in (("https", run_https), ("http", run_http)):
-        try:
-            fn(res, binary)
-        except Exception as e:  # noqa: BLE001
-            res.failed += 1
-            print("FAIL %s setup: %s" % (label, e))
-            if os.environ.get("E2E_VERBOSE"):
-                traceback.print_exc()
-            stop_all()
-    print("%s: %d passed, %d failed" % (NAME, res.passed, res.failed))
-    return 1 if res.failed else 0
+    res = Results(NAME)
+    res.phase("https setup", lambda: run_https(res, binary))
+    res.phase("http setup", lambda: run_http(res, binary))
+    return res.summary()
 
 
 if __name__ == "__main__":

@@ -8,94 +8,27 @@ ListParts response has Initiator, Owner, Parts with ETag, LastModified,
 PartNumber and Size, and StorageClass), pages it with MaxParts=1 and with
 boto3's list_parts paginator, completes the upload and reads it back.
 
-The last line printed is "e2e-seed-listparts: N passed, M failed"; the exit
-status is non-zero if anything failed.
+The harness (scripts/e2e_harness.py) isolates boto3 from the environment's
+AWS settings. The last line printed is "e2e-seed-listparts: N passed, M
+failed"; the exit status is non-zero if anything failed.
 """
 
 import datetime
 import hashlib
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import time
-import traceback
-import urllib.request
+
+from e2e_harness import MIB, REGION, Results, Server, setup
 
 NAME = "e2e-seed-listparts"
-ACCESS_KEY = "E2ESEEDLISTPARTSKEY1"
-SECRET_KEY = "e2e/seed/listparts/secret/0123456789abcd"
-REGION = "us-east-1"
 BUCKET = "examplebucket"
 KEY = "bigobject"
-MIB = 1024 * 1024
-
-passed = 0
-failed = 0
+RES = Results(NAME, quiet=True, trace=True)
 
 
 def check(cond, what):
-    """Records one check; prints failures."""
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what}", flush=True)
-    return cond
-
-
-def isolate_aws_env(tmp):
-    """Drops every AWS_* variable so no ambient profile, region, endpoint or
-    checksum setting reaches boto3; points config files at empty paths."""
-    for k in list(os.environ):
-        if k.startswith("AWS_"):
-            del os.environ[k]
-    os.environ["AWS_CONFIG_FILE"] = os.path.join(tmp, "no-aws-config")
-    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.path.join(tmp, "no-aws-credentials")
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(binary, data, log):
-    port = free_port()
-    # Only TESSERA_POSTGRES passes: it moves metadata to PostgreSQL.
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("TESSERA_") or k == "TESSERA_POSTGRES"}
-    proc = subprocess.Popen(
-        [binary, "server", "--address", f"127.0.0.1:{port}", "--data", data,
-         "--root-user", ACCESS_KEY, "--root-password", SECRET_KEY, "--region", REGION],
-        stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited early with status {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_tessera/health/ready", timeout=1) as r:
-                if r.status == 200:
-                    return proc, url
-        except Exception:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not become ready within 30s")
-
-
-def stop_server(proc):
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    """Records one check; only failures print."""
+    return RES.record(what, cond)
 
 
 def as_int(v):
@@ -139,15 +72,10 @@ def check_seed_structure(resp, upload_id, parts):
               and abs((now - lm).total_seconds()) < 300, f"part {i} LastModified {lm!r}")
 
 
-def run(url):
-    import boto3
-    from botocore.config import Config
+def run(srv):
     from botocore.exceptions import ClientError
 
-    s3 = boto3.client(
-        "s3", endpoint_url=url, region_name=REGION,
-        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+    s3 = srv.client()
 
     s3.create_bucket(Bucket=BUCKET)
     upload_id = s3.create_multipart_upload(Bucket=BUCKET, Key=KEY)["UploadId"]
@@ -212,36 +140,21 @@ def run(url):
 
 
 def main():
-    binary = os.environ.get("TESSERA_BIN", "")
-    if not binary or not os.access(binary, os.X_OK):
-        check(False, f"TESSERA_BIN={binary!r} is not an executable")
-        return
-    tmp = tempfile.mkdtemp(prefix="e2e-seed-listparts-")
-    proc = None
-    log_path = os.path.join(tmp, "server.log")
-    try:
-        isolate_aws_env(tmp)
-        data = os.path.join(tmp, "data")
-        with open(log_path, "w") as log:
-            proc, url = start_server(binary, data, log)
-            if os.environ.get("TESSERA_POSTGRES"):
-                with open(log_path) as f:
-                    on_pg = "meta=postgres" in f.read()
-                check(on_pg and not os.path.exists(os.path.join(data, "meta")),
-                      "TESSERA_POSTGRES set: metadata is in PostgreSQL")
-            run(url)
-    except Exception:
-        check(False, "unexpected exception:\n" + traceback.format_exc())
-        if os.path.exists(log_path):
-            with open(log_path) as f:
-                print("server log (tail):\n" + "".join(f.readlines()[-30:]))
-    finally:
-        if proc is not None:
-            stop_server(proc)
-        shutil.rmtree(tmp, ignore_errors=True)
+    binary = setup(NAME)
+    # Only TESSERA_POSTGRES passes: it moves metadata to PostgreSQL.
+    srv = Server(binary, NAME, args=["--region", REGION],
+                 env_keep=lambda k: not k.startswith("TESSERA_") or k == "TESSERA_POSTGRES")
+
+    def journey():
+        srv.start()
+        if os.environ.get("TESSERA_POSTGRES"):
+            check("meta=postgres" in srv.log_text() and not os.path.exists(os.path.join(srv.data, "meta")),
+                  "TESSERA_POSTGRES set: metadata is in PostgreSQL")
+        run(srv)
+
+    RES.phase("listparts journey", journey)
+    return RES.summary()
 
 
 if __name__ == "__main__":
-    main()
-    print(f"{NAME}: {passed} passed, {failed} failed", flush=True)
-    sys.exit(1 if failed or not passed else 0)
+    sys.exit(main())
