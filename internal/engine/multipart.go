@@ -23,10 +23,17 @@ type CreateUploadInput struct {
 }
 
 // newUploadID returns an unguessable, URL-safe upload ID (192 random bits).
+// It never begins with '-' or '_': the aws cli would read
+// `--upload-id -…` as an option (about 1 upload in 32 otherwise).
 func newUploadID() string {
-	var b [24]byte
-	rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	for {
+		var b [24]byte
+		rand.Read(b[:])
+		id := base64.RawURLEncoding.EncodeToString(b[:])
+		if id[0] != '-' && id[0] != '_' {
+			return id
+		}
+	}
 }
 
 // checksumMode validates the checksum algorithm and type of a new upload
