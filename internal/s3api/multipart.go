@@ -283,6 +283,7 @@ func (h *Handler) listParts(q *request) error {
 		Owner:        owner{ID: u.Owner.ID, DisplayName: u.Owner.DisplayName},
 		StorageClass: u.StorageClass, ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType,
 	}
+	out.Parts = make([]partEntry, 0, len(res.Parts))
 	for _, p := range res.Parts {
 		e := partEntry{PartNumber: p.Number, LastModified: isoTime(p.LastModified), ETag: quoteETag(p.ETag), Size: p.Size}
 		if u.ChecksumAlgorithm != "" {

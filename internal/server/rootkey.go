@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 
 	"github.com/tessera-s3/tessera/internal/config"
@@ -27,13 +26,9 @@ func loadRootKey(cfg config.Config, log *slog.Logger) ([]byte, error) {
 		return k, nil
 	}
 	if cfg.KMSKeyFile != "" {
-		b, err := os.ReadFile(cfg.KMSKeyFile)
+		k, err := sse.LoadRootKey(cfg.KMSKeyFile)
 		if err != nil {
 			return nil, fmt.Errorf("server: --kms-key-file: %w", err)
-		}
-		k, err := sse.ParseRootKey(string(b))
-		if err != nil {
-			return nil, fmt.Errorf("server: --kms-key-file %s: %w", cfg.KMSKeyFile, err)
 		}
 		return k, nil
 	}

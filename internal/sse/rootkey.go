@@ -36,14 +36,16 @@ func ParseRootKey(s string) ([]byte, error) {
 // to rename, which keeps the write atomic but not that race. A malformed
 // file is an error wrapping ErrBadRootKey; it is never replaced.
 func LoadOrCreateRootKey(path string) (key []byte, created bool, err error) {
-	key, err = loadRootKey(path)
+	key, err = LoadRootKey(path)
 	if !errors.Is(err, fs.ErrNotExist) {
 		return key, false, err
 	}
 	return createRootKey(path)
 }
 
-func loadRootKey(path string) ([]byte, error) {
+// LoadRootKey reads a root key file written by LoadOrCreateRootKey (or by
+// hand: base64 of 32 bytes, one line).
+func LoadRootKey(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("sse: root key: %w", err)
@@ -70,7 +72,7 @@ func createRootKey(path string) ([]byte, bool, error) {
 	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			// Another process created it first: use theirs.
-			k, err := loadRootKey(path)
+			k, err := LoadRootKey(path)
 			return k, false, err
 		}
 		if err := os.Rename(tmp, path); err != nil {
