@@ -24,12 +24,29 @@ type Owner struct {
 	DisplayName string
 }
 
+// Versioning states of a bucket, as S3 names them. A bucket that never had
+// versioning enabled has the state "".
+const (
+	VersioningEnabled   = "Enabled"
+	VersioningSuspended = "Suspended"
+)
+
+// NullVersion is the version ID of the null version: the version a write
+// makes while the bucket's versioning is not Enabled. Records written before
+// versions existed have VersionID "" and are read back as NullVersion.
+const NullVersion = "null"
+
 // Bucket is a bucket record.
 type Bucket struct {
 	Name    string
 	Region  string
 	Owner   Owner
 	Created time.Time
+	// Versioning is "", VersioningEnabled or VersioningSuspended. The
+	// store reads it inside every write to decide the version it makes.
+	Versioning string `json:",omitempty"`
+	// ObjectLock is set at creation and never cleared.
+	ObjectLock bool `json:",omitempty"`
 }
 
 // ContentHeaders are the standard representation headers stored with an
@@ -76,10 +93,29 @@ type Encryption struct {
 	CustomerKeyCheck []byte `json:",omitempty"`
 }
 
-// Object is the current state of a key.
+// Retention is an object version's Object Lock retention.
+type Retention struct {
+	Mode  string // "GOVERNANCE" or "COMPLIANCE"
+	Until time.Time
+}
+
+// Object is one version of a key: an object or a delete marker.
 type Object struct {
-	Bucket       string
-	Key          string
+	Bucket string
+	Key    string
+	// VersionID is NullVersion or an ID made by NewVersionID; the store
+	// assigns it on every write.
+	VersionID string `json:",omitempty"`
+	// Seq orders the versions of a key (the latest has the largest); the
+	// store assigns it, greater than every other version's of the key.
+	Seq int64 `json:",omitempty"`
+	// DeleteMarker: the version is a delete marker (no bytes, no manifest).
+	DeleteMarker bool `json:",omitempty"`
+	// IsLatest is set by reads; it is not stored.
+	IsLatest bool `json:"-"`
+	// Retention and LegalHold are the version's Object Lock state.
+	Retention    *Retention `json:",omitempty"`
+	LegalHold    bool       `json:",omitempty"`
 	Size         int64
 	ETag         string // without quotes; multipart ETags end in "-N"
 	LastModified time.Time
@@ -159,10 +195,28 @@ type Doc struct {
 // error from it aborts the completion and is returned as is.
 type BuildFunc func(u Upload, parts []Part) (Object, error)
 
-// CheckFunc inspects the current object of a key (nil when the key has none)
-// before a write replaces or removes it; an error aborts the write and is
+// CheckFunc inspects a version before a write replaces or removes it, or
+// the latest version (nil when the key has none, possibly a delete marker)
+// before a write makes a new latest; an error aborts the write and is
 // returned as is. It runs under the key's lock.
 type CheckFunc func(cur *Object) error
+
+// Deletion is a DeleteObject request: the key, the version to remove (""
+// to delete the key as S3 does without a version ID), and the LastModified
+// and Owner of the delete marker, when one is added.
+type Deletion struct {
+	Bucket, Key string
+	VersionID   string
+	At          time.Time
+	By          Owner
+}
+
+// DeleteResult is what DeleteObject did: the version it removed and the
+// delete marker it added (either may be nil, not both).
+type DeleteResult struct {
+	Removed *Object
+	Marker  *Object
+}
 
 // Store is the metadata store. All methods are safe for concurrent use.
 //
@@ -177,24 +231,57 @@ type Store interface {
 	GetBucket(ctx context.Context, name string) (Bucket, error)
 	// ListBuckets returns every bucket, ascending by name.
 	ListBuckets(ctx context.Context) ([]Bucket, error)
-	// DeleteBucket removes a bucket that holds no object: ErrNotFound if
-	// absent, ErrBucketNotEmpty if it holds an object. Its in-progress
+	// DeleteBucket removes a bucket that holds no object version and no
+	// delete marker: ErrNotFound if absent, ErrBucketNotEmpty otherwise. Its in-progress
 	// uploads are deleted with it (as S3 does) and their part blobs are
 	// returned as garbage; so are its configuration documents.
 	DeleteBucket(ctx context.Context, name string) (garbage []string, err error)
 
-	// PutObject makes obj the current object of its key, atomically and
-	// durably. check (optional) vets the current object first. The replaced
-	// object's blobs are returned as garbage. ErrNotFound if the bucket is gone.
-	PutObject(ctx context.Context, obj Object, check CheckFunc) (garbage []string, err error)
-	// GetObject returns the object with its Segments, or ErrNotFound.
-	GetObject(ctx context.Context, bucket, key string) (Object, error)
-	// DeleteObject removes the key's object; ErrNotFound if there is none.
-	// check (optional) vets the current object first.
-	DeleteObject(ctx context.Context, bucket, key string, check CheckFunc) (garbage []string, err error)
-	// ListObjects returns up to limit objects whose key has the prefix and is
-	// >= from, ascending by key (byte order). Segments may be nil.
+	// UpdateBucket calls fn with the bucket and stores what it leaves
+	// (fn must not change the name); ErrNotFound if the bucket is absent.
+	UpdateBucket(ctx context.Context, name string, fn func(*Bucket) error) error
+
+	// PutObject makes obj the latest version of its key, atomically and
+	// durably, and returns it as stored. The store assigns obj.Seq and
+	// obj.VersionID: a new ID on a bucket whose versioning is Enabled;
+	// otherwise NullVersion, and the key's null version, latest or not, is
+	// replaced. The previous latest, unless replaced, becomes noncurrent.
+	// check (optional) vets the latest first. The blobs of a replaced
+	// version that obj does not reuse are returned as garbage. ErrNotFound
+	// if the bucket is gone.
+	PutObject(ctx context.Context, obj Object, check CheckFunc) (Object, []string, error)
+	// GetObject returns a version with its Segments: the latest when
+	// versionID is "" (possibly a delete marker), else the version with
+	// that ID. ErrNotFound if there is none.
+	GetObject(ctx context.Context, bucket, key, versionID string) (Object, error)
+	// DeleteObject with d.VersionID "" adds a delete marker as the latest on
+	// a bucket whose versioning is Enabled (a new version ID) or Suspended
+	// (the null marker, replacing the null version), and on an unversioned
+	// bucket removes the latest (ErrNotFound if there is none); check gets
+	// the latest. With a versionID it removes that version (ErrNotFound if
+	// there is none), check getting it; when it was the latest, the newest
+	// remaining version becomes latest. The removed version's blobs are
+	// garbage.
+	DeleteObject(ctx context.Context, d Deletion, check CheckFunc) (DeleteResult, []string, error)
+	// UpdateObject edits a version in place (tags, retention, legal hold):
+	// fn gets the version (the latest when versionID is "") and may change
+	// anything but its identity, bytes and order (key, version, Seq,
+	// Segments, Size, DeleteMarker). Returns the stored version;
+	// ErrNotFound if there is none.
+	UpdateObject(ctx context.Context, bucket, key, versionID string, fn func(*Object) error) (Object, error)
+	// ListObjects returns up to limit latest versions that are not delete
+	// markers, whose key has the prefix and is >= from, ascending by key
+	// (byte order). Segments may be nil.
 	ListObjects(ctx context.Context, bucket, prefix, from string, limit int) ([]Object, error)
+	// ListVersions returns up to limit versions and delete markers whose key
+	// has the prefix, ordered by key and then newest first, with IsLatest
+	// set and nil Segments, strictly after the position (afterKey,
+	// afterVersionID): with afterVersionID "" every version of afterKey is
+	// skipped; otherwise the versions of afterKey older than that version
+	// come first. ErrNotFound if afterVersionID names no version of afterKey
+	// and cannot be placed (a NullVersion that does not exist, or an ID not
+	// made by NewVersionID).
+	ListVersions(ctx context.Context, bucket, prefix, afterKey, afterVersionID string, limit int) ([]Object, error)
 
 	// CreateUpload records a new upload. ErrNotFound if the bucket is gone.
 	CreateUpload(ctx context.Context, u Upload) error
@@ -208,8 +295,8 @@ type Store interface {
 	// ListParts returns up to limit parts numbered > after, ascending.
 	ListParts(ctx context.Context, uploadID string, after, limit int) ([]Part, error)
 	// CompleteUpload atomically: calls build with the upload and all its
-	// parts, calls check with the key's current object, stores the built
-	// object, deletes the upload and its parts, records a Completion, and
+	// parts, calls check with the key's latest version, stores the built
+	// object as PutObject does (assigning its version), deletes the upload and its parts, records a Completion, and
 	// returns as garbage the blobs of the replaced object and of the parts
 	// the object does not use. ErrNotFound if the upload is gone.
 	CompleteUpload(ctx context.Context, bucket, key, uploadID string, build BuildFunc, check CheckFunc) (Object, []string, error)
@@ -234,7 +321,7 @@ type Store interface {
 	// DeleteGarbage forgets blob IDs whose blobs have been removed.
 	DeleteGarbage(ctx context.Context, ids []string) error
 	// ForEachBlobRef calls fn with every blob ID the metadata refers to:
-	// objects' segments, uploads' parts and the garbage list (a snapshot;
+	// every version's segments, uploads' parts and the garbage list (a snapshot;
 	// blobs written after it started may be missing).
 	ForEachBlobRef(ctx context.Context, fn func(blobID string)) error
 

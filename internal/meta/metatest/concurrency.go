@@ -88,7 +88,7 @@ func testConcurrentPutObjectMustNotExist(t *testing.T, h *harness) {
 	}
 	parallel(n, func(i int) {
 		var g []string
-		g, errs[i] = h.s.PutObject(ctx, object("b", "k", fmt.Sprintf("blob%02d", i)), ifNoneMatch)
+		_, g, errs[i] = h.s.PutObject(ctx, object("b", "k", fmt.Sprintf("blob%02d", i)), ifNoneMatch)
 		if len(g) != 0 {
 			errs[i] = fmt.Errorf("unexpected garbage %q", g)
 		}
@@ -107,7 +107,7 @@ func testConcurrentPutObjectMustNotExist(t *testing.T, h *harness) {
 	if winner < 0 {
 		t.Fatal("no writer won")
 	}
-	got, err := h.s.GetObject(ctx, "b", "k")
+	got, err := h.s.GetObject(ctx, "b", "k", "")
 	noErr(t, "GetObject", err)
 	if want := fmt.Sprintf("blob%02d", winner); got.Segments[0].BlobID != want {
 		t.Fatalf("object blob = %s, want the winner's %s", got.Segments[0].BlobID, want)
@@ -132,7 +132,7 @@ func testConcurrentDeleteBucket(t *testing.T, h *harness) {
 			case i == writers:
 				_, delErr = h.s.DeleteBucket(ctx, "r")
 			case i%2 == 0:
-				_, errs[i] = h.s.PutObject(ctx, object("r", fmt.Sprintf("k%d", i), fmt.Sprintf("blob%d-%d", round, i)), linger)
+				_, _, errs[i] = h.s.PutObject(ctx, object("r", fmt.Sprintf("k%d", i), fmt.Sprintf("blob%d-%d", round, i)), linger)
 			default:
 				errs[i] = h.s.CreateUpload(ctx, meta.Upload{ID: fmt.Sprintf("up%d-%d", round, i), Bucket: "r", Key: "k", Initiated: base})
 			}
@@ -171,7 +171,7 @@ func testConcurrentDeleteBucket(t *testing.T, h *harness) {
 				continue
 			}
 			if i%2 == 0 {
-				_, err = h.s.DeleteObject(ctx, "r", fmt.Sprintf("k%d", i), nil)
+				_, _, err = h.s.DeleteObject(ctx, meta.Deletion{Bucket: "r", Key: fmt.Sprintf("k%d", i)}, nil)
 			} else {
 				continue // uploads go with the bucket
 			}

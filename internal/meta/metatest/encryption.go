@@ -53,7 +53,7 @@ func testEncryptionRoundTrip(t *testing.T, h *harness) {
 	check := func(stage string) {
 		t.Helper()
 		for _, want := range []meta.Object{obj, plain, built} {
-			got, err := h.s.GetObject(ctx, "b", want.Key)
+			got, err := h.s.GetObject(ctx, "b", want.Key, "")
 			noErr(t, stage+" GetObject("+want.Key+")", err)
 			equal(t, stage+" GetObject("+want.Key+")", got, want)
 		}

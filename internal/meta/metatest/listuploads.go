@@ -131,7 +131,7 @@ func testReopen(t *testing.T, h *harness) {
 	if _, err := h.s.GetBucket(ctx, "b"); err != nil {
 		t.Fatalf("GetBucket after reopen: %v", err)
 	}
-	got, err := h.s.GetObject(ctx, "b", "k")
+	got, err := h.s.GetObject(ctx, "b", "k", "")
 	noErr(t, "GetObject after reopen", err)
 	equal(t, "object after reopen", got, object("b", "k", "cur"))
 	gu, err := h.s.GetUpload(ctx, "b", "k2", "up1")
@@ -143,7 +143,7 @@ func testReopen(t *testing.T, h *harness) {
 	if _, err := h.s.GetCompletion(ctx, "b", "k3", "up2"); err != nil {
 		t.Fatalf("GetCompletion after reopen: %v", err)
 	}
-	mp, err := h.s.GetObject(ctx, "b", "k3")
+	mp, err := h.s.GetObject(ctx, "b", "k3", "")
 	noErr(t, "GetObject(multipart) after reopen", err)
 	if len(mp.Segments) != 1 || mp.Segments[0].BlobID != "q1" {
 		t.Fatalf("multipart manifest after reopen = %+v", mp.Segments)

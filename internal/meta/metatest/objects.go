@@ -52,7 +52,7 @@ func testDeleteBucketNotEmpty(t *testing.T, h *harness) {
 
 	h.put(object("b", "k", "blob1"))
 	wantErr(t, "DeleteBucket(with object)", errOf(h.s.DeleteBucket(ctx, "b")), meta.ErrBucketNotEmpty)
-	_, err := h.s.DeleteObject(ctx, "b", "k", nil)
+	_, _, err := h.s.DeleteObject(ctx, meta.Deletion{Bucket: "b", Key: "k"}, nil)
 	noErr(t, "DeleteObject", err)
 
 	// In-progress uploads do not keep a bucket alive (S3 behaviour): they
@@ -73,7 +73,7 @@ func testDeleteBucketNotEmpty(t *testing.T, h *harness) {
 	if _, err := h.s.GetUpload(ctx, "b2", "k", "up-n"); err != nil {
 		t.Fatalf("neighbour's upload: %v", err)
 	}
-	_, err = h.s.PutObject(ctx, object("b", "k", "blob2"), nil)
+	_, _, err = h.s.PutObject(ctx, object("b", "k", "blob2"), nil)
 	wantErr(t, "PutObject(deleted bucket)", err, meta.ErrNotFound)
 	err = h.s.CreateUpload(ctx, meta.Upload{ID: "up2", Bucket: "b", Key: "k", Initiated: base})
 	wantErr(t, "CreateUpload(deleted bucket)", err, meta.ErrNotFound)
@@ -102,15 +102,15 @@ func testObjectRoundTrip(t *testing.T, h *harness) {
 	if g := h.put(obj); len(g) != 0 {
 		t.Fatalf("PutObject(new) garbage = %q, want none", g)
 	}
-	got, err := h.s.GetObject(ctx, "b", "dir/file.txt")
+	got, err := h.s.GetObject(ctx, "b", "dir/file.txt", "")
 	noErr(t, "GetObject", err)
 	equal(t, "GetObject", got, obj)
 
-	_, err = h.s.GetObject(ctx, "b", "dir/other")
+	_, err = h.s.GetObject(ctx, "b", "dir/other", "")
 	wantErr(t, "GetObject(missing key)", err, meta.ErrNotFound)
-	_, err = h.s.GetObject(ctx, "nobucket", "dir/file.txt")
+	_, err = h.s.GetObject(ctx, "nobucket", "dir/file.txt", "")
 	wantErr(t, "GetObject(missing bucket)", err, meta.ErrNotFound)
-	_, err = h.s.PutObject(ctx, object("nobucket", "k", "blob3"), nil)
+	_, _, err = h.s.PutObject(ctx, object("nobucket", "k", "blob3"), nil)
 	wantErr(t, "PutObject(missing bucket)", err, meta.ErrNotFound)
 }
 
@@ -122,7 +122,7 @@ func testPutObjectReplace(t *testing.T, h *harness) {
 	h.put(old)
 	g := h.put(object("b", "k", "new1"))
 	sameSet(t, "PutObject(replace) garbage", g, []string{"old1", "old2"})
-	got, err := h.s.GetObject(ctx, "b", "k")
+	got, err := h.s.GetObject(ctx, "b", "k", "")
 	noErr(t, "GetObject", err)
 	equal(t, "GetObject(after replace)", got, object("b", "k", "new1"))
 	all, err := h.s.Garbage(ctx, 100)
@@ -134,14 +134,14 @@ func testDeleteObject(t *testing.T, h *harness) {
 	ctx := t.Context()
 	h.bucket("b")
 	h.put(object("b", "k", "blob1"))
-	g, err := h.s.DeleteObject(ctx, "b", "k", nil)
+	_, g, err := h.s.DeleteObject(ctx, meta.Deletion{Bucket: "b", Key: "k"}, nil)
 	noErr(t, "DeleteObject", err)
 	sameSet(t, "DeleteObject garbage", g, []string{"blob1"})
-	_, err = h.s.GetObject(ctx, "b", "k")
+	_, err = h.s.GetObject(ctx, "b", "k", "")
 	wantErr(t, "GetObject(deleted)", err, meta.ErrNotFound)
-	_, err = h.s.DeleteObject(ctx, "b", "k", nil)
+	_, _, err = h.s.DeleteObject(ctx, meta.Deletion{Bucket: "b", Key: "k"}, nil)
 	wantErr(t, "DeleteObject(again)", err, meta.ErrNotFound)
-	_, err = h.s.DeleteObject(ctx, "nobucket", "k", nil)
+	_, _, err = h.s.DeleteObject(ctx, meta.Deletion{Bucket: "nobucket", Key: "k"}, nil)
 	wantErr(t, "DeleteObject(missing bucket)", err, meta.ErrNotFound)
 }
 
@@ -155,17 +155,17 @@ func testCheckFunc(t *testing.T, h *harness) {
 	record := func(cur *meta.Object) error { seen = append(seen, cur); return nil }
 	veto := func(*meta.Object) error { return errVeto }
 
-	_, err := h.s.PutObject(ctx, object("b", "k", "blob1"), record)
+	_, _, err := h.s.PutObject(ctx, object("b", "k", "blob1"), record)
 	noErr(t, "PutObject(new, check)", err)
 	if len(seen) != 1 || seen[0] != nil {
 		t.Fatalf("check on a new key saw %v, want nil", seen)
 	}
 
-	_, err = h.s.PutObject(ctx, object("b", "k", "blob2"), veto)
+	_, _, err = h.s.PutObject(ctx, object("b", "k", "blob2"), veto)
 	wantErr(t, "PutObject(vetoed)", err, errVeto)
-	_, err = h.s.DeleteObject(ctx, "b", "k", veto)
+	_, _, err = h.s.DeleteObject(ctx, meta.Deletion{Bucket: "b", Key: "k"}, veto)
 	wantErr(t, "DeleteObject(vetoed)", err, errVeto)
-	got, err := h.s.GetObject(ctx, "b", "k")
+	got, err := h.s.GetObject(ctx, "b", "k", "")
 	noErr(t, "GetObject", err)
 	equal(t, "object after vetoed writes", got, object("b", "k", "blob1"))
 	if g, _ := h.s.Garbage(ctx, 10); len(g) != 0 {
@@ -173,7 +173,7 @@ func testCheckFunc(t *testing.T, h *harness) {
 	}
 
 	seen = nil
-	g, err := h.s.PutObject(ctx, object("b", "k", "blob3"), record)
+	_, g, err := h.s.PutObject(ctx, object("b", "k", "blob3"), record)
 	noErr(t, "PutObject(replace, check)", err)
 	if len(seen) != 1 || seen[0] == nil || seen[0].ETag != "etag-blob1" || len(seen[0].Segments) != 1 {
 		t.Fatalf("check on replace saw %+v, want the current object with its segments", seen)
@@ -181,7 +181,7 @@ func testCheckFunc(t *testing.T, h *harness) {
 	sameSet(t, "garbage", g, []string{"blob1"})
 
 	seen = nil
-	_, err = h.s.DeleteObject(ctx, "b", "k", record)
+	_, _, err = h.s.DeleteObject(ctx, meta.Deletion{Bucket: "b", Key: "k"}, record)
 	noErr(t, "DeleteObject(check)", err)
 	if len(seen) != 1 || seen[0] == nil || seen[0].ETag != "etag-blob3" {
 		t.Fatalf("check on delete saw %+v, want the current object", seen)

@@ -48,7 +48,7 @@ func testWebsiteRedirectRoundTrip(t *testing.T, h *harness) {
 	check := func(stage string) {
 		t.Helper()
 		for key, want := range objects {
-			got, err := h.s.GetObject(ctx, "b", key)
+			got, err := h.s.GetObject(ctx, "b", key, "")
 			noErr(t, stage+" GetObject("+key+")", err)
 			equal(t, stage+" GetObject("+key+")", got, want)
 		}

@@ -169,7 +169,7 @@ func testCompleteUpload(t *testing.T, h *harness) {
 	sameSet(t, "CompleteUpload garbage", garbage, []string{"old", "p2", "p4"})
 	want := multipartObject(u, []meta.Part{part("up1", 1, "p1"), part("up1", 3, "p3")}, 1, 3)
 	equal(t, "CompleteUpload object", obj, want)
-	got, err := h.s.GetObject(ctx, "b", "k")
+	got, err := h.s.GetObject(ctx, "b", "k", "")
 	noErr(t, "GetObject", err)
 	equal(t, "GetObject after complete", got, want)
 
@@ -205,7 +205,7 @@ func testCompleteUpload(t *testing.T, h *harness) {
 
 	// The bucket can be emptied and deleted: no upload records are left,
 	// so deleting it frees nothing more.
-	_, err = h.s.DeleteObject(ctx, "b", "k", nil)
+	_, _, err = h.s.DeleteObject(ctx, meta.Deletion{Bucket: "b", Key: "k"}, nil)
 	noErr(t, "DeleteObject", err)
 	garbage, err = h.s.DeleteBucket(ctx, "b")
 	noErr(t, "DeleteBucket", err)
@@ -245,7 +245,7 @@ func testCompleteUploadAborted(t *testing.T, h *harness) {
 	if !slices.Equal(partNumbers(parts), []int{1, 2}) {
 		t.Fatalf("parts after failed completions = %v", partNumbers(parts))
 	}
-	got, err := h.s.GetObject(ctx, "b", "k")
+	got, err := h.s.GetObject(ctx, "b", "k", "")
 	noErr(t, "GetObject", err)
 	equal(t, "object after failed completions", got, object("b", "k", "old"))
 	_, err = h.s.GetCompletion(ctx, "b", "k", "up1")

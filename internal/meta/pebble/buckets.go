@@ -53,6 +53,31 @@ func (s *Store) GetBucket(ctx context.Context, name string) (meta.Bucket, error)
 	return b, nil
 }
 
+// UpdateBucket implements meta.Store.
+func (s *Store) UpdateBucket(ctx context.Context, name string, fn func(*meta.Bucket) error) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	mu := s.bucketLock(name)
+	mu.Lock()
+	defer mu.Unlock()
+	b, err := s.readBucket(name)
+	if err != nil {
+		return err
+	}
+	if b == nil {
+		return notFound("bucket")
+	}
+	if err := fn(b); err != nil {
+		return err
+	}
+	b.Name = name
+	wb := s.newBatch()
+	wb.setJSON(bucketKey(name), b)
+	_, err = wb.commit()
+	return err
+}
+
 // bucketExists must be called with the bucket's lock held (shared or
 // exclusive) when the answer guards a write.
 func (s *Store) bucketExists(name string) (bool, error) {
@@ -197,8 +222,8 @@ func (s *Store) DeleteGarbage(ctx context.Context, ids []string) error {
 	return err
 }
 
-// ForEachBlobRef implements meta.Store: one pass over the manifest, part
-// and garbage tables of a consistent snapshot.
+// ForEachBlobRef implements meta.Store: one pass over the manifest (latest
+// and older versions), part and garbage tables of a consistent snapshot.
 func (s *Store) ForEachBlobRef(ctx context.Context, fn func(string)) error {
 	snap := s.db.NewSnapshot()
 	defer snap.Close()
@@ -224,17 +249,19 @@ func (s *Store) ForEachBlobRef(ctx context.Context, fn func(string)) error {
 		}
 		return it.Close()
 	}
-	if err := scan(tManifest, func(_, v []byte) error {
-		var segs []meta.Segment
-		if err := decode(v, &segs); err != nil {
+	for _, table := range []byte{tManifest, tVManifest} {
+		if err := scan(table, func(_, v []byte) error {
+			var segs []meta.Segment
+			if err := decode(v, &segs); err != nil {
+				return err
+			}
+			for _, sg := range segs {
+				fn(sg.BlobID)
+			}
+			return nil
+		}); err != nil {
 			return err
 		}
-		for _, sg := range segs {
-			fn(sg.BlobID)
-		}
-		return nil
-	}); err != nil {
-		return err
 	}
 	if err := scan(tPart, func(_, v []byte) error {
 		var p meta.Part

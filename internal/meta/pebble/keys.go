@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tessera-s3/tessera/internal/meta"
 )
 
 // Key layout. Every record lives in one Pebble keyspace; the first byte names
@@ -21,6 +23,14 @@ import (
 //	tPart       | uploadID 0x00 | part number (4, big-endian)       → Part (binary, metacodec)
 //	tCompletion | uploadID                                          → Completion (JSON)
 //	tGarbage    | blobID                                            → empty
+//	tVersion    | bucket 0x00 | esc(key) 0x00 0x01 | rank(8)       → noncurrent version header (JSON)
+//	tVManifest  | bucket 0x00 | esc(key) 0x00 0x01 | rank(8)       → its []Segment (binary)
+//	tNullVer    | bucket 0x00 | key                                 → Seq(8) of the key's noncurrent null version
+//
+// tObject and tManifest hold each key's latest version (possibly a delete
+// marker); tVersion and tVManifest its older ones, newest first (rank is
+// meta.Rank(Seq), big-endian). A key has older versions only while it has a
+// latest, so listing versions walks tObject and, per key, seeks tVersion.
 //
 // Bucket names and upload IDs never contain 0x00 (checked on creation), so a
 // 0x00 terminator makes (bucket, rest) sort exactly like the pair: "a" 0x00 …
@@ -41,6 +51,9 @@ const (
 	tPart       byte = 'p'
 	tCompletion byte = 'c'
 	tGarbage    byte = 'g'
+	tVersion    byte = 'v'
+	tVManifest  byte = 'w'
+	tNullVer    byte = 'n'
 )
 
 // maxPartNumber is the largest part number the fixed-width encoding holds.
@@ -133,6 +146,21 @@ func partPrefix(uploadID string) []byte {
 // is numeric order (part 10 after part 9) and ListParts is a range scan.
 func partKey(uploadID string, number int) []byte {
 	return binary.BigEndian.AppendUint32(partPrefix(uploadID), uint32(number))
+}
+
+// versionPrefix returns the prefix of every noncurrent version of (bucket,
+// key) in table (tVersion or tVManifest).
+func versionPrefix(table byte, bucket, key string) []byte {
+	k := appendEscaped(bucketScoped(table, bucket), key)
+	return append(k, 0x00, 0x01)
+}
+
+func versionKey(table byte, bucket, key string, seq int64) []byte {
+	return binary.BigEndian.AppendUint64(versionPrefix(table, bucket, key), uint64(meta.Rank(seq)))
+}
+
+func nullVersionKey(bucket, key string) []byte {
+	return append(bucketScoped(tNullVer, bucket), key...)
 }
 
 func completionKey(uploadID string) []byte {

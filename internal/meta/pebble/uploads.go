@@ -177,14 +177,20 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 	defer umu.Unlock()
 
 	// The upload exists only while its bucket does (DeleteBucket deletes a
-	// bucket's uploads under the bucket lock we hold shared), so no
-	// separate bucket check is needed.
+	// bucket's uploads under the bucket lock we hold shared).
 	u, primary, err := s.readUpload(bucket, key, uploadID)
 	if err != nil {
 		return meta.Object{}, nil, err
 	}
 	if u == nil {
 		return meta.Object{}, nil, notFound("upload")
+	}
+	b, err := s.readBucket(bucket)
+	if err != nil {
+		return meta.Object{}, nil, err
+	}
+	if b == nil {
+		return meta.Object{}, nil, notFound("bucket")
 	}
 	parts, err := s.parts(uploadID, 0, -1)
 	if err != nil {
@@ -206,7 +212,10 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 	}
 
 	wb := s.newBatch()
-	putObject(wb, obj, cur)
+	if obj, _, err = s.addLatest(wb, b, obj, cur); err != nil {
+		wb.abandon()
+		return meta.Object{}, nil, err
+	}
 	deleteUpload(wb, uploadID, primary, parts)
 	partSegs := make([]meta.Segment, len(parts))
 	for i, p := range parts {

@@ -304,10 +304,10 @@ func TestExactBytes(t *testing.T) {
 	must(t, "CreateBucket", s.CreateBucket(ctx, meta.Bucket{Name: bucket, Created: base}))
 	keys := []string{"k\x00\xff", `k\x41`, "k\xfe\x80", "k\u00e9", "k\\", "k"}
 	for _, k := range keys {
-		_, err := s.PutObject(ctx, meta.Object{Bucket: bucket, Key: k, LastModified: base,
+		_, _, err := s.PutObject(ctx, meta.Object{Bucket: bucket, Key: k, LastModified: base,
 			Segments: []meta.Segment{{BlobID: "blob\x00\\\xff"}}}, nil)
 		must(t, "PutObject", err)
-		o, err := s.GetObject(ctx, bucket, k)
+		o, err := s.GetObject(ctx, bucket, k, "")
 		must(t, "GetObject", err)
 		if o.Bucket != bucket || o.Key != k || len(o.Segments) != 1 || o.Segments[0].BlobID != "blob\x00\\\xff" {
 			t.Errorf("GetObject(%q) = %q %q %+v", k, o.Bucket, o.Key, o.Segments)
@@ -341,7 +341,7 @@ func TestCanceledContext(t *testing.T) {
 	setup(t, s, "up")
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := s.GetObject(ctx, "b", "k")
+	_, err := s.GetObject(ctx, "b", "k", "")
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("GetObject: err = %v, want context.Canceled", err)
 	}
