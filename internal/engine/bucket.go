@@ -80,7 +80,12 @@ func (e *Engine) DeleteBucket(ctx context.Context, name string) error {
 	case errors.Is(err, meta.ErrNotFound):
 		return noSuchBucket(name)
 	case errors.Is(err, meta.ErrBucketNotEmpty):
-		return s3err.New(s3err.BucketNotEmpty).With("BucketName", name)
+		notEmpty := s3err.New(s3err.BucketNotEmpty).With("BucketName", name)
+		if b, err := e.meta.GetBucket(ctx, name); err == nil && b.Versioning != "" {
+			// LocalStack test_delete_versioned_bucket_with_objects, recorded against AWS.
+			notEmpty.Message = "The bucket you tried to delete is not empty. You must delete all versions in the bucket."
+		}
+		return notEmpty
 	case err != nil:
 		return err
 	}

@@ -188,8 +188,17 @@ func (s lcSource) Objects(ctx context.Context, bucket, prefix, after string, lim
 var errNotDue = errors.New("engine: object not due for expiration")
 
 func (s lcSource) ExpireObject(ctx context.Context, bucket, key string, expired func(lifecycle.Object) bool) (bool, error) {
-	garbage, err := s.e.meta.DeleteObject(ctx, bucket, key, func(cur *Object) error {
-		if cur == nil || !expired(lcObject(cur)) {
+	// On a versioned bucket this makes a delete marker, as S3's
+	// Expiration does, owned by the bucket's owner.
+	b, err := s.e.meta.GetBucket(ctx, bucket)
+	if errors.Is(err, meta.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	_, garbage, err := s.e.meta.DeleteObject(ctx, meta.Deletion{Bucket: bucket, Key: key, At: s.e.clock(), By: b.Owner}, func(cur *Object) error {
+		if cur == nil || cur.DeleteMarker || !expired(lcObject(cur)) {
 			return errNotDue
 		}
 		return nil

@@ -145,6 +145,9 @@ type UploadPartInput struct {
 type PartResult struct {
 	Part
 	Encryption *Encryption
+	// SourceVersionID is an UploadPartCopy source's version, for
+	// x-amz-copy-source-version-id ("" for none or the null version).
+	SourceVersionID string
 }
 
 // UploadPart stores one part; a part with the same number is replaced.
@@ -177,7 +180,7 @@ func (e *Engine) UploadPart(ctx context.Context, in UploadPartInput) (PartResult
 		return PartResult{}, err
 	}
 	p, err := e.storePart(ctx, u, in.PartNumber, st, body.Checksum)
-	return PartResult{p, u.Encryption}, err
+	return PartResult{Part: p, Encryption: u.Encryption}, err
 }
 
 // partChecksumAllowed enforces that parts use the upload's algorithm. A

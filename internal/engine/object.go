@@ -100,6 +100,9 @@ func (c WriteConditions) check(key string) meta.CheckFunc {
 		return nil
 	}
 	return func(cur *Object) error {
+		if cur != nil && cur.DeleteMarker {
+			cur = nil // a key whose latest is a delete marker has no object
+		}
 		if c.IfNoneMatch != "" && cur != nil {
 			return s3err.New(s3err.PreconditionFailed).With("Condition", "If-None-Match")
 		}
@@ -164,7 +167,7 @@ func (e *Engine) PutObject(ctx context.Context, in PutInput) (Object, error) {
 	defer st.abort()
 	obj := st.object(in.Bucket, in.Key, in.Owner, in.Attrs, in.Body.Checksum, e.clock())
 	obj.Encryption = enc
-	return obj, e.commitObject(ctx, st, obj, check)
+	return e.commitObject(ctx, st, obj, check)
 }
 
 // encryptionFor resolves a write's encryption into bucket: the object's
@@ -201,30 +204,31 @@ func (st *staged) object(bucket, key string, owner Owner, attrs WriteAttrs, ck *
 }
 
 // commitObject makes the staged blob durable and installs obj as the key's
-// object with the staged blob as its only segment.
-func (e *Engine) commitObject(ctx context.Context, st *staged, obj Object, check meta.CheckFunc) error {
+// latest version with the staged blob as its only segment; it returns obj
+// as stored (with its version ID).
+func (e *Engine) commitObject(ctx context.Context, st *staged, obj Object, check meta.CheckFunc) (Object, error) {
 	id, err := st.commit()
 	if err != nil {
-		return err
+		return Object{}, err
 	}
 	obj.Segments = []meta.Segment{{BlobID: id, Size: obj.Size, ETag: obj.ETag, Checksums: obj.Checksums, Crypt: st.crypt()}}
-	garbage, err := e.meta.PutObject(ctx, obj, check)
+	stored, garbage, err := e.meta.PutObject(ctx, obj, check)
 	if err != nil {
 		// The blob is durable but unreferenced: remove it now.
 		if rerr := e.blobs.Remove(id); rerr != nil {
 			e.log.Warn("engine: removing unreferenced blob", "blob", id, "err", rerr)
 		}
 		if errors.Is(err, meta.ErrNotFound) {
-			return noSuchBucket(obj.Bucket)
+			return Object{}, noSuchBucket(obj.Bucket)
 		}
-		return err
+		return Object{}, err
 	}
 	e.freeBlobs(garbage)
-	return nil
+	return stored, nil
 }
 
 func (e *Engine) checkCurrent(ctx context.Context, bucket, key string, check meta.CheckFunc) error {
-	cur, err := e.meta.GetObject(ctx, bucket, key)
+	cur, err := e.meta.GetObject(ctx, bucket, key, "")
 	switch {
 	case errors.Is(err, meta.ErrNotFound):
 		return check(nil)
@@ -234,54 +238,10 @@ func (e *Engine) checkCurrent(ctx context.Context, bucket, key string, check met
 	return check(&cur)
 }
 
-// getObject returns the key's object or NoSuchKey / NoSuchBucket.
+// getObject returns the key's latest version or NoSuchKey / NoSuchBucket
+// (NoSuchKey also when the latest is a delete marker).
 func (e *Engine) getObject(ctx context.Context, bucket, key string) (Object, error) {
-	obj, err := e.meta.GetObject(ctx, bucket, key)
-	if errors.Is(err, meta.ErrNotFound) {
-		if _, berr := e.bucketExists(ctx, bucket); berr != nil {
-			return Object{}, berr
-		}
-		return Object{}, noSuchKey(key)
-	}
-	return obj, err
-}
-
-// DeleteObject removes a key's object. Deleting a missing key succeeds, as in S3.
-func (e *Engine) DeleteObject(ctx context.Context, bucket, key string) error {
-	if _, err := e.bucketExists(ctx, bucket); err != nil {
-		return err
-	}
-	garbage, err := e.meta.DeleteObject(ctx, bucket, key, nil)
-	if errors.Is(err, meta.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	e.freeBlobs(garbage)
-	return nil
-}
-
-// DeleteResult is the outcome for one key of DeleteObjects.
-type DeleteResult struct {
-	Key string
-	Err error
-}
-
-// DeleteObjects deletes several keys; each key gets its own result.
-func (e *Engine) DeleteObjects(ctx context.Context, bucket string, keys []string) ([]DeleteResult, error) {
-	if _, err := e.bucketExists(ctx, bucket); err != nil {
-		return nil, err
-	}
-	out := make([]DeleteResult, 0, len(keys))
-	for _, k := range keys {
-		var err error
-		if err = ValidKey(k); err == nil {
-			err = e.DeleteObject(ctx, bucket, k)
-		}
-		out = append(out, DeleteResult{Key: k, Err: err})
-	}
-	return out, nil
+	return e.readVersion(ctx, bucket, key, "", useGet)
 }
 
 // etagMatches compares a client's ETag list (quoted or not, or "*") with an
@@ -311,33 +271,22 @@ func ReportedChecksum(obj Object) (alg, value string) {
 	return "", ""
 }
 
-// SetObjectTagging replaces an object's tag set (encoded as x-amz-tagging
-// is); "" removes it. The bytes, ETag and Last-Modified stay as they are.
-func (e *Engine) SetObjectTagging(ctx context.Context, bucket, key, tags string) error {
-	for attempt := 0; attempt < 10; attempt++ {
-		obj, err := e.getObject(ctx, bucket, key)
-		if err != nil {
-			return err
-		}
-		segs := obj.Segments
-		obj.Tagging = tags
-		// Only if the key still holds this very object; else read again.
-		changed := errors.New("changed")
-		_, err = e.meta.PutObject(ctx, obj, func(cur *Object) error {
-			if cur == nil || cur.ETag != obj.ETag || !sameBlobs(cur.Segments, segs) {
-				return changed
-			}
-			return nil
-		})
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, changed) {
-			if errors.Is(err, meta.ErrNotFound) {
-				return noSuchBucket(bucket)
-			}
-			return err
-		}
+// SetObjectTagging replaces a version's tag set (encoded as x-amz-tagging
+// is; "" removes it) and returns the version. The bytes, ETag and
+// Last-Modified stay as they are, and no version is made.
+func (e *Engine) SetObjectTagging(ctx context.Context, bucket, key, versionID, tags string) (Object, error) {
+	if _, err := e.readVersion(ctx, bucket, key, versionID, usePut); err != nil {
+		return Object{}, err
 	}
-	return s3err.New(s3err.ConditionalRequestConflict)
+	obj, err := e.meta.UpdateObject(ctx, bucket, key, versionID, func(o *Object) error {
+		if o.DeleteMarker { // became one since the read
+			return noSuchKey(key)
+		}
+		o.Tagging = tags
+		return nil
+	})
+	if errors.Is(err, meta.ErrNotFound) {
+		return Object{}, noSuchKey(key)
+	}
+	return obj, err
 }

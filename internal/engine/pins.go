@@ -52,11 +52,11 @@ func (p *pins) unpinned(ids []string) []string {
 	return free
 }
 
-// pinnedObject reads a key's object with its blobs pinned; release unpins
-// them (it may be called more than once).
-func (e *Engine) pinnedObject(ctx context.Context, bucket, key string) (Object, func(), error) {
+// pinnedObject reads a version (readVersion's arguments) with its blobs
+// pinned; release unpins them (it may be called more than once).
+func (e *Engine) pinnedObject(ctx context.Context, bucket, key, versionID, use string) (Object, func(), error) {
 	e.pins.gate.RLock()
-	obj, err := e.getObject(ctx, bucket, key)
+	obj, err := e.readVersion(ctx, bucket, key, versionID, use)
 	if err == nil {
 		e.pins.add(obj.Segments, +1)
 	}

@@ -83,6 +83,7 @@ func (r Range) String() string {
 // GetInput is a GetObject or HeadObject request.
 type GetInput struct {
 	Bucket, Key string
+	VersionID   string // "" for the latest
 	Range       *Range
 	PartNumber  int
 	Cond        ReadConditions
@@ -107,7 +108,7 @@ type GetOutput struct {
 
 // HeadObject resolves a read without opening any blob.
 func (e *Engine) HeadObject(ctx context.Context, in GetInput) (GetOutput, error) {
-	obj, err := e.getObject(ctx, in.Bucket, in.Key)
+	obj, err := e.readVersion(ctx, in.Bucket, in.Key, in.VersionID, useGet)
 	if err != nil {
 		return GetOutput{}, err
 	}
@@ -185,7 +186,7 @@ const timeFormatHTTP = "Mon, 02 Jan 2006 15:04:05 GMT"
 // The object's blobs stay pinned until the body is closed, so an overwrite
 // or delete meanwhile cannot cut the read short.
 func (e *Engine) GetObject(ctx context.Context, in GetInput) (GetOutput, error) {
-	obj, release, err := e.pinnedObject(ctx, in.Bucket, in.Key)
+	obj, release, err := e.pinnedObject(ctx, in.Bucket, in.Key, in.VersionID, useGet)
 	if err != nil {
 		return GetOutput{}, err
 	}

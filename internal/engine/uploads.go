@@ -13,6 +13,7 @@ type UploadPartCopyInput struct {
 	Bucket, Key, UploadID string
 	PartNumber            int
 	SrcBucket, SrcKey     string
+	SrcVersionID          string // "" for the latest
 	SrcCond               ReadConditions
 	// Range is the inclusive source byte range, nil for the whole source.
 	Range *Range
@@ -32,7 +33,7 @@ func (e *Engine) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (Pa
 	if err := partKey(u, in.CustomerKey); err != nil {
 		return PartResult{}, err
 	}
-	src, release, err := e.pinnedObject(ctx, in.SrcBucket, in.SrcKey)
+	src, release, err := e.pinnedObject(ctx, in.SrcBucket, in.SrcKey, in.SrcVersionID, useCopy)
 	if err != nil {
 		return PartResult{}, err
 	}
@@ -83,7 +84,7 @@ func (e *Engine) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (Pa
 		return PartResult{}, err
 	}
 	p, err := e.storePart(ctx, u, in.PartNumber, st, ck)
-	return PartResult{p, u.Encryption}, err
+	return PartResult{Part: p, Encryption: u.Encryption, SourceVersionID: sourceVersion(src)}, err
 }
 
 // ListUploadsInput is a ListMultipartUploads request.

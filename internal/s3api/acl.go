@@ -16,20 +16,6 @@ import (
 // control, and access is granted by bucket policies. GET answers that
 // truthfully; PUT accepts only ACLs that say the same.
 
-type versioningConfiguration struct {
-	XMLName xml.Name `xml:"VersioningConfiguration"`
-	NS      string   `xml:"xmlns,attr"`
-}
-
-func (h *Handler) getBucketVersioning(q *request) error {
-	if _, err := h.cfg.Engine.HeadBucket(q.ctx(), q.op.Bucket); err != nil {
-		return err
-	}
-	// No Status element: versioning has never been enabled.
-	writeXML(q.w, http.StatusOK, versioningConfiguration{NS: s3NS})
-	return nil
-}
-
 // ownerFullControl is the only ACL a bucket or object has.
 func ownerFullControl(o engine.Owner) []byte {
 	var b bytes.Buffer
@@ -49,8 +35,8 @@ func ownerFullControl(o engine.Owner) []byte {
 
 func (h *Handler) getACL(q *request) error {
 	if q.op.Key != "" {
-		if _, err := h.cfg.Engine.HeadObject(q.ctx(), engine.GetInput{Bucket: q.op.Bucket, Key: q.op.Key}); err != nil {
-			return q.hideMissingKey(err)
+		if err := h.aclObject(q, false); err != nil {
+			return err
 		}
 	} else if _, err := h.cfg.Engine.HeadBucket(q.ctx(), q.op.Bucket); err != nil {
 		return err
@@ -69,8 +55,8 @@ func (h *Handler) getACL(q *request) error {
 func (h *Handler) putACL(q *request) error {
 	io.Copy(io.Discard, io.LimitReader(q.auth.Body, 64<<10))
 	if q.op.Key != "" {
-		if _, err := h.cfg.Engine.HeadObject(q.ctx(), engine.GetInput{Bucket: q.op.Bucket, Key: q.op.Key}); err != nil {
-			return q.hideMissingKey(err)
+		if err := h.aclObject(q, true); err != nil {
+			return err
 		}
 	} else if _, err := h.cfg.Engine.HeadBucket(q.ctx(), q.op.Bucket); err != nil {
 		return err
@@ -83,4 +69,19 @@ func (h *Handler) putACL(q *request) error {
 		}
 	}
 	return s3err.New(s3err.AccessControlListNotSupported)
+}
+
+// aclObject checks that the version an object ACL request names exists and
+// sends its x-amz-version-id.
+func (h *Handler) aclObject(q *request, put bool) error {
+	versionID, err := q.versionID()
+	if err != nil {
+		return err
+	}
+	obj, err := h.cfg.Engine.ObjectVersion(q.ctx(), q.op.Bucket, q.op.Key, versionID, put)
+	if err != nil {
+		return q.hideMissingKey(err)
+	}
+	setVersionID(q.w.Header(), h.cfg.Engine.VersionHeader(q.ctx(), obj))
+	return nil
 }

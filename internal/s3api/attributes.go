@@ -47,11 +47,16 @@ func (h *Handler) getObjectAttributes(q *request) error {
 			return err
 		}
 	}
-	out, err := h.cfg.Engine.HeadObject(q.ctx(), engine.GetInput{Bucket: q.op.Bucket, Key: q.op.Key, CustomerKey: q.sse.write.CustomerKey, Caller: q.account.ID})
+	versionID, err := q.versionID()
+	if err != nil {
+		return err
+	}
+	out, err := h.cfg.Engine.HeadObject(q.ctx(), engine.GetInput{Bucket: q.op.Bucket, Key: q.op.Key, VersionID: versionID, CustomerKey: q.sse.write.CustomerKey, Caller: q.account.ID})
 	if err != nil {
 		return q.hideMissingKey(err)
 	}
 	obj := out.Object
+	setVersionID(q.w.Header(), h.cfg.Engine.VersionHeader(q.ctx(), obj))
 	res := getObjectAttributesResponse{NS: s3NS}
 	if want["ETag"] {
 		res.ETag = obj.ETag

@@ -19,7 +19,10 @@ const (
 // actionsFor returns the IAM actions an operation needs (all of them), as
 // its row in the route table says. A kind with no row (there is none: a
 // test checks) would need an action no policy grants, so only the owner.
-func actionsFor(k Kind) []string {
+func actionsFor(k Kind, versioned bool) []string {
+	if a, ok := versionActions[k]; ok && versioned {
+		return a
+	}
 	if rt, ok := byKind[k]; ok {
 		return rt.actions
 	}
@@ -169,7 +172,7 @@ func (h *Handler) authorize(q *request) error {
 		return denied
 	}
 	// DeleteObjects is authorized key by key by its handler.
-	if q.op.Kind != DeleteObjects && !q.allowed(ba, actionsFor(q.op.Kind), resourceARN(q.op.Bucket, q.op.Key)) {
+	if q.op.Kind != DeleteObjects && !q.allowed(ba, actionsFor(q.op.Kind, q.op.Query.Has("versionId")), resourceARN(q.op.Bucket, q.op.Key)) {
 		return denied
 	}
 	if err := h.requesterPays(q, ba); err != nil {
@@ -202,9 +205,13 @@ func (h *Handler) requesterPays(q *request, ba bucketAccess) error {
 
 // authorizeCopySource requires read access to a copy's source object.
 func (h *Handler) authorizeCopySource(q *request) error {
-	bucket, key, err := copySource(q.r.Header.Get("x-amz-copy-source"))
+	bucket, key, versionID, err := copySource(q.r.Header.Get("x-amz-copy-source"))
 	if err != nil {
 		return err
+	}
+	read := "s3:GetObject"
+	if versionID != "" {
+		read = "s3:GetObjectVersion"
 	}
 	ba, err := h.loadBucket(q, bucket)
 	if err != nil || !ba.exists {
@@ -213,7 +220,7 @@ func (h *Handler) authorizeCopySource(q *request) error {
 	if v := q.r.Header.Get("x-amz-source-expected-bucket-owner"); v != "" && v != ba.ownerAccount.ID {
 		return s3err.New(s3err.AccessDenied)
 	}
-	if !q.allowed(ba, []string{"s3:GetObject"}, resourceARN(bucket, key)) {
+	if !q.allowed(ba, []string{read}, resourceARN(bucket, key)) {
 		return s3err.New(s3err.AccessDenied)
 	}
 	// Reading a Requester Pays source is a paid read like any other.

@@ -189,23 +189,25 @@ func (h *Handler) deleteObjects(q *request) error {
 		return s3err.New(s3err.MalformedXML)
 	}
 	out := deleteResult{NS: s3NS}
-	keys := make([]string, 0, len(req.Objects))
+	ids := make([]engine.ObjectID, 0, len(req.Objects))
 	for _, o := range req.Objects {
-		if q.access.exists && !q.allowed(q.access, actionsFor(DeleteObject), resourceARN(q.op.Bucket, o.Key)) {
+		if q.access.exists && !q.allowed(q.access, actionsFor(DeleteObject, o.VersionID != ""), resourceARN(q.op.Bucket, o.Key)) {
 			e := s3err.New(s3err.AccessDenied)
-			out.Errors = append(out.Errors, deleteError{Key: o.Key, Code: string(e.Code), Message: e.Message})
+			out.Errors = append(out.Errors, deleteError{Key: o.Key, VersionID: o.VersionID, Code: string(e.Code), Message: e.Message})
 			continue
 		}
-		keys = append(keys, o.Key)
+		ids = append(ids, engine.ObjectID{Key: o.Key, VersionID: o.VersionID})
 	}
-	results, err := h.cfg.Engine.DeleteObjects(q.ctx(), q.op.Bucket, keys)
+	results, err := h.cfg.Engine.DeleteObjects(q.ctx(), q.op.Bucket, q.account.Owner(), ids)
 	if err != nil {
 		return err
 	}
 	for _, r := range results {
 		if r.Err == nil {
 			if !req.Quiet {
-				out.Deleted = append(out.Deleted, deletedEntry{Key: r.Key})
+				out.Deleted = append(out.Deleted, deletedEntry{
+					Key: r.Key, VersionID: r.VersionID, DeleteMarker: r.DeleteMarker, DeleteMarkerVersionID: r.DeleteMarkerVersionID,
+				})
 			}
 			continue
 		}
@@ -214,7 +216,7 @@ func (h *Handler) deleteObjects(q *request) error {
 			h.log.Error("delete objects", "key", r.Key, "err", r.Err)
 			e = s3err.New(s3err.InternalError)
 		}
-		out.Errors = append(out.Errors, deleteError{Key: r.Key, Code: string(e.Code), Message: e.Message})
+		out.Errors = append(out.Errors, deleteError{Key: r.Key, VersionID: r.VersionID, Code: string(e.Code), Message: e.Message})
 	}
 	writeXML(q.w, http.StatusOK, out)
 	return nil

@@ -100,7 +100,7 @@ func (h *Handler) uploadPartCopy(q *request) error {
 	if err := q.requireBucket(); err != nil {
 		return err
 	}
-	srcBucket, srcKey, err := copySource(q.r.Header.Get("x-amz-copy-source"))
+	srcBucket, srcKey, srcVersion, err := copySource(q.r.Header.Get("x-amz-copy-source"))
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (h *Handler) uploadPartCopy(q *request) error {
 	}
 	in := engine.UploadPartCopyInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, UploadID: q.op.Query.Get("uploadId"), PartNumber: n,
-		SrcBucket: srcBucket, SrcKey: srcKey, SrcCond: readConditions(q.r.Header, "x-amz-copy-source-"),
+		SrcBucket: srcBucket, SrcKey: srcKey, SrcVersionID: srcVersion, SrcCond: readConditions(q.r.Header, "x-amz-copy-source-"),
 		CustomerKey: q.sse.write.CustomerKey, SrcCustomerKey: q.sse.srcKey, Caller: q.account.ID,
 	}
 	if v := q.r.Header.Get("x-amz-copy-source-range"); v != "" {
@@ -125,6 +125,9 @@ func (h *Handler) uploadPartCopy(q *request) error {
 		return err
 	}
 	setEncryptionHeaders(q.w.Header(), p.Encryption, q.sse.write.CustomerKey, false)
+	if p.SourceVersionID != "" {
+		q.w.Header().Set("x-amz-copy-source-version-id", p.SourceVersionID)
+	}
 	out := copyPartResult{NS: s3NS, ETag: quoteETag(p.ETag), LastModified: isoTime(p.LastModified)}
 	for alg, v := range p.Checksums {
 		if alg != string(checksum.CRC64NVME) || len(p.Checksums) == 1 {
@@ -198,6 +201,9 @@ func (h *Handler) completeMultipartUpload(q *request) error {
 	}
 	out.set(engine.ReportedChecksum(obj))
 	setEncryptionHeaders(q.w.Header(), obj.Encryption, q.sse.write.CustomerKey, false)
+	// In the header only: CompleteMultipartUploadResult has no VersionId
+	// (ceph/s3-tests test_versioning_bucket_multipart_upload_return_version_id).
+	setVersionID(q.w.Header(), writtenVersion(obj))
 	writeXML(q.w, http.StatusOK, out)
 	return nil
 }

@@ -32,6 +32,7 @@ func (h *Handler) putObject(q *request) error {
 	}
 	hd := q.w.Header()
 	hd.Set("ETag", quoteETag(obj.ETag))
+	setVersionID(hd, writtenVersion(obj))
 	setEncryptionHeaders(hd, obj.Encryption, q.sse.write.CustomerKey, true)
 	h.setExpiration(q, obj)
 	setChecksumHeaders(hd, obj)
@@ -40,6 +41,17 @@ func (h *Handler) putObject(q *request) error {
 	}
 	q.w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// writtenVersion is the x-amz-version-id of a PutObject or
+// CompleteMultipartUpload: none for the null version, even on a Suspended
+// bucket (LocalStack test_put_object_on_suspended_bucket, recorded against
+// AWS).
+func writtenVersion(obj engine.Object) string {
+	if obj.VersionID == engine.NullVersion {
+		return ""
+	}
+	return obj.VersionID
 }
 
 // setExpiration sends x-amz-expiration when a lifecycle Expiration rule
@@ -92,6 +104,10 @@ var responseOverrides = map[string]string{
 
 func (h *Handler) getObject(q *request) error {
 	in := engine.GetInput{Bucket: q.op.Bucket, Key: q.op.Key, Cond: readConditions(q.r.Header, ""), CustomerKey: q.sse.write.CustomerKey, Caller: q.account.ID}
+	var err error
+	if in.VersionID, err = q.versionID(); err != nil {
+		return err
+	}
 	if v := q.r.Header.Get("Range"); v != "" {
 		in.Range = parseRange(v)
 	}
@@ -109,7 +125,6 @@ func (h *Handler) getObject(q *request) error {
 		in.PartNumber = n
 	}
 	var out engine.GetOutput
-	var err error
 	if q.op.Kind == HeadObject {
 		out, err = h.cfg.Engine.HeadObject(q.ctx(), in)
 	} else {
@@ -126,6 +141,7 @@ func (h *Handler) getObject(q *request) error {
 	hd.Set("ETag", quoteETag(obj.ETag))
 	hd.Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))
 	hd.Set("Accept-Ranges", "bytes")
+	setVersionID(hd, h.cfg.Engine.VersionHeader(q.ctx(), obj))
 	setEncryptionHeaders(hd, obj.Encryption, in.CustomerKey, false)
 	hd.Set("Content-Length", strconv.FormatInt(out.Length, 10))
 	setIf(hd, "Content-Type", obj.Headers.ContentType)
@@ -153,7 +169,11 @@ func (h *Handler) getObject(q *request) error {
 	if out.PartsCount > 0 {
 		hd.Set("x-amz-mp-parts-count", strconv.Itoa(out.PartsCount))
 	}
-	h.setExpiration(q, obj)
+	if in.VersionID == "" {
+		// Not when a version is named, even the latest (LocalStack
+		// test_bucket_lifecycle_configuration_object_expiry_versioned).
+		h.setExpiration(q, obj)
+	}
 	if strings.EqualFold(q.r.Header.Get("x-amz-checksum-mode"), "ENABLED") && in.Range == nil {
 		if in.PartNumber > 0 && obj.PartsCount > 0 {
 			setPartChecksumHeaders(hd, obj, in.PartNumber)
@@ -190,8 +210,20 @@ func setIf(hd http.Header, name, value string) {
 }
 
 func (h *Handler) deleteObject(q *request) error {
-	if err := h.cfg.Engine.DeleteObject(q.ctx(), q.op.Bucket, q.op.Key); err != nil {
+	versionID, err := q.versionID()
+	if err != nil {
 		return err
+	}
+	out, err := h.cfg.Engine.DeleteObject(q.ctx(), engine.DeleteInput{
+		Bucket: q.op.Bucket, Key: q.op.Key, VersionID: versionID, Owner: q.account.Owner(),
+	})
+	if err != nil {
+		return err
+	}
+	hd := q.w.Header()
+	setVersionID(hd, out.VersionID)
+	if out.DeleteMarker {
+		hd.Set("x-amz-delete-marker", "true")
 	}
 	q.w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -205,26 +237,34 @@ func (h *Handler) deleteObject(q *request) error {
 // included), then the key. Bucket and key are split at the first literal
 // slash, before decoding: AWS answers "Invalid copy source bucket name"
 // when the slash itself is encoded (aws-sdk-cpp#1647).
-func copySource(v string) (bucket, key string, err error) {
+func copySource(v string) (bucket, key, versionID string, err error) {
 	invalid := func(msg string) error { return s3err.InvalidArgumentf("x-amz-copy-source", v, "%s", msg) }
-	raw, _, _ := strings.Cut(v, "?versionId=")
+	raw, versionID, hasVersion := strings.Cut(v, "?versionId=")
 	if _, err := url.PathUnescape(raw); err != nil {
-		return "", "", invalid("Invalid copy source encoding")
+		return "", "", "", invalid("Invalid copy source encoding")
 	}
 	rawBucket, rawKey, _ := strings.Cut(strings.TrimPrefix(raw, "/"), "/")
 	bucket, _ = url.PathUnescape(rawBucket)
 	key, _ = url.PathUnescape(rawKey)
 	if !engine.ValidBucketName(bucket) {
-		return "", "", invalid("Invalid copy source bucket name")
+		return "", "", "", invalid("Invalid copy source bucket name")
 	}
 	// A key that is only a dot segment ("bucket/.", "bucket/../") names
 	// no object. Deeper dot segments ("a/../b") stay ordinary key bytes:
 	// versitygw, which rejects them for its file system, notes that AWS
 	// accepts them.
 	if key == "" || path.Clean(key) == "." || path.Clean(key) == ".." {
-		return "", "", invalid("Invalid copy source object key")
+		return "", "", "", invalid("Invalid copy source object key")
 	}
-	return bucket, key, nil
+	if hasVersion {
+		if versionID == "" {
+			return "", "", "", s3err.InvalidArgumentf("versionId", "", "Version id cannot be the empty string")
+		}
+		if err := engine.CheckVersionID(versionID); err != nil {
+			return "", "", "", err
+		}
+	}
+	return bucket, key, versionID, nil
 }
 
 // requireBucket answers NoSuchBucket when authorization found the
@@ -243,7 +283,7 @@ func (h *Handler) copyObject(q *request) error {
 	if err := q.requireBucket(); err != nil {
 		return err
 	}
-	srcBucket, srcKey, err := copySource(q.r.Header.Get("x-amz-copy-source"))
+	srcBucket, srcKey, srcVersion, err := copySource(q.r.Header.Get("x-amz-copy-source"))
 	if err != nil {
 		return err
 	}
@@ -255,7 +295,7 @@ func (h *Handler) copyObject(q *request) error {
 		return s3err.InvalidArgumentf("x-amz-metadata-directive", directive, "Unknown metadata directive.")
 	}
 	in := engine.CopyInput{
-		SrcBucket: srcBucket, SrcKey: srcKey,
+		SrcBucket: srcBucket, SrcKey: srcKey, SrcVersionID: srcVersion,
 		SrcCond: readConditions(q.r.Header, "x-amz-copy-source-"),
 		Bucket:  q.op.Bucket, Key: q.op.Key, Owner: q.bucketOwner,
 		ReplaceMetadata: directive == "REPLACE",
@@ -273,9 +313,14 @@ func (h *Handler) copyObject(q *request) error {
 		}
 		in.ChecksumAlgorithm = a
 	}
-	obj, err := h.cfg.Engine.CopyObject(q.ctx(), in)
+	res, err := h.cfg.Engine.CopyObject(q.ctx(), in)
 	if err != nil {
 		return err
+	}
+	obj := res.Object
+	setVersionID(q.w.Header(), res.VersionHeader)
+	if res.SourceVersionID != "" {
+		q.w.Header().Set("x-amz-copy-source-version-id", res.SourceVersionID)
 	}
 	out := copyObjectResult{NS: s3NS, ETag: quoteETag(obj.ETag), LastModified: isoTime(obj.LastModified), ChecksumType: obj.ChecksumType}
 	out.set(engine.ReportedChecksum(obj))

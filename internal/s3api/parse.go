@@ -57,6 +57,7 @@ const (
 
 	GetBucketVersioning Kind = "GetBucketVersioning"
 	PutBucketVersioning Kind = "PutBucketVersioning"
+	ListObjectVersions  Kind = "ListObjectVersions"
 	GetBucketAcl        Kind = "GetBucketAcl"
 	PutBucketAcl        Kind = "PutBucketAcl"
 	GetObjectAcl        Kind = "GetObjectAcl"

@@ -82,7 +82,7 @@ var bucketNotImplemented = []string{
 	"accelerate", "analytics", "cors", "intelligent-tiering", "inventory",
 	"logging", "metrics", "notification", "object-lock", "ownershipControls",
 	"policyStatus", "publicAccessBlock", "replication", "tagging",
-	"versions", "website",
+	"website",
 }
 
 // objectNotImplemented are the object sub-resources Tessera does not implement yet.
@@ -93,6 +93,21 @@ var objectNotImplemented = []string{
 // routes is the table. It is filled by init because handlers reach
 // actionsFor, which reads it (a package-level initializer would be a cycle).
 var routes []route
+
+// versionActions are the IAM actions an operation needs instead of its
+// row's when the request names a version (?versionId=), as S3 authorizes
+// them (the S3 actions reference: "…Version" actions).
+var versionActions = map[Kind][]string{
+	GetObject:           {"s3:GetObjectVersion"},
+	HeadObject:          {"s3:GetObjectVersion"},
+	DeleteObject:        {"s3:DeleteObjectVersion"},
+	GetObjectAttributes: {"s3:GetObjectVersion", "s3:GetObjectVersionAttributes"},
+	GetObjectTagging:    {"s3:GetObjectVersionTagging"},
+	PutObjectTagging:    {"s3:PutObjectVersionTagging"},
+	DeleteObjectTagging: {"s3:DeleteObjectVersionTagging"},
+	GetObjectAcl:        {"s3:GetObjectVersionAcl"},
+	PutObjectAcl:        {"s3:PutObjectVersionAcl"},
+}
 
 // byKind indexes the implemented rows by operation.
 var byKind map[Kind]*route
@@ -117,7 +132,8 @@ func init() {
 		{get, onBucket, sub("lifecycle"), GetBucketLifecycleConfiguration, acts("s3:GetLifecycleConfiguration"), (*Handler).getBucketLifecycle},
 		{del, onBucket, sub("lifecycle"), DeleteBucketLifecycle, acts("s3:PutLifecycleConfiguration"), (*Handler).deleteBucketLifecycle},
 		{get, onBucket, sub("versioning"), GetBucketVersioning, acts("s3:GetBucketVersioning"), (*Handler).getBucketVersioning},
-		{put, onBucket, sub("versioning"), PutBucketVersioning, acts("s3:PutBucketVersioning"), refuseVersioning},
+		{put, onBucket, sub("versioning"), PutBucketVersioning, acts("s3:PutBucketVersioning"), (*Handler).putBucketVersioning},
+		{get, onBucket, sub("versions"), ListObjectVersions, acts("s3:ListBucketVersions"), (*Handler).listObjectVersions},
 		{get, onBucket, sub("acl"), GetBucketAcl, acts("s3:GetBucketAcl"), (*Handler).getACL},
 		{put, onBucket, sub("acl"), PutBucketAcl, acts("s3:PutBucketAcl"), (*Handler).putACL},
 		{put, onBucket, sub("policy"), PutBucketPolicy, acts("s3:PutBucketPolicy"), (*Handler).putBucketPolicy},
@@ -159,11 +175,6 @@ func init() {
 			byKind[k] = &routes[i]
 		}
 	}
-}
-
-// refuseVersioning answers PutBucketVersioning: buckets stay unversioned.
-func refuseVersioning(*Handler, *request) error {
-	return s3err.Newf(s3err.NotImplemented, "Bucket versioning is not supported: buckets stay unversioned")
 }
 
 // notImplemented answers a request that matches a not-implemented row, or

@@ -282,6 +282,7 @@ func TestActionsFor(t *testing.T) {
 		DeleteObjectTagging:             {"s3:DeleteObjectTagging"},
 		GetBucketVersioning:             {"s3:GetBucketVersioning"},
 		PutBucketVersioning:             {"s3:PutBucketVersioning"},
+		ListObjectVersions:              {"s3:ListBucketVersions"},
 		GetBucketLifecycleConfiguration: {"s3:GetLifecycleConfiguration"},
 		PutBucketLifecycleConfiguration: {"s3:PutLifecycleConfiguration"},
 		DeleteBucketLifecycle:           {"s3:PutLifecycleConfiguration"},
@@ -291,20 +292,20 @@ func TestActionsFor(t *testing.T) {
 		DeleteBucketEncryption: {"s3:PutEncryptionConfiguration"},
 	}
 	for _, k := range kindConstants(t) {
-		if got := actionsFor(k); !slices.Equal(got, want[k]) {
+		if got := actionsFor(k, false); !slices.Equal(got, want[k]) {
 			t.Errorf("actionsFor(%s) = %v, want %v", k, got, want[k])
 		}
 	}
-	if got := actionsFor("NoSuchOperation"); !slices.Equal(got, []string{"s3:NoSuchOperation"}) {
-		t.Errorf("actionsFor(unknown) = %v", got)
+	// Naming a version needs the …Version action instead (S3 actions reference).
+	for k, want := range map[Kind][]string{
+		GetObject: {"s3:GetObjectVersion"}, HeadObject: {"s3:GetObjectVersion"}, DeleteObject: {"s3:DeleteObjectVersion"},
+		GetObjectTagging: {"s3:GetObjectVersionTagging"}, PutObject: {"s3:PutObject"},
+	} {
+		if got := actionsFor(k, true); !slices.Equal(got, want) {
+			t.Errorf("actionsFor(%s, versioned) = %v, want %v", k, got, want)
+		}
 	}
-}
-
-// TestPutBucketVersioningRefused keeps PutBucketVersioning's own answer.
-func TestPutBucketVersioningRefused(t *testing.T) {
-	err := byKind[PutBucketVersioning].serve(nil, nil)
-	e, ok := s3err.As(err)
-	if !ok || e.Code != s3err.NotImplemented || e.Message != "Bucket versioning is not supported: buckets stay unversioned" {
-		t.Fatalf("err = %v", err)
+	if got := actionsFor("NoSuchOperation", false); !slices.Equal(got, []string{"s3:NoSuchOperation"}) {
+		t.Errorf("actionsFor(unknown) = %v", got)
 	}
 }

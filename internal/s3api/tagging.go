@@ -7,7 +7,6 @@ import (
 	"sort"
 	"unicode/utf8"
 
-	"github.com/tessera-s3/tessera/internal/engine"
 	"github.com/tessera-s3/tessera/internal/s3err"
 )
 
@@ -52,12 +51,17 @@ func validTags(tags []tag) (string, error) {
 }
 
 func (h *Handler) getObjectTagging(q *request) error {
-	out, err := h.cfg.Engine.HeadObject(q.ctx(), engine.GetInput{Bucket: q.op.Bucket, Key: q.op.Key})
+	versionID, err := q.versionID()
+	if err != nil {
+		return err
+	}
+	obj, err := h.cfg.Engine.ObjectVersion(q.ctx(), q.op.Bucket, q.op.Key, versionID, false)
 	if err != nil {
 		return q.hideMissingKey(err)
 	}
+	setVersionID(q.w.Header(), h.cfg.Engine.VersionHeader(q.ctx(), obj))
 	res := tagging{NS: s3NS, TagSet: []tag{}}
-	if vals, err := url.ParseQuery(out.Object.Tagging); err == nil {
+	if vals, err := url.ParseQuery(obj.Tagging); err == nil {
 		for k, vs := range vals {
 			res.TagSet = append(res.TagSet, tag{Key: k, Value: vs[0]})
 		}
@@ -76,18 +80,24 @@ func (h *Handler) putObjectTagging(q *request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.cfg.Engine.SetObjectTagging(q.ctx(), q.op.Bucket, q.op.Key, enc); err != nil {
-		return q.hideMissingKey(err)
-	}
-	q.w.WriteHeader(http.StatusOK)
-	return nil
+	return h.setObjectTagging(q, enc, http.StatusOK)
 }
 
 func (h *Handler) deleteObjectTagging(q *request) error {
-	if err := h.cfg.Engine.SetObjectTagging(q.ctx(), q.op.Bucket, q.op.Key, ""); err != nil {
+	return h.setObjectTagging(q, "", http.StatusNoContent)
+}
+
+func (h *Handler) setObjectTagging(q *request, tags string, status int) error {
+	versionID, err := q.versionID()
+	if err != nil {
+		return err
+	}
+	obj, err := h.cfg.Engine.SetObjectTagging(q.ctx(), q.op.Bucket, q.op.Key, versionID, tags)
+	if err != nil {
 		return q.hideMissingKey(err)
 	}
-	q.w.WriteHeader(http.StatusNoContent)
+	setVersionID(q.w.Header(), h.cfg.Engine.VersionHeader(q.ctx(), obj))
+	q.w.WriteHeader(status)
 	return nil
 }
 

@@ -45,18 +45,27 @@ func TestCopySourceRange(t *testing.T) {
 }
 
 func TestCopySource(t *testing.T) {
-	tests := []struct{ in, bucket, key string }{
-		{"bkt/k", "bkt", "k"},
-		{"/bkt/a%20b/c", "bkt", "a b/c"},
-		{"bkt/k?versionId=123", "bkt", "k"},
-		{"bkt/%E2%9C%93", "bkt", "✓"},
-		{"bkt/a/../b", "bkt", "a/../b"},
-		{"bkt/..a", "bkt", "..a"},
+	vid := "D0PIMR2A032VSQJTGIDHPI6RKASLD81S" // made by meta.NewVersionID
+	tests := []struct{ in, bucket, key, version string }{
+		{"bkt/k", "bkt", "k", ""},
+		{"/bkt/a%20b/c", "bkt", "a b/c", ""},
+		{"bkt/k?versionId=" + vid, "bkt", "k", vid},
+		{"bkt/k?versionId=null", "bkt", "k", "null"},
+		{"bkt/%E2%9C%93", "bkt", "✓", ""},
+		{"bkt/a/../b", "bkt", "a/../b", ""},
+		{"bkt/..a", "bkt", "..a", ""},
 	}
 	for _, tc := range tests {
-		b, k, err := copySource(tc.in)
-		if err != nil || b != tc.bucket || k != tc.key {
-			t.Errorf("%q: %q %q %v", tc.in, b, k, err)
+		b, k, v, err := copySource(tc.in)
+		if err != nil || b != tc.bucket || k != tc.key || v != tc.version {
+			t.Errorf("%q: %q %q %q %v", tc.in, b, k, v, err)
+		}
+	}
+	// A version ID Tessera never made, or an empty one (versitygw PR #1638:
+	// S3 answers malformed copy-source version IDs with InvalidArgument).
+	for in, msg := range map[string]string{"bkt/k?versionId=123": "Invalid version id specified", "bkt/k?versionId=": "Version id cannot be the empty string"} {
+		if _, _, _, err := copySource(in); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%q: err = %v, want %q", in, err, msg)
 		}
 	}
 	// S3's messages, from versitygw's integration tests written against S3.
@@ -71,7 +80,7 @@ func TestCopySource(t *testing.T) {
 		"bucket/..": "Invalid copy source object key", "bucket/../": "Invalid copy source object key",
 		"bucket?versionId=1": "Invalid copy source object key",
 	} {
-		_, _, err := copySource(in)
+		_, _, _, err := copySource(in)
 		if err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%q: err = %v, want %q", in, err, msg)
 		}

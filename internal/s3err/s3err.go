@@ -69,6 +69,15 @@ const (
 	BadRequest                        Code = "BadRequest"
 	AccessControlListNotSupported     Code = "AccessControlListNotSupported"
 
+	// Versioning and Object Lock (messages: LocalStack snapshots recorded
+	// against AWS, compiled in /tmp/research11-*.md at the time).
+	NoSuchVersion                   Code = "NoSuchVersion"
+	InvalidBucketState              Code = "InvalidBucketState"
+	IllegalVersioningConfiguration  Code = "IllegalVersioningConfigurationException"
+	MissingRequestBody              Code = "MissingRequestBodyError"
+	ObjectLockConfigurationNotFound Code = "ObjectLockConfigurationNotFoundError"
+	NoSuchObjectLockConfiguration   Code = "NoSuchObjectLockConfiguration"
+
 	// GetBucketEncryption of a bucket without a configuration.
 	ServerSideEncryptionConfigurationNotFound Code = "ServerSideEncryptionConfigurationNotFoundError"
 	// KMS errors S3 passes through from KMS, prefixed "KMS." (LocalStack
@@ -137,6 +146,13 @@ var table = map[Code]entry{
 	InvalidTag:                        {http.StatusBadRequest, "The TagValue you have provided is invalid"},
 	BadRequest:                        {http.StatusBadRequest, "Bad Request"},
 	AccessControlListNotSupported:     {http.StatusBadRequest, "The bucket does not allow ACLs"},
+
+	NoSuchVersion:                   {http.StatusNotFound, "The specified version does not exist."},
+	InvalidBucketState:              {http.StatusConflict, "The request is not valid with the current state of the bucket."},
+	IllegalVersioningConfiguration:  {http.StatusBadRequest, "The Versioning element must be specified"},
+	MissingRequestBody:              {http.StatusBadRequest, "Request Body is empty"},
+	ObjectLockConfigurationNotFound: {http.StatusNotFound, "Object Lock configuration does not exist for this bucket"},
+	NoSuchObjectLockConfiguration:   {http.StatusNotFound, "The specified object does not have a ObjectLock configuration"},
 
 	ServerSideEncryptionConfigurationNotFound: {http.StatusNotFound, "The server side encryption configuration was not found"},
 	// The KMS codes have no fixed message: it names the key. These defaults

@@ -12,10 +12,10 @@ import (
 	"github.com/tessera-s3/tessera/internal/tesseratest"
 )
 
-// TestACLsAndVersioningAnswerTruthfully: buckets are unversioned and have
-// ACLs disabled (S3's BucketOwnerEnforced default); tools that ask get
-// that answer, and ACLs granting more than the owner are refused.
-func TestACLsAndVersioningAnswerTruthfully(t *testing.T) {
+// TestACLsAnswerTruthfully: buckets have ACLs disabled (S3's
+// BucketOwnerEnforced default); tools that ask get that answer, and ACLs
+// granting more than the owner are refused.
+func TestACLsAnswerTruthfully(t *testing.T) {
 	srv := tesseratest.New(t)
 	c := srv.S3()
 	ctx := context.Background()
@@ -25,13 +25,6 @@ func TestACLsAndVersioningAnswerTruthfully(t *testing.T) {
 	}
 	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("k"), Body: bytes.NewReader([]byte("x"))}); err != nil {
 		t.Fatal(err)
-	}
-	v, err := c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b})
-	if err != nil || v.Status != "" {
-		t.Fatalf("GetBucketVersioning: %v status %q", err, v.Status)
-	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: b, VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); taggingCode(err) != "NotImplemented" {
-		t.Errorf("PutBucketVersioning Enabled: %v", err)
 	}
 	ba, err := c.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: b})
 	if err != nil {
