@@ -113,9 +113,10 @@ type Object struct {
 	DeleteMarker bool `json:",omitempty"`
 	// IsLatest is set by reads; it is not stored.
 	IsLatest bool `json:"-"`
-	// Retention and LegalHold are the version's Object Lock state.
+	// Retention and LegalHold are the version's Object Lock state;
+	// LegalHold is "" (never set), "ON" or "OFF".
 	Retention    *Retention `json:",omitempty"`
-	LegalHold    bool       `json:",omitempty"`
+	LegalHold    string     `json:",omitempty"`
 	Size         int64
 	ETag         string // without quotes; multipart ETags end in "-N"
 	LastModified time.Time
@@ -155,6 +156,9 @@ type Upload struct {
 	WebsiteRedirectLocation string
 	// Encryption applies to every part, and to the object.
 	Encryption *Encryption `json:",omitempty"`
+	// Retention and LegalHold are given to the object the upload completes.
+	Retention *Retention `json:",omitempty"`
+	LegalHold string     `json:",omitempty"`
 }
 
 // Part is one uploaded part of an upload; the latest upload of a part number wins.

@@ -541,7 +541,7 @@ func testUpdateObject(t *testing.T, h *harness) {
 	until := at(3600)
 	got, err := h.s.UpdateObject(ctx, "b", "k", v1.VersionID, func(o *meta.Object) error {
 		o.Tagging = "a=b"
-		o.LegalHold = true
+		o.LegalHold = "ON"
 		o.Retention = &meta.Retention{Mode: "GOVERNANCE", Until: until}
 		// Identity, bytes and order are not fn's to change.
 		o.Segments, o.Size, o.Seq, o.VersionID, o.DeleteMarker = nil, 0, 1, "x", true
@@ -549,7 +549,7 @@ func testUpdateObject(t *testing.T, h *harness) {
 	})
 	noErr(t, "UpdateObject(v1)", err)
 	want := v1
-	want.Tagging, want.LegalHold, want.Retention = "a=b", true, &meta.Retention{Mode: "GOVERNANCE", Until: until}
+	want.Tagging, want.LegalHold, want.Retention = "a=b", "ON", &meta.Retention{Mode: "GOVERNANCE", Until: until}
 	equal(t, "UpdateObject result", got, want)
 	read := h.getV("b", "k", v1.VersionID)
 	if read.Retention == nil || !read.Retention.Until.Equal(until) {
