@@ -47,8 +47,10 @@ func ValidBucketName(name string) bool {
 }
 
 // CreateBucket creates a bucket owned by owner. location is the
-// LocationConstraint from the request body ("" when absent).
-func (e *Engine) CreateBucket(ctx context.Context, owner Owner, name, location string) error {
+// LocationConstraint from the request body ("" when absent); objectLock
+// (x-amz-bucket-object-lock-enabled) turns Object Lock on, and with it
+// versioning, for good.
+func (e *Engine) CreateBucket(ctx context.Context, owner Owner, name, location string, objectLock bool) error {
 	if !ValidBucketName(name) {
 		return s3err.New(s3err.InvalidBucketName).With("BucketName", name)
 	}
@@ -57,7 +59,11 @@ func (e *Engine) CreateBucket(ctx context.Context, owner Owner, name, location s
 		// request went to the wrong endpoint.
 		return s3err.Newf(s3err.InvalidLocationConstraint, "The specified location-constraint is not valid").With("LocationConstraint", location)
 	}
-	err := e.meta.CreateBucket(ctx, Bucket{Name: name, Region: e.region, Owner: owner, Created: e.clock()})
+	b := Bucket{Name: name, Region: e.region, Owner: owner, Created: e.clock()}
+	if objectLock {
+		b.ObjectLock, b.Versioning = true, VersioningEnabled
+	}
+	err := e.meta.CreateBucket(ctx, b)
 	if errors.Is(err, meta.ErrBucketExists) {
 		cur, gerr := e.meta.GetBucket(ctx, name)
 		if gerr == nil && cur.Owner.ID == owner.ID {

@@ -125,6 +125,9 @@ func (e *Engine) completeCheck(in CompleteInput, initiated *time.Time) meta.Chec
 		return nil
 	}
 	return func(cur *Object) error {
+		if cur != nil && cur.DeleteMarker {
+			cur = nil // a key whose latest is a delete marker has no object
+		}
 		changedSince := cur != nil && !cur.LastModified.Before(*initiated)
 		if in.Cond.IfNoneMatch != "" && cur != nil {
 			if changedSince {
@@ -198,7 +201,7 @@ func (e *Engine) assemble(u Upload, stored []Part, in CompleteInput) (Object, er
 		LastModified: e.clock(),
 		Owner:        u.Owner, StorageClass: u.StorageClass, Headers: u.Headers,
 		UserMeta: u.UserMeta, Tagging: u.Tagging, WebsiteRedirectLocation: u.WebsiteRedirectLocation,
-		Encryption: u.Encryption,
+		Encryption: u.Encryption, Retention: u.Retention, LegalHold: u.LegalHold,
 		PartsCount: len(segs), Segments: segs,
 	}
 	cks, typ, err := objectChecksums(alg, u.ChecksumType, segs)

@@ -72,7 +72,16 @@ func (e *Engine) copyObject(ctx context.Context, in CopyInput) (Object, Object, 
 	if err := copySourceKey(src.Encryption, in.SrcCustomerKey); err != nil {
 		return Object{}, Object{}, err
 	}
-	if _, err := e.bucketExists(ctx, in.Bucket); err != nil {
+	b, err := e.bucketExists(ctx, in.Bucket)
+	if err != nil {
+		return Object{}, Object{}, err
+	}
+	// The source's lock is not copied (LocalStack
+	// test_s3_copy_object_retention_lock); the request's or the bucket's
+	// default applies. A copy has no body to check.
+	now := e.clock()
+	ret, hold, err := e.writeLock(ctx, b, in.Attrs.Lock, true, "Put Object", now)
+	if err != nil {
 		return Object{}, Object{}, err
 	}
 	// Copying an older version over its key restores it: that is not a
@@ -133,7 +142,7 @@ func (e *Engine) copyObject(ctx context.Context, in CopyInput) (Object, Object, 
 	}
 	defer st.abort()
 	obj := st.object(in.Bucket, in.Key, in.Owner, attrs, ck, e.clock())
-	obj.Encryption = enc
+	obj.Encryption, obj.Retention, obj.LegalHold = enc, ret, hold
 	stored, err := e.commitObject(ctx, st, obj, in.Cond.check(in.Key))
 	return stored, src, err
 }

@@ -86,9 +86,21 @@ func (e *Engine) CreateMultipartUpload(ctx context.Context, in CreateUploadInput
 	if err != nil {
 		return Upload{}, err
 	}
+	b, err := e.bucketExists(ctx, in.Bucket)
+	if err != nil {
+		return Upload{}, err
+	}
+	now := e.clock()
+	// The default retention is taken when the upload begins; its parts
+	// then need Content-MD5 or a checksum, as S3's do.
+	ret, hold, err := e.writeLock(ctx, b, in.Attrs.Lock, true, "Put Object", now)
+	if err != nil {
+		return Upload{}, err
+	}
 	u := Upload{
+		Retention: ret, LegalHold: hold,
 		Encryption: enc,
-		ID:         newUploadID(), Bucket: in.Bucket, Key: in.Key, Initiated: e.clock(),
+		ID:         newUploadID(), Bucket: in.Bucket, Key: in.Key, Initiated: now,
 		Initiator: in.Initiator, Owner: in.Owner, StorageClass: in.Attrs.StorageClass,
 		Headers: in.Attrs.Headers, UserMeta: in.Attrs.UserMeta, Tagging: in.Attrs.Tagging,
 		ChecksumAlgorithm: string(alg), ChecksumType: typ,
@@ -161,6 +173,10 @@ func (e *Engine) UploadPart(ctx context.Context, in UploadPartInput) (PartResult
 	}
 	if err := partChecksumAllowed(u, in.Body.Checksum); err != nil {
 		return PartResult{}, err
+	}
+	if (u.Retention != nil || u.LegalHold != "") && !in.Body.integrity() {
+		// s3cmd#1436 quotes S3.
+		return PartResult{}, s3err.Newf(s3err.InvalidRequest, "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Part requests with Object Lock parameters")
 	}
 	body := in.Body
 	if body.Checksum == nil && u.ChecksumAlgorithm != "" {

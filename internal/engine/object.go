@@ -30,6 +30,8 @@ type WriteAttrs struct {
 	WebsiteRedirectLocation string
 	// Encryption is the encryption the write asks for.
 	Encryption EncryptionInput
+	// Lock is the Object Lock the write asks for.
+	Lock LockInput
 }
 
 // validate checks the attributes against S3's limits.
@@ -146,7 +148,13 @@ func (e *Engine) PutObject(ctx context.Context, in PutInput) (Object, error) {
 	if err := in.Cond.validate(); err != nil {
 		return Object{}, err
 	}
-	if _, err := e.bucketExists(ctx, in.Bucket); err != nil {
+	b, err := e.bucketExists(ctx, in.Bucket)
+	if err != nil {
+		return Object{}, err
+	}
+	now := e.clock()
+	ret, hold, err := e.writeLock(ctx, b, in.Attrs.Lock, in.Body.integrity(), "Put Object", now)
+	if err != nil {
 		return Object{}, err
 	}
 	check := in.Cond.check(in.Key)
@@ -166,7 +174,7 @@ func (e *Engine) PutObject(ctx context.Context, in PutInput) (Object, error) {
 	}
 	defer st.abort()
 	obj := st.object(in.Bucket, in.Key, in.Owner, in.Attrs, in.Body.Checksum, e.clock())
-	obj.Encryption = enc
+	obj.Encryption, obj.Retention, obj.LegalHold = enc, ret, hold
 	return e.commitObject(ctx, st, obj, check)
 }
 

@@ -133,6 +133,9 @@ type DeleteInput struct {
 	VersionID string
 	// Owner is the requester, the owner of a delete marker.
 	Owner Owner
+	// BypassSent: the request carried x-amz-bypass-governance-retention;
+	// Bypass: it was "true" and the caller may bypass GOVERNANCE retention.
+	BypassSent, Bypass bool
 }
 
 // DeleteOutput is what a delete did, for x-amz-version-id and
@@ -150,16 +153,39 @@ func (e *Engine) DeleteObject(ctx context.Context, in DeleteInput) (DeleteOutput
 			return DeleteOutput{}, err
 		}
 	}
-	if _, err := e.bucketExists(ctx, in.Bucket); err != nil {
+	if err := e.checkBypass(ctx, in.Bucket, in.BypassSent); err != nil {
 		return DeleteOutput{}, err
 	}
 	return e.deleteVersion(ctx, in)
 }
 
+// checkBypass returns NoSuchBucket, or S3's error for
+// x-amz-bypass-governance-retention (sent at all, even "false") on a bucket
+// without Object Lock (LocalStack test_delete_object_with_no_locking,
+// recorded against AWS).
+func (e *Engine) checkBypass(ctx context.Context, bucket string, sent bool) error {
+	b, err := e.bucketExists(ctx, bucket)
+	if err == nil && sent && !b.ObjectLock {
+		err = s3err.InvalidArgumentf("x-amz-bypass-governance-retention", "", "x-amz-bypass-governance-retention is only applicable to Object Lock enabled buckets.")
+	}
+	return err
+}
+
 func (e *Engine) deleteVersion(ctx context.Context, in DeleteInput) (DeleteOutput, error) {
+	var check meta.CheckFunc
+	if in.VersionID != "" {
+		// Removing a version is what Object Lock forbids; a delete marker
+		// on top of a locked version is always allowed (AWS docs).
+		check = func(cur *Object) error {
+			if protects(cur, e.clock(), in.Bypass) {
+				return errProtected()
+			}
+			return nil
+		}
+	}
 	res, garbage, err := e.meta.DeleteObject(ctx, meta.Deletion{
 		Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID, At: e.clock(), By: in.Owner,
-	}, nil)
+	}, check)
 	if errors.Is(err, meta.ErrNotFound) {
 		// S3 answers 204 for a key or version that is not there; a named
 		// version is echoed.
@@ -197,8 +223,8 @@ type DeleteResult struct {
 // A version ID Tessera never made is that entry's NoSuchVersion, not the
 // request's InvalidArgument (LocalStack test_delete_objects_versioned
 // "delete-objects-wrong-version-id", recorded against AWS).
-func (e *Engine) DeleteObjects(ctx context.Context, bucket string, owner Owner, ids []ObjectID) ([]DeleteResult, error) {
-	if _, err := e.bucketExists(ctx, bucket); err != nil {
+func (e *Engine) DeleteObjects(ctx context.Context, bucket string, owner Owner, ids []ObjectID, bypassSent, bypass bool) ([]DeleteResult, error) {
+	if err := e.checkBypass(ctx, bucket, bypassSent); err != nil {
 		return nil, err
 	}
 	out := make([]DeleteResult, 0, len(ids))
@@ -209,7 +235,7 @@ func (e *Engine) DeleteObjects(ctx context.Context, bucket string, owner Owner, 
 		}
 		if r.Err == nil {
 			var d DeleteOutput
-			d, r.Err = e.deleteVersion(ctx, DeleteInput{Bucket: bucket, Key: id.Key, VersionID: id.VersionID, Owner: owner})
+			d, r.Err = e.deleteVersion(ctx, DeleteInput{Bucket: bucket, Key: id.Key, VersionID: id.VersionID, Owner: owner, Bypass: bypass})
 			if d.DeleteMarker {
 				r.DeleteMarker, r.DeleteMarkerVersionID = true, d.VersionID
 			}

@@ -32,6 +32,10 @@ type BodyInput struct {
 	Checksum   *ChecksumInput
 }
 
+// integrity reports whether the request carried Content-MD5 or a checksum
+// of the body, which S3 requires of writes with Object Lock parameters.
+func (b BodyInput) integrity() bool { return b.ContentMD5 != "" || b.Checksum != nil }
+
 // staged is a body written to a temporary blob and hashed, not yet durable.
 type staged struct {
 	w      *blob.Writer

@@ -70,7 +70,8 @@ func (h *Handler) createBucket(q *request) error {
 	if _, err := readXMLBody(q, &cfg, 64<<10, true); err != nil {
 		return err
 	}
-	if err := h.cfg.Engine.CreateBucket(q.ctx(), q.owner, q.op.Bucket, cfg.LocationConstraint); err != nil {
+	lock := strings.EqualFold(q.r.Header.Get("x-amz-bucket-object-lock-enabled"), "true")
+	if err := h.cfg.Engine.CreateBucket(q.ctx(), q.owner, q.op.Bucket, cfg.LocationConstraint, lock); err != nil {
 		return err
 	}
 	q.w.Header().Set("Location", "/"+q.op.Bucket)
@@ -198,7 +199,11 @@ func (h *Handler) deleteObjects(q *request) error {
 		}
 		ids = append(ids, engine.ObjectID{Key: o.Key, VersionID: o.VersionID})
 	}
-	results, err := h.cfg.Engine.DeleteObjects(q.ctx(), q.op.Bucket, q.account.Owner(), ids)
+	bypassSent, bypass, err := q.bypassGovernance()
+	if err != nil {
+		return err
+	}
+	results, err := h.cfg.Engine.DeleteObjects(q.ctx(), q.op.Bucket, q.account.Owner(), ids, bypassSent, bypass)
 	if err != nil {
 		return err
 	}
@@ -228,12 +233,18 @@ func (h *Handler) deleteObjects(q *request) error {
 // header or trailer, verified against the body. A body over limit is
 // MalformedXML.
 func readCheckedBody(q *request, limit int64) ([]byte, error) {
+	return readIntegrityBody(q, limit, "Missing required header for this request: Content-MD5")
+}
+
+// readIntegrityBody is readCheckedBody with missingMsg as the text of the
+// InvalidRequest for a request without Content-MD5 or a checksum.
+func readIntegrityBody(q *request, limit int64, missingMsg string) ([]byte, error) {
 	ck, err := checksumInput(q.r.Header, q.auth.Trailer)
 	if err != nil {
 		return nil, err
 	}
 	missing := func() error {
-		return s3err.Newf(s3err.InvalidRequest, "Missing required header for this request: Content-MD5")
+		return s3err.Newf(s3err.InvalidRequest, "%s", missingMsg)
 	}
 	hasMD5 := q.r.Header.Get("Content-MD5") != ""
 	if !hasMD5 && ck == nil {

@@ -214,8 +214,13 @@ func (h *Handler) deleteObject(q *request) error {
 	if err != nil {
 		return err
 	}
+	bypassSent, bypass, err := q.bypassGovernance()
+	if err != nil {
+		return err
+	}
 	out, err := h.cfg.Engine.DeleteObject(q.ctx(), engine.DeleteInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, VersionID: versionID, Owner: q.account.Owner(),
+		BypassSent: bypassSent, Bypass: bypass,
 	})
 	if err != nil {
 		return err
