@@ -59,6 +59,68 @@ func (s *Store) GetBucket(ctx context.Context, name string) (meta.Bucket, error)
 	return b, nil
 }
 
+// UpdateBucket implements meta.Store. The bucket row is held FOR UPDATE,
+// which waits for every writer holding it FOR KEY SHARE: a write reads the
+// bucket's versioning once, and the change waits for the writes that read
+// the old one (as the Pebble store's exclusive bucket lock does).
+func (s *Store) UpdateBucket(ctx context.Context, name string, fn func(*meta.Bucket) error) error {
+	if !validName(name) {
+		if err := ctxErr(ctx); err != nil {
+			return err
+		}
+		return notFound("bucket")
+	}
+	_, err := s.write(ctx, func(t *txn) error {
+		var rec []byte
+		err := t.QueryRow(ctx, `SELECT rec FROM buckets WHERE name = $1 FOR UPDATE`, []byte(name)).Scan(&rec)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("bucket")
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: update bucket: lock: %w", err)
+		}
+		var b meta.Bucket
+		if err := decode(rec, &b); err != nil {
+			return err
+		}
+		b.Name = name
+		if err := fn(&b); err != nil {
+			return err
+		}
+		b.Name = name
+		if rec, err = encode(b); err != nil {
+			return err
+		}
+		if _, err := t.Exec(ctx, `UPDATE buckets SET rec = $2 WHERE name = $1`, []byte(name), rec); err != nil {
+			return fmt.Errorf("postgres: update bucket: %w", err)
+		}
+		return nil
+	})
+	return err
+}
+
+// readBucket returns the bucket record with its row held FOR KEY SHARE
+// (see the package comment), or nil if there is none.
+func (t *txn) readBucket(ctx context.Context, name string) (*meta.Bucket, error) {
+	if !validName(name) {
+		return nil, nil
+	}
+	var rec []byte
+	err := t.QueryRow(ctx, `SELECT rec FROM buckets WHERE name = $1 FOR KEY SHARE`, []byte(name)).Scan(&rec)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: lock bucket: %w", err)
+	}
+	var b meta.Bucket
+	if err := decode(rec, &b); err != nil {
+		return nil, err
+	}
+	b.Name = name
+	return &b, nil
+}
+
 // ListBuckets implements meta.Store.
 func (s *Store) ListBuckets(ctx context.Context) ([]meta.Bucket, error) {
 	if err := ctxErr(ctx); err != nil {

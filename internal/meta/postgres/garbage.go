@@ -43,7 +43,7 @@ func (s *Store) DeleteGarbage(ctx context.Context, ids []string) error {
 }
 
 // ForEachBlobRef implements meta.Store: one REPEATABLE READ transaction
-// reads manifests, parts and garbage from one snapshot, so a blob moving
+// reads the manifests of every version, parts and garbage from one snapshot, so a blob moving
 // from a part to a manifest or to the garbage list meanwhile is not missed.
 // fn is called while rows stream in; it must not block for long.
 func (s *Store) ForEachBlobRef(ctx context.Context, fn func(blobID string)) error {
@@ -58,17 +58,19 @@ func (s *Store) ForEachBlobRef(ctx context.Context, fn func(blobID string)) erro
 
 	// DriverBytes: the manifest is decoded before the next row replaces it.
 	var manifest pgtype.DriverBytes
-	if err := forEach(ctx, tx, `SELECT segments FROM objects WHERE segments IS NOT NULL`, &manifest, func() error {
-		segs, err := decodeSegments(manifest)
-		if err != nil {
+	for _, table := range []string{"objects", "object_versions"} {
+		if err := forEach(ctx, tx, `SELECT segments FROM `+table+` WHERE segments IS NOT NULL`, &manifest, func() error {
+			segs, err := decodeSegments(manifest)
+			if err != nil {
+				return err
+			}
+			for _, sg := range segs {
+				fn(sg.BlobID)
+			}
+			return nil
+		}); err != nil {
 			return err
 		}
-		for _, sg := range segs {
-			fn(sg.BlobID)
-		}
-		return nil
-	}); err != nil {
-		return err
 	}
 	var id []byte
 	for _, q := range []string{`SELECT blob_id FROM parts`, `SELECT blob_id FROM garbage`} {

@@ -19,7 +19,7 @@ import (
 //     form (also as the Pebble store does): those come by the thousand on
 //     the multipart paths. objects.rec leaves Segments out, so that
 //     listings never read a 10,000-segment manifest;
-//   - objects.segments is STORAGE EXTERNAL, stored out of line without
+//   - objects.segments and object_versions.segments are STORAGE EXTERNAL, stored out of line without
 //     compression: a manifest is mostly random hex IDs, which pglz spends
 //     ~25 ms per 10,000 segments failing to compress;
 //   - times that queries order or filter by are Unix nanoseconds (bigint):
@@ -91,6 +91,39 @@ CREATE TABLE docs (
 	PRIMARY KEY (kind, id)
 );
 `,
+	// 2: object versions. objects keeps each key's latest version (possibly
+	// a delete marker), object_versions the noncurrent ones. rank is
+	// meta.Rank(Seq): ascending is newest first, and a version ID encodes
+	// it. Rows written before versions are the null version with Seq 0:
+	// the defaults give them rank meta.Rank(0) and version_id 'null', and
+	// are then dropped, so that every later write must give the columns
+	// (the rows already there keep the values: PostgreSQL stores them as
+	// the columns' missing values, without a rewrite).
+	`
+ALTER TABLE objects
+	ADD COLUMN rank          bigint  NOT NULL DEFAULT 9223372036854775807,
+	ADD COLUMN version_id    bytea   NOT NULL DEFAULT 'null',
+	ADD COLUMN delete_marker boolean NOT NULL DEFAULT false;
+ALTER TABLE objects
+	ALTER COLUMN rank DROP DEFAULT,
+	ALTER COLUMN version_id DROP DEFAULT,
+	ALTER COLUMN delete_marker DROP DEFAULT;
+
+CREATE TABLE object_versions (
+	bucket     bytea  NOT NULL REFERENCES buckets (name),
+	key        bytea  NOT NULL,
+	rank       bigint NOT NULL,
+	version_id bytea  NOT NULL,
+	rec        bytea  NOT NULL,
+	segments   bytea,
+	PRIMARY KEY (bucket, key, rank)
+);
+ALTER TABLE object_versions ALTER COLUMN segments SET STORAGE EXTERNAL;
+-- A key has at most one null version; finding the noncurrent one (which a
+-- write on a bucket whose versioning is not Enabled replaces) is one probe.
+-- Queries must spell the predicate as the literal 'null' to use it.
+CREATE UNIQUE INDEX object_versions_null ON object_versions (bucket, key) WHERE version_id = 'null';
+`,
 }
 
 // migrationLock is the advisory lock key under which the schema is created
@@ -102,7 +135,13 @@ const migrationLock int64 = 0x7465737365726130 // "tessera0"
 // migrate brings the schema to len(migrations), in one transaction. The
 // schema_version table keeps one row per applied version; the current
 // version is the largest.
-func migrate(ctx context.Context, pool *pgxpool.Pool) (err error) {
+func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	return migrateTo(ctx, pool, len(migrations))
+}
+
+// migrateTo brings the schema to version target (tests stop short of the
+// latest, to test the later migrations on data).
+func migrateTo(ctx context.Context, pool *pgxpool.Pool, target int) (err error) {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: schema: begin: %w", err)
@@ -128,7 +167,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) (err error) {
 	if cur > len(migrations) {
 		return fmt.Errorf("postgres: schema version %d is newer than this binary knows (%d); upgrade tessera", cur, len(migrations))
 	}
-	for v := cur; v < len(migrations); v++ {
+	for v := cur; v < target; v++ {
 		if _, err := tx.Exec(ctx, migrations[v]); err != nil {
 			return fmt.Errorf("postgres: schema: migrate to version %d: %w", v+1, err)
 		}

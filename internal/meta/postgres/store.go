@@ -9,22 +9,25 @@
 // in a cycle:
 //
 //  1. the bucket row: methods that add records to a bucket (PutObject,
-//     CreateUpload, CompleteUpload, PutBucketConfig) hold it FOR KEY SHARE,
-//     which does not block other adders but does block DeleteBucket's
-//     FOR UPDATE, so a bucket cannot be deleted between that check and the
-//     commit;
+//     DeleteObject, CreateUpload, CompleteUpload, PutBucketConfig) hold it
+//     FOR KEY SHARE, which does not block other adders but does block
+//     DeleteBucket's and UpdateBucket's FOR UPDATE, so a bucket cannot be
+//     deleted between that check and the commit, and the versioning a
+//     write read stays the bucket's until it commits;
 //  2. the upload row: PutPart holds it FOR KEY SHARE (parts of one upload
 //     are written in parallel), CompleteUpload, AbortUpload and DeleteBucket
 //     FOR UPDATE (they delete it, and must see every part committed first);
-//  3. the object row (FOR UPDATE) for methods that read then replace or
-//     remove an object, or a part row (FOR UPDATE) for PutPart replacing
-//     a part.
+//  3. the key's row in objects, which holds its latest version (FOR
+//     UPDATE), for methods that add, edit or remove any version of the key:
+//     a key with noncurrent versions (object_versions) always has a latest
+//     one, so that row guards them all; or a part row (FOR UPDATE) for
+//     PutPart replacing a part.
 //
 // Under READ COMMITTED each statement sees what committed before it started,
 // so a read that must see the work of a transaction it just waited for is
 // always a separate statement issued after the lock was granted.
 //
-// Absent rows cannot be locked. A writer that found no object (or part)
+// Absent rows cannot be locked. A writer that found no latest version (or part)
 // inserts with ON CONFLICT DO NOTHING; if a concurrent writer created the
 // row first, the insert waits for it, does nothing, and the writer looks
 // again — calling the CheckFunc again with what is now current.

@@ -200,9 +200,11 @@ func readParts(ctx context.Context, q querier, uploadID string, from, limit int)
 }
 
 // CompleteUpload implements meta.Store. The built object's Bucket and Key
-// are forced to bucket and key. Part blobs the object's Segments do not use
-// become garbage, as do the replaced object's blobs. The store has no clock,
-// so the Completion's Completed time is the built object's LastModified.
+// are forced to bucket and key; it is stored as PutObject stores, its
+// version following the bucket's versioning. Part blobs the object's
+// Segments do not use become garbage, as do the replaced version's blobs.
+// The store has no clock, so the Completion's Completed time is the built
+// object's LastModified.
 //
 // Locks: the bucket (so DeleteBucket cannot pass between the object's
 // insert and the commit), the upload FOR UPDATE (waiting for PutParts in
@@ -210,11 +212,11 @@ func readParts(ctx context.Context, q querier, uploadID string, from, limit int)
 func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string, build meta.BuildFunc, check meta.CheckFunc) (meta.Object, []string, error) {
 	var obj meta.Object
 	garbage, err := s.write(ctx, func(t *txn) error {
-		ok, err := t.lockBucket(ctx, bucket)
+		b, err := t.readBucket(ctx, bucket)
 		if err != nil {
 			return err
 		}
-		if !ok { // its uploads went with it
+		if b == nil { // its uploads went with it
 			return notFound("upload")
 		}
 		u, err := readUpload(ctx, t, bucket, key, uploadID, updateLock)
@@ -232,11 +234,7 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 			return err
 		}
 		obj.Bucket, obj.Key = bucket, key
-		enc, err := encodeObject(obj)
-		if err != nil {
-			return err
-		}
-		if err := t.replaceObject(ctx, enc, check); err != nil {
+		if obj, _, err = t.putVersion(ctx, b, obj, encodeSegments(obj.Segments), check); err != nil {
 			return err
 		}
 		if _, err := t.Exec(ctx, `DELETE FROM parts WHERE upload_id = $1`, []byte(uploadID)); err != nil {
