@@ -43,9 +43,13 @@ func (h *Handler) createMultipartUpload(q *request) error {
 	if _, err := taggingHeader(q.r.Header); err != nil {
 		return err
 	}
+	attrs, err := q.lockedWriteAttrs()
+	if err != nil {
+		return err
+	}
 	u, err := h.cfg.Engine.CreateMultipartUpload(q.ctx(), engine.CreateUploadInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, Owner: q.bucketOwner, Initiator: q.owner,
-		Attrs:             q.writeAttrs(),
+		Attrs:             attrs,
 		ChecksumAlgorithm: q.r.Header.Get("x-amz-checksum-algorithm"),
 		ChecksumType:      q.r.Header.Get("x-amz-checksum-type"),
 	})

@@ -22,9 +22,13 @@ func (h *Handler) putObject(q *request) error {
 	if err != nil {
 		return err
 	}
+	attrs, err := q.lockedWriteAttrs()
+	if err != nil {
+		return err
+	}
 	obj, err := h.cfg.Engine.PutObject(q.ctx(), engine.PutInput{
 		Bucket: q.op.Bucket, Key: q.op.Key, Owner: q.bucketOwner, Body: body,
-		Attrs: q.writeAttrs(),
+		Attrs: attrs,
 		Cond:  engine.WriteConditions{IfMatch: q.r.Header.Get("If-Match"), IfNoneMatch: q.r.Header.Get("If-None-Match")},
 	})
 	if err != nil {
@@ -142,6 +146,7 @@ func (h *Handler) getObject(q *request) error {
 	hd.Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))
 	hd.Set("Accept-Ranges", "bytes")
 	setVersionID(hd, h.cfg.Engine.VersionHeader(q.ctx(), obj))
+	setLockHeaders(hd, obj)
 	setEncryptionHeaders(hd, obj.Encryption, in.CustomerKey, false)
 	hd.Set("Content-Length", strconv.FormatInt(out.Length, 10))
 	setIf(hd, "Content-Type", obj.Headers.ContentType)
@@ -299,12 +304,16 @@ func (h *Handler) copyObject(q *request) error {
 	if directive != "" && directive != "COPY" && directive != "REPLACE" {
 		return s3err.InvalidArgumentf("x-amz-metadata-directive", directive, "Unknown metadata directive.")
 	}
+	attrs, err := q.lockedWriteAttrs()
+	if err != nil {
+		return err
+	}
 	in := engine.CopyInput{
 		SrcBucket: srcBucket, SrcKey: srcKey, SrcVersionID: srcVersion,
 		SrcCond: readConditions(q.r.Header, "x-amz-copy-source-"),
 		Bucket:  q.op.Bucket, Key: q.op.Key, Owner: q.bucketOwner,
 		ReplaceMetadata: directive == "REPLACE",
-		Attrs:           q.writeAttrs(),
+		Attrs:           attrs,
 		Cond:            engine.WriteConditions{IfMatch: q.r.Header.Get("If-Match"), IfNoneMatch: q.r.Header.Get("If-None-Match")},
 		SrcCustomerKey:  q.sse.srcKey,
 	}

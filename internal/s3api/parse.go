@@ -58,10 +58,17 @@ const (
 	GetBucketVersioning Kind = "GetBucketVersioning"
 	PutBucketVersioning Kind = "PutBucketVersioning"
 	ListObjectVersions  Kind = "ListObjectVersions"
-	GetBucketAcl        Kind = "GetBucketAcl"
-	PutBucketAcl        Kind = "PutBucketAcl"
-	GetObjectAcl        Kind = "GetObjectAcl"
-	PutObjectAcl        Kind = "PutObjectAcl"
+
+	PutObjectLockConfiguration Kind = "PutObjectLockConfiguration"
+	GetObjectLockConfiguration Kind = "GetObjectLockConfiguration"
+	PutObjectRetention         Kind = "PutObjectRetention"
+	GetObjectRetention         Kind = "GetObjectRetention"
+	PutObjectLegalHold         Kind = "PutObjectLegalHold"
+	GetObjectLegalHold         Kind = "GetObjectLegalHold"
+	GetBucketAcl               Kind = "GetBucketAcl"
+	PutBucketAcl               Kind = "PutBucketAcl"
+	GetObjectAcl               Kind = "GetObjectAcl"
+	PutObjectAcl               Kind = "PutObjectAcl"
 )
 
 // Op is a parsed request: which action, on what.

@@ -80,14 +80,14 @@ func acts(a ...string) []string     { return a }
 // not implement yet; a request for one gets NotImplemented, never a listing.
 var bucketNotImplemented = []string{
 	"accelerate", "analytics", "cors", "intelligent-tiering", "inventory",
-	"logging", "metrics", "notification", "object-lock", "ownershipControls",
+	"logging", "metrics", "notification", "ownershipControls",
 	"policyStatus", "publicAccessBlock", "replication", "tagging",
 	"website",
 }
 
 // objectNotImplemented are the object sub-resources Tessera does not implement yet.
 var objectNotImplemented = []string{
-	"legal-hold", "restore", "retention", "select", "torrent",
+	"restore", "select", "torrent",
 }
 
 // routes is the table. It is filled by init because handlers reach
@@ -134,6 +134,8 @@ func init() {
 		{get, onBucket, sub("versioning"), GetBucketVersioning, acts("s3:GetBucketVersioning"), (*Handler).getBucketVersioning},
 		{put, onBucket, sub("versioning"), PutBucketVersioning, acts("s3:PutBucketVersioning"), (*Handler).putBucketVersioning},
 		{get, onBucket, sub("versions"), ListObjectVersions, acts("s3:ListBucketVersions"), (*Handler).listObjectVersions},
+		{put, onBucket, sub("object-lock"), PutObjectLockConfiguration, acts("s3:PutBucketObjectLockConfiguration"), (*Handler).putObjectLockConfiguration},
+		{get, onBucket, sub("object-lock"), GetObjectLockConfiguration, acts("s3:GetBucketObjectLockConfiguration"), (*Handler).getObjectLockConfiguration},
 		{get, onBucket, sub("acl"), GetBucketAcl, acts("s3:GetBucketAcl"), (*Handler).getACL},
 		{put, onBucket, sub("acl"), PutBucketAcl, acts("s3:PutBucketAcl"), (*Handler).putACL},
 		{put, onBucket, sub("policy"), PutBucketPolicy, acts("s3:PutBucketPolicy"), (*Handler).putBucketPolicy},
@@ -162,6 +164,10 @@ func init() {
 		{del, onObject, sub("tagging"), DeleteObjectTagging, acts("s3:DeleteObjectTagging"), (*Handler).deleteObjectTagging},
 		{get, onObject, sub("acl"), GetObjectAcl, acts("s3:GetObjectAcl"), (*Handler).getACL},
 		{put, onObject, sub("acl"), PutObjectAcl, acts("s3:PutObjectAcl"), (*Handler).putACL},
+		{put, onObject, sub("retention"), PutObjectRetention, acts("s3:PutObjectRetention"), (*Handler).putObjectRetention},
+		{get, onObject, sub("retention"), GetObjectRetention, acts("s3:GetObjectRetention"), (*Handler).getObjectRetention},
+		{put, onObject, sub("legal-hold"), PutObjectLegalHold, acts("s3:PutObjectLegalHold"), (*Handler).putObjectLegalHold},
+		{get, onObject, sub("legal-hold"), GetObjectLegalHold, acts("s3:GetObjectLegalHold"), (*Handler).getObjectLegalHold},
 	}
 	for _, s := range bucketNotImplemented {
 		routes = append(routes, route{method: anyMethod, target: onBucket, when: sub(s)})
