@@ -64,8 +64,8 @@ func TestParse(t *testing.T) {
 		{"DELETE", "/b/k?tagging", "", false, DeleteObjectTagging, "b", "k", ""},
 		{"GET", "/b/k?acl", "", false, GetObjectAcl, "b", "k", ""},
 		{"PUT", "/b/k?acl", "", false, PutObjectAcl, "b", "k", ""},
-		{"DELETE", "/b/k?legal-hold", "", false, "", "b", "k", s3err.NotImplemented},
-		{"GET", "/b/k?retention", "", false, "", "b", "k", s3err.NotImplemented},
+		{"DELETE", "/b/k?legal-hold", "", false, "", "b", "k", s3err.MethodNotAllowed},
+		{"GET", "/b/k?retention", "", false, GetObjectRetention, "b", "k", ""},
 		{"GET", "/b/k?attributes", "", false, GetObjectAttributes, "b", "k", ""},
 		{"POST", "/b/k", "", false, "", "b", "k", s3err.MethodNotAllowed},
 		// Virtual-host style.

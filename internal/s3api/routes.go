@@ -245,7 +245,24 @@ func match(method string, t target, q url.Values, h http.Header) (*route, error)
 	if best.kind == "" {
 		return nil, notImplemented()
 	}
+	if method == http.MethodDelete && namesOtherSubresource(best, q) {
+		return nil, s3err.New(s3err.MethodNotAllowed).With("Method", method).With("ResourceType", t.String())
+	}
 	return best, nil
+}
+
+// namesOtherSubresource reports whether the query names a sub-resource
+// that some row requires but rt does not: DELETE /b/k?legal-hold must not
+// fall through to DeleteObject.
+func namesOtherSubresource(rt *route, q url.Values) bool {
+	for i := range routes {
+		for _, s := range routes[i].when.sub {
+			if _, ok := q[s]; ok && !slices.Contains(rt.when.sub, s) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // requirements counts what a request must carry to match the row.
