@@ -50,8 +50,11 @@ type KeyService interface {
 	// or "" for owner's aws/s3 key) for caller acting on owner's bucket,
 	// checks that the key is enabled and that caller may perform action
 	// ("kms:GenerateDataKey" or "kms:Decrypt"), and returns the key's ARN
-	// and its key-encryption key. Its errors are S3's.
-	Use(ctx context.Context, caller, owner, ref, action string) (arn string, kek []byte, err error)
+	// and its key-encryption key at every version. Its errors are S3's.
+	Use(ctx context.Context, caller, owner, ref, action string) (arn string, ring sse.KEKRing, err error)
+	// Ring returns the key-encryption key ring of the key an ARN names,
+	// without any permission or state check (root key rotation).
+	Ring(arn string) (sse.KEKRing, error)
 }
 
 // KMS actions a request needs of its key.
@@ -80,11 +83,13 @@ var (
 	}
 )
 
-// Crypt records (Segment.Crypt, Part.Crypt): version, mode, the blob's
-// sse.Params, then for SSE-S3 and SSE-KMS the sealed data key. Stored
-// data: never change a version in place.
+// Crypt records (Segment.Crypt, Part.Crypt): format, mode, the blob's
+// sse.Params, then for SSE-S3 and SSE-KMS the sealed data key (see
+// cryptrecord.go; format 2 adds the key version). Stored data: never
+// change a format in place.
 const (
 	cryptV1      = 0x01
+	cryptV2      = 0x02
 	cryptModeC   = 0x01
 	cryptModeS3  = 0x02
 	cryptModeKMS = 0x03
@@ -95,12 +100,14 @@ const (
 )
 
 // keySource is what makes and opens the data keys of one object's or
-// upload's blobs: the SSE-C key, or a key-encryption key with the context
-// its data keys are sealed under.
+// upload's blobs: the SSE-C key, or a key-encryption key (at every
+// version; new data keys use ring.Current) with the context its data keys
+// are sealed under.
 type keySource struct {
 	mode        string
 	customerKey []byte
-	kek, aad    []byte
+	ring        sse.KEKRing
+	aad         []byte
 }
 
 // kmsAAD binds a sealed SSE-KMS data key to its key and encryption context.
@@ -123,21 +130,21 @@ func (e *Engine) writeSource(ctx context.Context, in EncryptionInput) (*Encrypti
 		}
 		return &Encryption{Mode: SSEC, CustomerKeyCheck: append(kc.Salt[:], kc.MAC[:]...)}, &keySource{mode: SSEC, customerKey: in.CustomerKey}, nil
 	case SSES3:
-		kek, err := e.s3KEK()
+		ring, err := e.s3Ring()
 		if err != nil {
 			return nil, nil, err
 		}
-		return &Encryption{Mode: SSES3}, &keySource{mode: SSES3, kek: kek, aad: []byte(kekS3)}, nil
+		return &Encryption{Mode: SSES3}, &keySource{mode: SSES3, ring: ring, aad: []byte(kekS3)}, nil
 	case SSEKMS:
 		if e.keys == nil {
 			return nil, nil, s3err.New(s3err.NotImplemented).With("Header", "x-amz-server-side-encryption")
 		}
-		arn, kek, err := e.keys.Use(ctx, in.Caller, in.Owner, in.KMSKeyID, kmsGenerate)
+		arn, ring, err := e.keys.Use(ctx, in.Caller, in.Owner, in.KMSKeyID, kmsGenerate)
 		if err != nil {
 			return nil, nil, err
 		}
 		enc := &Encryption{Mode: SSEKMS, KMSKeyID: arn, KMSContext: in.KMSContext, BucketKey: in.BucketKey}
-		return enc, &keySource{mode: SSEKMS, kek: kek, aad: kmsAAD(arn, in.KMSContext)}, nil
+		return enc, &keySource{mode: SSEKMS, ring: ring, aad: kmsAAD(arn, in.KMSContext)}, nil
 	}
 	return nil, nil, s3err.Newf(s3err.NotImplemented, "Server-side encryption %s is not implemented", in.Mode)
 }
@@ -153,20 +160,20 @@ func (e *Engine) storedSource(ctx context.Context, enc *Encryption, in Encryptio
 	case SSEC:
 		return &keySource{mode: SSEC, customerKey: in.CustomerKey}, nil
 	case SSES3:
-		kek, err := e.s3KEK()
+		ring, err := e.s3Ring()
 		if err != nil {
 			return nil, err
 		}
-		return &keySource{mode: SSES3, kek: kek, aad: []byte(kekS3)}, nil
+		return &keySource{mode: SSES3, ring: ring, aad: []byte(kekS3)}, nil
 	case SSEKMS:
 		if e.keys == nil {
 			return nil, errors.New("engine: an SSE-KMS object and no key service")
 		}
-		arn, kek, err := e.keys.Use(ctx, in.Caller, in.Owner, enc.KMSKeyID, action)
+		arn, ring, err := e.keys.Use(ctx, in.Caller, in.Owner, enc.KMSKeyID, action)
 		if err != nil {
 			return nil, err
 		}
-		return &keySource{mode: SSEKMS, kek: kek, aad: kmsAAD(arn, enc.KMSContext)}, nil
+		return &keySource{mode: SSEKMS, ring: ring, aad: kmsAAD(arn, enc.KMSContext)}, nil
 	}
 	return nil, fmt.Errorf("engine: unknown encryption mode %q", enc.Mode)
 }
@@ -209,63 +216,64 @@ func (e *Engine) newBlobKey(src *keySource) (*blobKey, error) {
 		return nil, err
 	}
 	bk := &blobKey{params: p}
-	head := make([]byte, 0, cryptHeadLen+sse.SealedSize)
+	rec := cryptRecord{params: p}
 	switch src.mode {
 	case SSEC:
 		if bk.key, err = sse.CustomerDataKey(src.customerKey, p); err != nil {
 			return nil, err
 		}
 		bk.ssec = true
-		head = append(head, cryptV1, cryptModeC)
+		rec.mode = cryptModeC
 	case SSES3, SSEKMS:
 		if bk.key, err = sse.NewDataKey(); err != nil {
 			return nil, err
 		}
-		mode := byte(cryptModeS3)
+		rec.mode = cryptModeS3
 		if src.mode == SSEKMS {
-			mode = cryptModeKMS
+			rec.mode = cryptModeKMS
 			bk.ssec = true // S3's SSE-KMS ETag is not the MD5 either
 		}
-		head = append(head, cryptV1, mode)
-	default:
-		return nil, fmt.Errorf("engine: unknown encryption mode %q", src.mode)
-	}
-	head = append(append(head, p.Salt[:]...), p.NoncePrefix[:]...)
-	if src.kek != nil {
-		sealed, err := sse.Seal(src.kek, bk.key, src.aad)
+		rec.version = src.ring.Current
+		kek, err := src.ring.KEK(rec.version)
 		if err != nil {
 			return nil, err
 		}
-		head = append(head, sealed...)
+		if rec.sealed, err = sse.Seal(kek, bk.key, src.aad); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("engine: unknown encryption mode %q", src.mode)
 	}
-	bk.record = head
+	bk.record = rec.bytes()
 	return bk, nil
 }
 
 // openBlobKey recovers a blob's data key from its record.
 func openBlobKey(record []byte, src *keySource) ([]byte, sse.Params, error) {
-	var p sse.Params
-	if len(record) < cryptHeadLen || record[0] != cryptV1 || src == nil {
-		return nil, p, errors.New("engine: unknown encryption record")
+	rec, err := parseCrypt(record)
+	if err != nil || src == nil {
+		return nil, rec.params, errors.New("engine: unknown encryption record")
 	}
-	copy(p.Salt[:], record[2:34])
-	copy(p.NoncePrefix[:], record[34:38])
-	switch record[1] {
+	switch rec.mode {
 	case cryptModeC:
-		k, err := sse.CustomerDataKey(src.customerKey, p)
-		return k, p, err
+		k, err := sse.CustomerDataKey(src.customerKey, rec.params)
+		return k, rec.params, err
 	case cryptModeS3, cryptModeKMS:
-		k, err := sse.Unseal(src.kek, record[cryptHeadLen:], src.aad)
-		return k, p, err
+		kek, err := src.ring.KEK(rec.version)
+		if err != nil {
+			return nil, rec.params, err
+		}
+		k, err := sse.Unseal(kek, rec.sealed, src.aad)
+		return k, rec.params, err
 	}
-	return nil, p, errors.New("engine: unknown encryption mode in record")
+	return nil, rec.params, errors.New("engine: unknown encryption mode in record")
 }
 
-func (e *Engine) s3KEK() ([]byte, error) {
-	if e.kekS3 == nil {
-		return nil, s3err.Newf(s3err.NotImplemented, "Server-side encryption needs a root key (--kms-key-file)")
+func (e *Engine) s3Ring() (sse.KEKRing, error) {
+	if e.rootKey == nil {
+		return sse.KEKRing{}, s3err.Newf(s3err.NotImplemented, "Server-side encryption needs a root key (--kms-key-file)")
 	}
-	return e.kekS3, nil
+	return sse.NewKEKRing(e.rootKey, kekS3, 0), nil
 }
 
 // CryptMode is the encryption mode of a part or segment from its Crypt
