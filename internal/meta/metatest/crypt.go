@@ -123,7 +123,7 @@ func testRewriteCrypt(t *testing.T, h *harness) {
 	check := func(stage string) {
 		t.Helper()
 		for _, o := range objs {
-			got, err := h.s.GetObject(ctx, o.Bucket, o.Key)
+			got, err := h.s.GetObject(ctx, o.Bucket, o.Key, "")
 			noErr(t, stage+" GetObject", err)
 			equal(t, stage+" GetObject("+o.Key+")", got, resealed(o))
 		}
@@ -167,7 +167,7 @@ func testRewriteCryptError(t *testing.T, h *harness) {
 		return reseal(e, c)
 	})
 	wantErr(t, "RewriteCrypt", err, boom)
-	got, err := h.s.GetObject(ctx, "b", "k")
+	got, err := h.s.GetObject(ctx, "b", "k", "")
 	noErr(t, "GetObject", err)
 	equal(t, "object after a failed rewrite", got, o)
 }
@@ -211,7 +211,7 @@ func testRewriteCryptConcurrent(t *testing.T, h *harness) {
 		key, upKey, up := fmt.Sprintf("k%03d", i), fmt.Sprintf("u%03d", i), fmt.Sprintf("up%03d", i)
 		switch i % 4 {
 		case 0:
-			g, err := h.s.DeleteObject(ctx, "b", key, nil)
+			_, g, err := h.s.DeleteObject(ctx, meta.Deletion{Bucket: "b", Key: key}, nil)
 			noErr(t, "DeleteObject", err)
 			freed = append(freed, g...)
 			g, err = h.s.AbortUpload(ctx, "b", upKey, up)
@@ -220,7 +220,7 @@ func testRewriteCryptConcurrent(t *testing.T, h *harness) {
 		case 1:
 			r := encObject("b", key, cryptKMS, fmt.Sprintf("fresh:o%d", i))
 			r.Segments[0].BlobID = "r-" + key
-			g, err := h.s.PutObject(ctx, r, nil)
+			_, g, err := h.s.PutObject(ctx, r, nil)
 			noErr(t, "PutObject", err)
 			freed = append(freed, g...)
 			p := part(up, 1, "rp-"+up)
@@ -238,7 +238,7 @@ func testRewriteCryptConcurrent(t *testing.T, h *harness) {
 
 	for i := range n {
 		key, up := fmt.Sprintf("k%03d", i), fmt.Sprintf("up%03d", i)
-		o, oerr := h.s.GetObject(ctx, "b", key)
+		o, oerr := h.s.GetObject(ctx, "b", key, "")
 		parts, perr := h.s.ListParts(ctx, up, 0, 10)
 		noErr(t, "ListParts", perr)
 		switch i % 4 {

@@ -122,7 +122,7 @@ func (s *Store) rewriteObjectCrypt(ctx context.Context, bucket, key []byte, fn m
 	var n int
 	_, err := s.write(ctx, func(t *txn) error {
 		n = 0 // a retried transaction starts over
-		cur, err := t.lockObject(ctx, string(bucket), string(key))
+		cur, err := t.lockLatest(ctx, string(bucket), string(key))
 		if err != nil || cur == nil || cur.Encryption == nil {
 			return err // deleted meanwhile (or replaced by plaintext)
 		}
