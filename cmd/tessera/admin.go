@@ -41,6 +41,8 @@ KMS keys (for SSE-KMS; their key material derives from the server's root key):
   kms key get KEY_ID       show a key
   kms key disable KEY_ID   disable a key (objects under it can be neither written nor read)
   kms key enable KEY_ID    enable a disabled key
+  kms key rotate KEY_ID    give a key a new version and re-seal its data keys under it
+                           (object bytes are not rewritten; answers when all are done)
   kms key policy put KEY_ID FILE
                            set a key's policy (IAM policy JSON with kms: actions)
   kms key policy get KEY_ID

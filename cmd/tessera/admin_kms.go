@@ -39,7 +39,7 @@ func kmsCommand(ctx context.Context, c *admin.Client, args []string, tw *tabwrit
 	pos := fs.Args()
 	// Each command takes exactly its positional arguments, and only the
 	// flags it documents.
-	want := map[string]int{"create": 0, "list": 0, "get": 1, "disable": 1, "enable": 1, "policy put": 2, "policy get": 1}
+	want := map[string]int{"create": 0, "list": 0, "get": 1, "disable": 1, "enable": 1, "rotate": 1, "policy put": 2, "policy get": 1}
 	n, ok := want[sub]
 	if !ok || len(pos) != n || (*description != "" && sub != "create") || (*account != "" && sub != "create" && sub != "list") {
 		return usage
@@ -61,9 +61,9 @@ func kmsCommand(ctx context.Context, c *admin.Client, args []string, tw *tabwrit
 		if err := c.Do(ctx, "GET", path, nil, &keys); err != nil {
 			return err
 		}
-		fmt.Fprintln(tw, "KEY ID\tACCOUNT ID\tSTATUS\tMANAGER\tALIAS\tCREATED\tDESCRIPTION")
+		fmt.Fprintln(tw, "KEY ID\tACCOUNT ID\tSTATUS\tVERSION\tRESEAL\tMANAGER\tALIAS\tCREATED\tDESCRIPTION")
 		for _, k := range keys {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.AccountID, status(k.Enabled), k.Manager, dash(k.Alias),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.AccountID, status(k.Enabled), k.Version, resealState(k), k.Manager, dash(k.Alias),
 				k.Created.Format("2006-01-02T15:04:05Z"), oneLine(k.Description))
 		}
 		return nil
@@ -78,6 +78,14 @@ func kmsCommand(ctx context.Context, c *admin.Client, args []string, tw *tabwrit
 		}
 		fmt.Fprintf(tw, "Key ID:\t%s\nARN:\t%s\nAccount ID:\t%s\nAlias:\t%s\nManager:\t%s\nStatus:\t%s\nKey policy:\t%s\nCreated:\t%s\nDescription:\t%s\n",
 			k.ID, k.ARN, k.AccountID, dash(k.Alias), k.Manager, status(k.Enabled), policy, k.Created.Format("2006-01-02T15:04:05Z"), oneLine(k.Description))
+		printRotation(tw, k)
+		return nil
+	case "rotate":
+		var k admin.KeyView
+		if err := c.Do(ctx, "POST", "kms/keys/"+url.PathEscape(pos[0])+"/rotate", nil, &k); err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "Key ID:\t%s\nKey version:\t%d\nRe-sealed:\t%d data keys\n", k.ID, k.Version, k.Resealed)
 		return nil
 	case "disable", "enable":
 		return c.Do(ctx, "POST", "kms/keys/"+url.PathEscape(pos[0])+"/"+sub, nil, nil)
@@ -104,6 +112,33 @@ func kmsCommand(ctx context.Context, c *admin.Client, args []string, tw *tabwrit
 		return nil
 	}
 	return usage
+}
+
+// resealState is the RESEAL column: "-" for a key never rotated, "done"
+// when every data key is under the newest version, "pending" otherwise.
+func resealState(k admin.KeyView) string {
+	switch {
+	case k.Version == 0:
+		return "-"
+	case k.ResealPending:
+		return "pending"
+	}
+	return "done"
+}
+
+// printRotation adds a key's rotation state to `kms key get`.
+func printRotation(tw io.Writer, k admin.KeyView) {
+	fmt.Fprintf(tw, "Key version:\t%d\n", k.Version)
+	if k.RotatedAt == nil {
+		fmt.Fprintf(tw, "Rotated:\tnever\n")
+		return
+	}
+	fmt.Fprintf(tw, "Rotated:\t%s\n", k.RotatedAt.Format("2006-01-02T15:04:05Z"))
+	if k.ResealPending {
+		fmt.Fprintf(tw, "Re-seal:\tpending (data keys may remain under versions older than %d; rotate again to finish)\n", k.Version)
+		return
+	}
+	fmt.Fprintf(tw, "Re-seal:\tdone (%d data keys re-sealed under version %d)\n", k.Resealed, k.ResealedVersion)
 }
 
 func status(enabled bool) string {

@@ -31,9 +31,9 @@ func TestAdminKMSKeyCommands(t *testing.T) {
 	// list: all, or one account's.
 	list := mustAdmin(t, srv, "kms", "key", "list")
 	for _, re := range []string{
-		`(?m)^KEY ID\s+ACCOUNT ID\s+STATUS\s+MANAGER\s+ALIAS\s+CREATED\s+DESCRIPTION$`,
-		`(?m)^` + rootKey + `\s+` + tesseratest.RootAccountID + `\s+enabled\s+CUSTOMER\s+-\s+\S+Z\s*$`,
-		`(?m)^` + daveKey + `\s+` + dave + `\s+enabled\s+CUSTOMER\s+-\s+\S+Z\s+dave's reports$`,
+		`(?m)^KEY ID\s+ACCOUNT ID\s+STATUS\s+VERSION\s+RESEAL\s+MANAGER\s+ALIAS\s+CREATED\s+DESCRIPTION$`,
+		`(?m)^` + rootKey + `\s+` + tesseratest.RootAccountID + `\s+enabled\s+0\s+-\s+CUSTOMER\s+-\s+\S+Z\s*$`,
+		`(?m)^` + daveKey + `\s+` + dave + `\s+enabled\s+0\s+-\s+CUSTOMER\s+-\s+\S+Z\s+dave's reports$`,
 	} {
 		if !regexp.MustCompile(re).MatchString(list) {
 			t.Errorf("kms key list does not match %s:\n%s", re, list)
@@ -59,6 +59,23 @@ func TestAdminKMSKeyCommands(t *testing.T) {
 	mustAdmin(t, srv, "kms", "key", "enable", daveKey)
 	if field(t, mustAdmin(t, srv, "kms", "key", "get", daveKey), "Status") != "enabled" {
 		t.Errorf("kms key get after enable does not say enabled")
+	}
+
+	// rotate: a new version, shown by get and list.
+	if field(t, get, "Key version") != "0" || field(t, get, "Rotated") != "never" {
+		t.Errorf("kms key get before rotation:\n%s", get)
+	}
+	rot := mustAdmin(t, srv, "kms", "key", "rotate", daveKey)
+	if field(t, rot, "Key ID") != daveKey || field(t, rot, "Key version") != "1" || !regexp.MustCompile(`(?m)^Re-sealed:\s+0 data keys$`).MatchString(rot) {
+		t.Errorf("kms key rotate:\n%s", rot)
+	}
+	get = mustAdmin(t, srv, "kms", "key", "get", daveKey)
+	if field(t, get, "Key version") != "1" || !regexp.MustCompile(`(?m)^Rotated:\s+\S+Z$`).MatchString(get) ||
+		!regexp.MustCompile(`(?m)^Re-seal:\s+done \(0 data keys re-sealed under version 1\)$`).MatchString(get) {
+		t.Errorf("kms key get after rotation:\n%s", get)
+	}
+	if !regexp.MustCompile(`(?m)^` + daveKey + `\s+` + dave + `\s+enabled\s+1\s+done\s+CUSTOMER\s`).MatchString(mustAdmin(t, srv, "kms", "key", "list")) {
+		t.Errorf("kms key list after rotation does not show version 1, done")
 	}
 
 	// policy put / get.
@@ -91,6 +108,9 @@ func TestAdminKMSKeyCommands(t *testing.T) {
 		{[]string{"kms", "key", "policy", "put", daveKey, filepath.Join(t.TempDir(), "missing.json")}, 1, "no such file"},
 		{[]string{"kms", "key", "get", "0b6c4e0e-2f0b-4c5d-9d6a-3c1e2f4a5b6c"}, 1, "404"},
 		{[]string{"kms", "key", "disable", "0b6c4e0e-2f0b-4c5d-9d6a-3c1e2f4a5b6c"}, 1, "404"},
+		{[]string{"kms", "key", "rotate", "0b6c4e0e-2f0b-4c5d-9d6a-3c1e2f4a5b6c"}, 1, "404"},
+		{[]string{"kms", "key", "rotate"}, 2, "usage"},
+		{[]string{"kms", "key", "rotate", daveKey, "extra"}, 2, "usage"},
 		{[]string{"kms", "key", "create", "--account", "123456789012"}, 1, "404"},
 		{[]string{"kms", "key", "list", "--account", "123456789012"}, 1, "404"},
 		{[]string{"kms", "key"}, 2, "usage"},
@@ -126,7 +146,7 @@ func TestAdminKMSHelp(t *testing.T) {
 		t.Errorf("admin --help: exit %d", code)
 	}
 	for _, cmd := range []string{"kms key create [--account ACCOUNT_ID] [--description TEXT]", "kms key list [--account ACCOUNT_ID]", "kms key get KEY_ID",
-		"kms key disable KEY_ID", "kms key enable KEY_ID", "kms key policy put KEY_ID FILE", "kms key policy get KEY_ID", "root key"} {
+		"kms key disable KEY_ID", "kms key enable KEY_ID", "kms key rotate KEY_ID", "kms key policy put KEY_ID FILE", "kms key policy get KEY_ID", "root key"} {
 		if !strings.Contains(errs, cmd) {
 			t.Errorf("admin --help lacks %q:\n%s", cmd, errs)
 		}

@@ -19,6 +19,8 @@ import (
 //	POST kms/keys/{id}/enable     → 204
 //	PUT  kms/keys/{id}/policy     body: the key policy JSON → 204
 //	GET  kms/keys/{id}/policy     → KeyPolicyView
+//	POST kms/keys/{id}/rotate     → 200 KeyView (a new key version; existing
+//	                                data keys re-sealed under it before the answer)
 func (h *Handler) routeKMS() {
 	h.mux.HandleFunc("POST "+Prefix+"kms/keys", h.createKMSKey)
 	h.mux.HandleFunc("GET "+Prefix+"kms/keys", h.listKMSKeys)
@@ -27,6 +29,7 @@ func (h *Handler) routeKMS() {
 	h.mux.HandleFunc("POST "+Prefix+"kms/keys/{id}/enable", h.setKMSKeyEnabled(true))
 	h.mux.HandleFunc("PUT "+Prefix+"kms/keys/{id}/policy", h.putKMSKeyPolicy)
 	h.mux.HandleFunc("GET "+Prefix+"kms/keys/{id}/policy", h.getKMSKeyPolicy)
+	h.mux.HandleFunc("POST "+Prefix+"kms/keys/{id}/rotate", h.rotateKMSKey)
 }
 
 // KeyView is a KMS key as the API shows it. Manager is KMS's KeyManager:
@@ -41,6 +44,16 @@ type KeyView struct {
 	Manager     string    `json:"manager"`
 	HasPolicy   bool      `json:"has_policy"`
 	Created     time.Time `json:"created"`
+	// Version is the key version new data keys are sealed under (0 until
+	// the first rotation); RotatedAt when it was made. ResealedVersion is
+	// the newest version whose re-seal finished, Resealed how many data
+	// keys that re-seal rewrote; ResealPending is true while data keys may
+	// remain under an older version (a rotation whose re-seal failed).
+	Version         uint32     `json:"version"`
+	RotatedAt       *time.Time `json:"rotated_at,omitempty"`
+	ResealedVersion uint32     `json:"resealed_version"`
+	Resealed        int        `json:"resealed"`
+	ResealPending   bool       `json:"reseal_pending"`
 }
 
 // KeyPolicyView answers a key policy read; Policy is null when the key
@@ -53,7 +66,8 @@ type KeyPolicyView struct {
 
 func (h *Handler) keyView(k kms.Key) KeyView {
 	v := KeyView{ID: k.ID, ARN: h.kms.ARN(k), AccountID: k.AccountID, Description: k.Description,
-		Enabled: k.Enabled, Manager: "CUSTOMER", HasPolicy: k.Policy != nil, Created: k.Created}
+		Enabled: k.Enabled, Manager: "CUSTOMER", HasPolicy: k.Policy != nil, Created: k.Created,
+		Version: k.Version, RotatedAt: k.RotatedAt, ResealedVersion: k.ResealedVersion, Resealed: k.Resealed, ResealPending: k.ResealPending()}
 	if k.Managed() {
 		v.Alias, v.Manager = "alias/"+k.Alias, "AWS"
 	}
@@ -144,4 +158,24 @@ func (h *Handler) getKMSKeyPolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, KeyPolicyView{KeyID: k.ID, ARN: h.kms.ARN(k), Policy: k.Policy})
+}
+
+// rotateKMSKey rotates a key and re-seals its data keys synchronously (see
+// kms.Service.Rotate for why). A re-seal that fails after the new version
+// was stored answers 500 with the reason; the key then shows
+// reseal_pending, and rotating again finishes the job.
+func (h *Handler) rotateKMSKey(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	k, err := h.kms.Rotate(r.Context(), id)
+	if err != nil {
+		if k.ID == "" {
+			h.fail(w, err)
+			return
+		}
+		h.log.Error("admin: KMS key rotation did not finish", "key", id, "version", k.Version, "err", err)
+		writeErr(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	h.log.Info("admin: KMS key rotated", "key", k.ID, "version", k.Version, "resealed", k.Resealed)
+	writeJSON(w, http.StatusOK, h.keyView(k))
 }

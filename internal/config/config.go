@@ -38,6 +38,10 @@ type Config struct {
 	// KMSKey is the root key itself (TESSERA_KMS_KEY, environment only so
 	// it never shows in a process list); it wins over KMSKeyFile.
 	KMSKey string
+	// KMSPreviousKeyFile holds the root key being replaced: at start the
+	// server re-seals every SSE-S3 and SSE-KMS data key still sealed under
+	// it under the current root key, then needs it no more.
+	KMSPreviousKeyFile string
 }
 
 // option binds one flag to its environment variable so --help can list both.
@@ -62,6 +66,7 @@ var options = []option{
 	{"shutdown-timeout", "TESSERA_SHUTDOWN_TIMEOUT", "how long graceful shutdown waits for in-flight requests", false},
 	{"lifecycle-interval", "TESSERA_LIFECYCLE_INTERVAL", "time between passes of the lifecycle worker (abort incomplete uploads, expire objects); 0 disables it", false},
 	{"kms-key-file", "TESSERA_KMS_KEY_FILE", "file holding the root key of server-side encryption (base64 of 32 bytes; must exist); default <data>/kms-root-key, generated on first start. TESSERA_KMS_KEY may hold the key itself instead. Keep a copy away from the data: without it encrypted objects cannot be read", false},
+	{"kms-previous-key-file", "TESSERA_KMS_PREVIOUS_KEY_FILE", "root key rotation: file holding the root key being replaced. At start, before serving, every SSE-S3 and SSE-KMS data key sealed under it is re-sealed under the current root key (--kms-key-file); afterwards it is no longer needed. Stop every other gateway first", false},
 }
 
 // ParseServer parses the flags of `tessera server`. Environment variables
@@ -99,6 +104,7 @@ func ParseServer(args []string, getenv func(string) string, out io.Writer) (Conf
 	}
 	fs.DurationVar(&c.LifecycleInterval, "lifecycle-interval", defInterval, "")
 	fs.StringVar(&c.KMSKeyFile, "kms-key-file", env("TESSERA_KMS_KEY_FILE", ""), "")
+	fs.StringVar(&c.KMSPreviousKeyFile, "kms-previous-key-file", env("TESSERA_KMS_PREVIOUS_KEY_FILE", ""), "")
 	c.KMSKey = getenv("TESSERA_KMS_KEY")
 	fs.Usage = func() { Usage(out, fs) }
 	if err := fs.Parse(args); err != nil {

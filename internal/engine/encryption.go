@@ -56,8 +56,11 @@ type KeyService interface {
 	// or "" for owner's aws/s3 key) for caller acting on owner's bucket,
 	// checks that the key is enabled and that caller may perform action
 	// ("kms:GenerateDataKey" or "kms:Decrypt"), and returns the key's ARN
-	// and its key-encryption key. Its errors are S3's.
-	Use(ctx context.Context, caller, owner, ref, action string) (arn string, kek []byte, err error)
+	// and its key-encryption key at every version. Its errors are S3's.
+	Use(ctx context.Context, caller, owner, ref, action string) (arn string, ring sse.KEKRing, err error)
+	// Ring returns the key-encryption key ring of the key an ARN names,
+	// without any permission or state check (root key rotation).
+	Ring(arn string) (sse.KEKRing, error)
 }
 
 // KMS actions a request needs of its key.
@@ -86,12 +89,14 @@ var (
 	}
 )
 
-// Crypt records (Segment.Crypt, Part.Crypt): version, mode, the blob's
+// Crypt records (Segment.Crypt, Part.Crypt): format, mode, the blob's
 // sse.Params, then for SSE-S3 and SSE-KMS the sealed data key, for
-// DSSE-KMS the sealed inner then the sealed outer data key. Stored data:
-// never change a version in place.
+// DSSE-KMS the sealed inner then the sealed outer data key (see
+// cryptrecord.go; format 2 adds the key version). Stored data: never
+// change a format in place.
 const (
 	cryptV1       = 0x01
+	cryptV2       = 0x02
 	cryptModeC    = 0x01
 	cryptModeS3   = 0x02
 	cryptModeKMS  = 0x03
@@ -103,16 +108,18 @@ const (
 )
 
 // keySource is what makes and opens the data keys of one object's or
-// upload's blobs: the SSE-C key, or a key-encryption key with the context
-// its data keys are sealed under.
+// upload's blobs: the SSE-C key, or a key-encryption key (at every
+// version; new data keys use ring.Current) with the context its data keys
+// are sealed under.
 type keySource struct {
 	mode        string
 	customerKey []byte
-	kek, aad    []byte
+	ring        sse.KEKRing
+	aad         []byte
 }
 
 // kmsAAD binds a sealed SSE-KMS or DSSE-KMS data key to its mode, key and
-// encryption context.
+// encryption context ("aws:kms" gives the bytes SSE-KMS always used).
 func kmsAAD(mode, arn, context string) []byte {
 	return []byte(mode + "\x00" + arn + "\x00" + context)
 }
@@ -123,6 +130,11 @@ const (
 	dsseInner = "\x00inner"
 	dsseOuter = "\x00outer"
 )
+
+// dsseAAD is the sealing context of one layer's data key.
+func dsseAAD(aad []byte, layer string) []byte {
+	return append(append([]byte(nil), aad...), layer...)
+}
 
 // writeSource turns a write's request into the new object's (or
 // upload's) Encryption record and the source of its data keys; both nil
@@ -141,16 +153,16 @@ func (e *Engine) writeSource(ctx context.Context, in EncryptionInput) (*Encrypti
 		}
 		return &Encryption{Mode: SSEC, CustomerKeyCheck: append(kc.Salt[:], kc.MAC[:]...)}, &keySource{mode: SSEC, customerKey: in.CustomerKey}, nil
 	case SSES3:
-		kek, err := e.s3KEK()
+		ring, err := e.s3Ring()
 		if err != nil {
 			return nil, nil, err
 		}
-		return &Encryption{Mode: SSES3}, &keySource{mode: SSES3, kek: kek, aad: []byte(kekS3)}, nil
+		return &Encryption{Mode: SSES3}, &keySource{mode: SSES3, ring: ring, aad: []byte(kekS3)}, nil
 	case SSEKMS, SSEDSSE:
 		if e.keys == nil {
 			return nil, nil, s3err.New(s3err.NotImplemented).With("Header", "x-amz-server-side-encryption")
 		}
-		arn, kek, err := e.keys.Use(ctx, in.Caller, in.Owner, in.KMSKeyID, kmsGenerate)
+		arn, ring, err := e.keys.Use(ctx, in.Caller, in.Owner, in.KMSKeyID, kmsGenerate)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -160,7 +172,7 @@ func (e *Engine) writeSource(ctx context.Context, in EncryptionInput) (*Encrypti
 		// is neither kept nor echoed.
 		bucketKey := in.BucketKey && in.Mode == SSEKMS
 		enc := &Encryption{Mode: in.Mode, KMSKeyID: arn, KMSContext: in.KMSContext, BucketKey: bucketKey}
-		return enc, &keySource{mode: in.Mode, kek: kek, aad: kmsAAD(in.Mode, arn, in.KMSContext)}, nil
+		return enc, &keySource{mode: in.Mode, ring: ring, aad: kmsAAD(in.Mode, arn, in.KMSContext)}, nil
 	}
 	return nil, nil, s3err.Newf(s3err.NotImplemented, "Server-side encryption %s is not implemented", in.Mode)
 }
@@ -176,20 +188,20 @@ func (e *Engine) storedSource(ctx context.Context, enc *Encryption, in Encryptio
 	case SSEC:
 		return &keySource{mode: SSEC, customerKey: in.CustomerKey}, nil
 	case SSES3:
-		kek, err := e.s3KEK()
+		ring, err := e.s3Ring()
 		if err != nil {
 			return nil, err
 		}
-		return &keySource{mode: SSES3, kek: kek, aad: []byte(kekS3)}, nil
+		return &keySource{mode: SSES3, ring: ring, aad: []byte(kekS3)}, nil
 	case SSEKMS, SSEDSSE:
 		if e.keys == nil {
 			return nil, errors.New("engine: an SSE-KMS object and no key service")
 		}
-		arn, kek, err := e.keys.Use(ctx, in.Caller, in.Owner, enc.KMSKeyID, action)
+		arn, ring, err := e.keys.Use(ctx, in.Caller, in.Owner, enc.KMSKeyID, action)
 		if err != nil {
 			return nil, err
 		}
-		return &keySource{mode: enc.Mode, kek: kek, aad: kmsAAD(enc.Mode, arn, enc.KMSContext)}, nil
+		return &keySource{mode: enc.Mode, ring: ring, aad: kmsAAD(enc.Mode, arn, enc.KMSContext)}, nil
 	}
 	return nil, fmt.Errorf("engine: unknown encryption mode %q", enc.Mode)
 }
@@ -233,68 +245,48 @@ func (e *Engine) newBlobKey(src *keySource) (*blobKey, error) {
 		return nil, err
 	}
 	bk := &blobKey{params: p}
-	head := make([]byte, 0, cryptHeadLen+2*sse.SealedSize)
+	rec := cryptRecord{params: p}
 	switch src.mode {
 	case SSEC:
 		if bk.key, err = sse.CustomerDataKey(src.customerKey, p); err != nil {
 			return nil, err
 		}
 		bk.ssec = true
-		head = append(head, cryptV1, cryptModeC)
+		rec.mode = cryptModeC
 	case SSES3, SSEKMS, SSEDSSE:
 		if bk.key, err = sse.NewDataKey(); err != nil {
 			return nil, err
 		}
-		mode := byte(cryptModeS3)
-		if isKMS(src.mode) {
-			mode = cryptModeKMS // DSSE: addOuter makes it cryptModeDSSE
-			// S3's SSE-KMS ETag is not the MD5 either; DSSE-KMS is
-			// assumed alike (no recording found).
-			bk.ssec = true
+		rec.mode = cryptModeS3
+		switch src.mode {
+		case SSEKMS:
+			rec.mode = cryptModeKMS
+		case SSEDSSE:
+			rec.mode = cryptModeDSSE
+			if bk.outer, err = sse.NewDataKey(); err != nil {
+				return nil, err
+			}
 		}
-		head = append(head, cryptV1, mode)
+		// S3's SSE-KMS ETag is not the MD5 either; DSSE-KMS is assumed
+		// alike (no recording found).
+		bk.ssec = isKMS(src.mode)
+		rec.version = src.ring.Current
+		if err := sealAt(src.ring, &rec, bk.dataKeys(), src.aad); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("engine: unknown encryption mode %q", src.mode)
 	}
-	head = append(append(head, p.Salt[:]...), p.NoncePrefix[:]...)
-	if src.kek != nil {
-		aad := src.aad
-		if src.mode == SSEDSSE {
-			aad = dsseAAD(aad, dsseInner)
-		}
-		sealed, err := sse.Seal(src.kek, bk.key, aad)
-		if err != nil {
-			return nil, err
-		}
-		head = append(head, sealed...)
-	}
-	if src.mode == SSEDSSE {
-		if head, err = bk.addOuter(head, src); err != nil {
-			return nil, err
-		}
-	}
-	bk.record = head
+	bk.record = rec.bytes()
 	return bk, nil
 }
 
-// addOuter draws the outer data key of a DSSE-KMS blob and appends it,
-// sealed, to the record; the inner key's record byte says DSSE.
-func (bk *blobKey) addOuter(head []byte, src *keySource) ([]byte, error) {
-	var err error
-	if bk.outer, err = sse.NewDataKey(); err != nil {
-		return nil, err
+// dataKeys are the blob's data keys: one, or DSSE-KMS's inner and outer.
+func (bk *blobKey) dataKeys() [][]byte {
+	if bk.outer != nil {
+		return [][]byte{bk.key, bk.outer}
 	}
-	head[1] = cryptModeDSSE
-	sealed, err := sse.Seal(src.kek, bk.outer, dsseAAD(src.aad, dsseOuter))
-	if err != nil {
-		return nil, err
-	}
-	return append(head, sealed...), nil
-}
-
-// dsseAAD is the sealing context of one layer's data key.
-func dsseAAD(aad []byte, layer string) []byte {
-	return append(append([]byte(nil), aad...), layer...)
+	return [][]byte{bk.key}
 }
 
 // writer encrypts a blob's plaintext into w under bk.
@@ -305,44 +297,29 @@ func (bk *blobKey) writer(w io.Writer) (io.WriteCloser, error) {
 	return sse.NewWriter(w, bk.key, bk.params)
 }
 
-// openBlobKey recovers a blob's data key (and for DSSE-KMS its outer
-// key) from its record.
-func openBlobKey(record []byte, src *keySource) (key, outer []byte, p sse.Params, err error) {
-	if len(record) < cryptHeadLen || record[0] != cryptV1 || src == nil {
-		return nil, nil, p, errors.New("engine: unknown encryption record")
+// openBlobKey recovers a blob's data keys from its record: one, or
+// DSSE-KMS's inner and outer.
+func openBlobKey(record []byte, src *keySource) ([][]byte, sse.Params, error) {
+	rec, err := parseCrypt(record)
+	if err != nil || src == nil {
+		return nil, rec.params, errors.New("engine: unknown encryption record")
 	}
-	copy(p.Salt[:], record[2:34])
-	copy(p.NoncePrefix[:], record[34:38])
-	switch record[1] {
+	switch rec.mode {
 	case cryptModeC:
-		key, err = sse.CustomerDataKey(src.customerKey, p)
-		return key, nil, p, err
-	case cryptModeS3, cryptModeKMS:
-		key, err = sse.Unseal(src.kek, record[cryptHeadLen:], src.aad)
-		return key, nil, p, err
-	case cryptModeDSSE:
-		return openDSSEKeys(record[cryptHeadLen:], src, p)
+		k, err := sse.CustomerDataKey(src.customerKey, rec.params)
+		return [][]byte{k}, rec.params, err
+	case cryptModeS3, cryptModeKMS, cryptModeDSSE:
+		keys, err := unsealAt(src.ring, rec, src.aad)
+		return keys, rec.params, err
 	}
-	return nil, nil, p, errors.New("engine: unknown encryption mode in record")
+	return nil, rec.params, errors.New("engine: unknown encryption mode in record")
 }
 
-// openDSSEKeys unseals a DSSE-KMS blob's inner and outer data keys.
-func openDSSEKeys(sealed []byte, src *keySource, p sse.Params) (key, outer []byte, _ sse.Params, err error) {
-	if len(sealed) != 2*sse.SealedSize {
-		return nil, nil, p, fmt.Errorf("engine: DSSE record: %w", sse.ErrTampered)
+func (e *Engine) s3Ring() (sse.KEKRing, error) {
+	if e.rootKey == nil {
+		return sse.KEKRing{}, s3err.Newf(s3err.NotImplemented, "Server-side encryption needs a root key (--kms-key-file)")
 	}
-	if key, err = sse.Unseal(src.kek, sealed[:sse.SealedSize], dsseAAD(src.aad, dsseInner)); err != nil {
-		return nil, nil, p, err
-	}
-	outer, err = sse.Unseal(src.kek, sealed[sse.SealedSize:], dsseAAD(src.aad, dsseOuter))
-	return key, outer, p, err
-}
-
-func (e *Engine) s3KEK() ([]byte, error) {
-	if e.kekS3 == nil {
-		return nil, s3err.Newf(s3err.NotImplemented, "Server-side encryption needs a root key (--kms-key-file)")
-	}
-	return e.kekS3, nil
+	return sse.NewKEKRing(e.rootKey, kekS3, 0), nil
 }
 
 // CryptMode is the encryption mode of a part or segment from its Crypt
@@ -464,16 +441,16 @@ func (e *Engine) openSegment(s Segment, src *keySource, skip, n int64) (io.ReadC
 		}
 		return f, nil
 	}
-	key, outer, p, err := openBlobKey(s.Crypt, src)
+	keys, p, err := openBlobKey(s.Crypt, src)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
 	var r *sse.Reader
-	if outer != nil {
-		r, err = sse.NewDualReader(f, key, outer, p, s.Size, skip, n)
+	if len(keys) == 2 {
+		r, err = sse.NewDualReader(f, keys[0], keys[1], p, s.Size, skip, n)
 	} else {
-		r, err = sse.NewReader(f, key, p, s.Size, skip, n)
+		r, err = sse.NewReader(f, keys[0], p, s.Size, skip, n)
 	}
 	if err != nil {
 		f.Close()

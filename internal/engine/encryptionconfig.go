@@ -67,7 +67,7 @@ func (e *Engine) PutBucketEncryption(ctx context.Context, bucket string, cfg Buc
 func (e *Engine) canApplyDefault(cfg BucketEncryption) error {
 	switch {
 	case cfg.Algorithm == SSES3:
-		_, err := e.s3KEK() // without a root key every write would fail
+		_, err := e.s3Ring() // without a root key every write would fail
 		return err
 	case isKMS(cfg.Algorithm) && e.keys != nil:
 		// S3 does not check KMSMasterKeyID here: a bad key fails the next

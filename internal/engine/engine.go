@@ -65,7 +65,7 @@ type Engine struct {
 	now         func() time.Time
 	log         *slog.Logger
 	minPartSize int64
-	kekS3       []byte     // seals SSE-S3 data keys (encryption.go); nil: no root key
+	rootKey     []byte     // SSE-S3 data keys are sealed under a KEK derived from it (encryption.go); nil: none
 	keys        KeyService // SSE-KMS keys; nil: none
 	lc          lcCache    // parsed lifecycle configurations (lifecycle.go)
 	enc         encCache   // parsed default encryption configurations (encryptionconfig.go)
@@ -88,11 +88,10 @@ func New(store meta.Store, blobs *blob.Store, opts Options) *Engine {
 		e.region = "us-east-1"
 	}
 	if len(opts.RootKey) > 0 {
-		kek, err := sse.DeriveKEK(opts.RootKey, kekS3)
-		if err != nil {
-			e.log.Error("engine: unusable root key; SSE-S3 is off", "err", err)
+		if len(opts.RootKey) != sse.KeySize {
+			e.log.Error("engine: unusable root key; SSE-S3 is off", "err", sse.ErrKeySize)
 		} else {
-			e.kekS3 = kek
+			e.rootKey = opts.RootKey
 		}
 	}
 	return e

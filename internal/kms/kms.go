@@ -4,7 +4,9 @@
 // its key-encryption key?).
 //
 // Key material is never stored. A key's 32-byte key-encryption key (KEK) is
-// derived from the server's root key: sse.DeriveKEK(rootKey, "kms key "+id).
+// derived from the server's root key: sse.DeriveKEK(rootKey, "kms key "+id)
+// for version 0, and with the version in the name for the versions that
+// rotation adds (sse.KEKRing).
 // The root key therefore protects every KMS key; losing it loses every
 // SSE-KMS object, and whoever holds it and the data can read them all.
 package kms
@@ -51,7 +53,22 @@ type Key struct {
 	Created     time.Time `json:"created"`
 	// Policy is the key policy document as written, nil when there is none.
 	Policy json.RawMessage `json:"policy,omitempty"`
+	// Version is the key's newest version (generation of key material),
+	// the one new data keys are sealed under; 0 until the first rotation
+	// (see rotate.go). RotatedAt is when it was made.
+	Version   uint32     `json:"version,omitempty"`
+	RotatedAt *time.Time `json:"rotated_at,omitempty"`
+	// ResealedVersion is the newest version whose re-seal of existing data
+	// keys has finished (Resealed records rewritten by it): data keys
+	// sealed under older versions remain only if ResealedVersion < Version.
+	ResealedVersion uint32 `json:"resealed_version,omitempty"`
+	Resealed        int    `json:"resealed,omitempty"`
 }
+
+// ResealPending reports whether data keys may still be sealed under a
+// version older than the newest (a rotation whose re-seal has not
+// finished).
+func (k Key) ResealPending() bool { return k.ResealedVersion < k.Version }
 
 // Managed reports whether the key is an account's AWS managed aws/s3 key.
 func (k Key) Managed() bool { return k.Alias == ManagedAlias }
@@ -90,6 +107,13 @@ type Service struct {
 	// createMu makes "create the managed key on first use" happen once
 	// per account even when requests race.
 	createMu sync.Mutex
+
+	// resealer re-seals data keys after a rotation (rotate.go); rotateMu
+	// runs one rotation at a time.
+	resealer Resealer
+	rotateMu sync.Mutex
+	// updateMu serialises read-modify-write changes of keys (update).
+	updateMu sync.Mutex
 }
 
 // New loads every key. rootKey is the server's root key (32 bytes);
@@ -161,10 +185,10 @@ func aliasARN(region, account, name string) string {
 	return "arn:aws:kms:" + region + ":" + account + ":alias/" + name
 }
 
-// kek derives the key-encryption key of a key ID. It checks nothing: Use
-// is the door for requests.
-func (s *Service) kek(id string) ([]byte, error) {
-	return sse.DeriveKEK(s.rootKey, "kms key "+id)
+// ring is the key-encryption key of a key at every version. It checks
+// nothing: Use is the door for requests.
+func (s *Service) ring(k Key) sse.KEKRing {
+	return sse.NewKEKRing(s.rootKey, "kms key "+k.ID, k.Version)
 }
 
 // Create makes a customer managed key for an account (12 digits).
@@ -226,33 +250,31 @@ func (s *Service) Get(ref string) (Key, error) {
 
 // SetEnabled enables or disables a key (not a managed key).
 func (s *Service) SetEnabled(ctx context.Context, ref string, enabled bool) error {
-	k, err := s.Get(ref)
-	if err != nil {
-		return err
-	}
-	if k.Managed() {
-		return ErrManaged
-	}
-	k.Enabled = enabled
-	return s.put(ctx, k)
+	_, err := s.update(ctx, ref, func(k *Key) error {
+		if k.Managed() {
+			return ErrManaged
+		}
+		k.Enabled = enabled
+		return nil
+	})
+	return err
 }
 
 // PutPolicy sets a key's policy after validating it with
 // iam.ParseKeyPolicy (a malformed one is an *iam.PolicyError wrapped with
 // ErrInvalid). Managed keys keep AWS's policy.
 func (s *Service) PutPolicy(ctx context.Context, ref string, doc []byte) error {
-	k, err := s.Get(ref)
-	if err != nil {
-		return err
-	}
-	if k.Managed() {
-		return ErrManaged
-	}
-	if _, err := iam.ParseKeyPolicy(doc, s.ARN(k)); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	k.Policy = append(json.RawMessage(nil), doc...)
-	return s.put(ctx, k)
+	_, err := s.update(ctx, ref, func(k *Key) error {
+		if k.Managed() {
+			return ErrManaged
+		}
+		if _, err := iam.ParseKeyPolicy(doc, s.ARN(*k)); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		k.Policy = append(json.RawMessage(nil), doc...)
+		return nil
+	})
+	return err
 }
 
 // GetPolicy returns a key's policy document, nil when it has none (then

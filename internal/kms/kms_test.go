@@ -94,7 +94,7 @@ func TestUseRefForms(t *testing.T) {
 	if s.ARN(k) != arn {
 		t.Fatalf("ARN = %s, want %s", s.ARN(k), arn)
 	}
-	_, managedKEK, err := s.Use(ctx, alice, alice, "", gen)
+	_, managedKEK, err := useKEK(ctx, s, alice, alice, "", gen)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestUseRefForms(t *testing.T) {
 	}
 	for _, tc := range tests {
 		for _, action := range []string{gen, dec} {
-			got, kek, err := s.Use(ctx, tc.caller, alice, tc.ref, action)
+			got, kek, err := useKEK(ctx, s, tc.caller, alice, tc.ref, action)
 			what := tc.name + " " + action
 			if tc.wantMsg != "" {
 				wantErr(t, what, err, s3err.KMSNotFound, http.StatusBadRequest, tc.wantMsg)
@@ -162,8 +162,8 @@ func TestUseRefForms(t *testing.T) {
 			wantKEK(t, what, kek, got[strings.LastIndex(got, "/")+1:])
 		}
 	}
-	_, k1, _ := s.Use(ctx, alice, alice, k.ID, gen)
-	_, k2, _ := s.Use(ctx, alice, alice, other.ID, gen)
+	_, k1, _ := useKEK(ctx, s, alice, alice, k.ID, gen)
+	_, k2, _ := useKEK(ctx, s, alice, alice, other.ID, gen)
 	if bytes.Equal(k1, k2) || bytes.Equal(k1, managedKEK) {
 		t.Errorf("two keys share a KEK")
 	}
@@ -188,7 +188,7 @@ func TestManagedKeyOncePerAccount(t *testing.T) {
 				ref = "alias/aws/s3"
 			}
 			var err error
-			if arns[i], _, err = s.Use(ctx, alice, alice, ref, gen); err != nil {
+			if arns[i], _, err = useKEK(ctx, s, alice, alice, ref, gen); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -204,12 +204,12 @@ func TestManagedKeyOncePerAccount(t *testing.T) {
 		keys[0].Description != "Default key that protects my S3 objects when no other key is defined" {
 		t.Fatalf("alice's keys after first use = %+v, want one aws/s3 key", keys)
 	}
-	again, _, err := s.Use(ctx, alice, alice, "", dec)
+	again, _, err := useKEK(ctx, s, alice, alice, "", dec)
 	if err != nil || again != arns[0] {
 		t.Errorf("second use: %q %v, want %q", again, err, arns[0])
 	}
 	// Bob's bucket gets bob's own key; alice's bucket keeps alice's.
-	bobARN, _, err := s.Use(ctx, bob, bob, "", gen)
+	bobARN, _, err := useKEK(ctx, s, bob, bob, "", gen)
 	if err != nil || bobARN == arns[0] || !strings.Contains(bobARN, ":"+bob+":key/") {
 		t.Errorf("bob's managed key: %q %v", bobARN, err)
 	}
@@ -240,7 +240,7 @@ func TestDisabledKey(t *testing.T) {
 	}
 	for _, ref := range []string{k.ID, s.ARN(k)} {
 		for _, action := range []string{gen, dec} {
-			_, kek, err := s.Use(ctx, alice, alice, ref, action)
+			_, kek, err := useKEK(ctx, s, alice, alice, ref, action)
 			wantErr(t, "disabled "+ref+" "+action, err, s3err.KMSDisabled, http.StatusBadRequest, s.ARN(k)+" is disabled.")
 			if kek != nil {
 				t.Errorf("a disabled key gave its KEK")
@@ -248,14 +248,14 @@ func TestDisabledKey(t *testing.T) {
 		}
 	}
 	// A caller who may not use the key learns only that (chosen order: authorize first).
-	_, _, err := s.Use(ctx, bob, alice, s.ARN(k), dec)
+	_, _, err := useKEK(ctx, s, bob, alice, s.ARN(k), dec)
 	if !s3err.HasCode(err, s3err.AccessDenied) {
 		t.Errorf("bob on alice's disabled key: %v, want AccessDenied", err)
 	}
 	if err := s.SetEnabled(ctx, s.ARN(k), true); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Use(ctx, alice, alice, k.ID, dec); err != nil {
+	if _, _, err := useKEK(ctx, s, alice, alice, k.ID, dec); err != nil {
 		t.Errorf("re-enabled key: %v", err)
 	}
 }
@@ -318,7 +318,7 @@ func TestPermissionMatrix(t *testing.T) {
 		k := keys[tc.policy]
 		arn := s.ARN(k)
 		// Bob and anonymous name alice's key by ARN, as cross-account use requires.
-		got, kek, err := s.Use(ctx, tc.caller, alice, arn, tc.action)
+		got, kek, err := useKEK(ctx, s, tc.caller, alice, arn, tc.action)
 		what := tc.policy + "/" + tc.caller + "/" + tc.action
 		if tc.want == "ok" {
 			if err != nil || got != arn {
@@ -345,15 +345,15 @@ func TestPermissionMatrix(t *testing.T) {
 	}
 	// Bob and anonymous requests on alice's bucket without a key ID get
 	// alice's aws/s3 key, which only alice's account may use.
-	_, _, err := s.Use(ctx, alice, alice, "", gen)
+	_, _, err := useKEK(ctx, s, alice, alice, "", gen)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Use(ctx, bob, alice, "", dec); !s3err.HasCode(err, s3err.AccessDenied) {
+	if _, _, err := useKEK(ctx, s, bob, alice, "", dec); !s3err.HasCode(err, s3err.AccessDenied) {
 		t.Errorf("bob on alice's managed key: %v, want AccessDenied", err)
 	}
 	for _, ref := range []string{"", "alias/aws/s3", "fake-key-id", "0b6c4e0e-2f0b-4c5d-9d6a-3c1e2f4a5b6c"} {
-		_, _, err := s.Use(ctx, anon, alice, ref, gen)
+		_, _, err := useKEK(ctx, s, anon, alice, ref, gen)
 		wantAnonymousRefused(t, "anonymous with "+ref, err)
 	}
 }
@@ -445,11 +445,11 @@ func TestPersisted(t *testing.T) {
 	if err := s.PutPolicy(ctx, k1.ID, []byte(doc)); err != nil {
 		t.Fatal(err)
 	}
-	managedARN, managedKEK, err := s.Use(ctx, alice, alice, "", gen)
+	managedARN, managedKEK, err := useKEK(ctx, s, alice, alice, "", gen)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, kek1, err := s.Use(ctx, bob, alice, s.ARN(k1), dec)
+	_, kek1, err := useKEK(ctx, s, bob, alice, s.ARN(k1), dec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -475,16 +475,16 @@ func TestPersisted(t *testing.T) {
 		}
 	}
 	// Same managed key (not a second one), same KEKs, same policy and state.
-	if got, kek, err := s.Use(ctx, alice, alice, "", dec); err != nil || got != managedARN || !bytes.Equal(kek, managedKEK) {
+	if got, kek, err := useKEK(ctx, s, alice, alice, "", dec); err != nil || got != managedARN || !bytes.Equal(kek, managedKEK) {
 		t.Errorf("managed key after reopening: %q %v", got, err)
 	}
-	if _, kek, err := s.Use(ctx, bob, alice, s.ARN(k1), dec); err != nil || !bytes.Equal(kek, kek1) {
+	if _, kek, err := useKEK(ctx, s, bob, alice, s.ARN(k1), dec); err != nil || !bytes.Equal(kek, kek1) {
 		t.Errorf("bob's policy grant after reopening: %v", err)
 	}
-	if _, _, err := s.Use(ctx, bob, alice, s.ARN(k1), gen); !s3err.HasCode(err, s3err.AccessDenied) {
+	if _, _, err := useKEK(ctx, s, bob, alice, s.ARN(k1), gen); !s3err.HasCode(err, s3err.AccessDenied) {
 		t.Errorf("bob GenerateDataKey after reopening: %v, want AccessDenied", err)
 	}
-	if _, _, err := s.Use(ctx, bob, bob, k2.ID, gen); !s3err.HasCode(err, s3err.KMSDisabled) {
+	if _, _, err := useKEK(ctx, s, bob, bob, k2.ID, gen); !s3err.HasCode(err, s3err.KMSDisabled) {
 		t.Errorf("disabled key after reopening: %v, want KMS.DisabledException", err)
 	}
 	// Another root key derives other KEKs: the root key protects every KMS key.
@@ -492,7 +492,17 @@ func TestPersisted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, kek, _ := other.Use(ctx, alice, alice, "", dec); bytes.Equal(kek, managedKEK) {
+	if _, kek, _ := useKEK(ctx, other, alice, alice, "", dec); bytes.Equal(kek, managedKEK) {
 		t.Errorf("a different root key derived the same KEK")
 	}
+}
+
+// useKEK is Use with the ring reduced to its current KEK (nil on error).
+func useKEK(ctx context.Context, s *kms.Service, caller, owner, ref, action string) (string, []byte, error) {
+	arn, ring, err := s.Use(ctx, caller, owner, ref, action)
+	if err != nil {
+		return arn, nil, err
+	}
+	kek, err := ring.KEK(ring.Current)
+	return arn, kek, err
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tessera-s3/tessera/internal/iam"
 	"github.com/tessera-s3/tessera/internal/s3err"
+	"github.com/tessera-s3/tessera/internal/sse"
 )
 
 // Use resolves a KMS key reference for a request made by caller (an account ID,
@@ -14,7 +15,8 @@ import (
 // alias ARN (arn:aws:kms:<region>:<account>:alias/NAME), or "" for owner's AWS
 // managed key "alias/aws/s3" (created on first use, as S3 does). It checks the
 // key exists, is enabled, and that caller may perform action ("kms:GenerateDataKey"
-// or "kms:Decrypt"), and returns the key's ARN and its 32-byte key-encryption key.
+// or "kms:Decrypt"), and returns the key's ARN and its key-encryption key
+// at every version (new data keys are sealed under ring.Current).
 //
 // A bare key ID or alias names a key in the requester's account: S3's API
 // reference for SSEKMSKeyId and KMSMasterKeyID says "If you use a KMS key
@@ -28,7 +30,7 @@ import (
 // use a key learns nothing of it beyond what an ARN already says (AWS
 // authorizes a request before acting on it; not recorded for a disabled
 // key, so this order is chosen).
-func (s *Service) Use(ctx context.Context, caller, owner, ref, action string) (arn string, kek []byte, err error) {
+func (s *Service) Use(ctx context.Context, caller, owner, ref, action string) (arn string, ring sse.KEKRing, err error) {
 	if caller == "" {
 		// housing-data-coalition/oca#17 (raw AWS XML, 2024): an anonymous
 		// (or SigV2) read of an SSE-KMS object is 400 InvalidArgument with
@@ -36,28 +38,24 @@ func (s *Service) Use(ctx context.Context, caller, owner, ref, action string) (a
 		// anonymous principal, so S3 refuses before looking at the key; the
 		// same answer for an anonymous SSE-KMS write is derived from the
 		// message, which speaks of any request specifying SSE-KMS.
-		return "", nil, s3err.InvalidArgumentf("Authorization", "null",
+		return "", sse.KEKRing{}, s3err.InvalidArgumentf("Authorization", "null",
 			"Requests specifying Server Side Encryption with AWS KMS managed keys require AWS Signature Version 4.")
 	}
 	k, err := s.resolve(ctx, caller, owner, ref)
 	if err != nil {
-		return "", nil, err
+		return "", sse.KEKRing{}, err
 	}
 	arn = s.ARN(k)
 	if err := s.authorize(k, arn, caller, action); err != nil {
-		return "", nil, err
+		return "", sse.KEKRing{}, err
 	}
 	if !k.Enabled {
 		// LocalStack test_s3_sse_validate_kms_key_state, recorded against
 		// AWS: 400 KMS.DisabledException "<key ARN> is disabled." on both
 		// PutObject and GetObject.
-		return "", nil, s3err.Newf(s3err.KMSDisabled, "%s is disabled.", arn)
+		return "", sse.KEKRing{}, s3err.Newf(s3err.KMSDisabled, "%s is disabled.", arn)
 	}
-	kek, err = s.kek(k.ID)
-	if err != nil {
-		return "", nil, err
-	}
-	return arn, kek, nil
+	return arn, s.ring(k), nil
 }
 
 // resolve finds the key a reference names. The messages are KMS's

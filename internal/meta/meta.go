@@ -237,6 +237,10 @@ type Store interface {
 	// objects' segments, uploads' parts and the garbage list (a snapshot;
 	// blobs written after it started may be missing).
 	ForEachBlobRef(ctx context.Context, fn func(blobID string)) error
+	// RewriteCrypt visits every non-nil Crypt record of objects' segments
+	// and uploads' parts (see CryptFunc) and stores the ones fn changes;
+	// it returns how many it rewrote.
+	RewriteCrypt(ctx context.Context, fn CryptFunc) (rewritten int, err error)
 
 	// PutBucketConfig stores a bucket configuration document (e.g.
 	// "lifecycle", "policy") verbatim. ErrNotFound if the bucket is gone.

@@ -1,11 +1,15 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/tessera-s3/tessera/internal/config"
+	"github.com/tessera-s3/tessera/internal/engine"
 	"github.com/tessera-s3/tessera/internal/sse"
 )
 
@@ -41,4 +45,32 @@ func loadRootKey(cfg config.Config, log *slog.Logger) ([]byte, error) {
 		log.Warn("generated the root key of server-side encryption beside the data; keep a copy elsewhere and pass it with --kms-key-file or TESSERA_KMS_KEY, or a stolen disk carries its own key", "path", path)
 	}
 	return k, nil
+}
+
+// rotateRoot finishes a root key rotation when --kms-previous-key-file is
+// given: every SSE-S3 and SSE-KMS data key still sealed under the previous
+// root is re-sealed under the current one, before the server serves, so
+// no request ever needs the previous key and no write can seal under it
+// meanwhile. A walk cut short is finished by the next start with the same
+// flags; one that completes leaves no record under the previous root, so
+// the next start needs only the current key.
+func rotateRoot(cfg config.Config, eng *engine.Engine, rootKey []byte, log *slog.Logger) error {
+	if cfg.KMSPreviousKeyFile == "" {
+		return nil
+	}
+	prev, err := sse.LoadRootKey(cfg.KMSPreviousKeyFile)
+	if err != nil {
+		return fmt.Errorf("server: --kms-previous-key-file: %w", err)
+	}
+	if bytes.Equal(prev, rootKey) {
+		return fmt.Errorf("server: --kms-previous-key-file holds the current root key; pass the new key with --kms-key-file (or TESSERA_KMS_KEY)")
+	}
+	start := time.Now()
+	n, err := eng.RotateRoot(context.Background(), prev)
+	if err != nil {
+		return fmt.Errorf("server: root key rotation stopped after re-sealing %d data keys (start again with the same keys to finish): %w", n, err)
+	}
+	log.Warn("root key rotation complete: every SSE-S3 and SSE-KMS data key is sealed under the current root key; the previous key is no longer needed (drop --kms-previous-key-file)",
+		"resealed", n, "took", time.Since(start).Round(time.Millisecond))
+	return nil
 }

@@ -153,6 +153,11 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	eng := engine.New(store, blobs, engine.Options{Region: cfg.Region, Now: opts.Now, Logger: log, MinPartSize: opts.MinPartSize, RootKey: rootKey, Keys: keys})
+	keys.SetResealer(eng) // rotating a KMS key re-seals its data keys
+	if err := rotateRoot(cfg, eng, rootKey, log); err != nil {
+		store.Close()
+		return nil, err
+	}
 	if err := eng.CollectGarbage(context.Background()); err != nil {
 		log.Warn("garbage collection at start", "err", err)
 	}

@@ -188,3 +188,37 @@ func DeriveKEK(root []byte, name string) ([]byte, error) {
 	}
 	return hkdf.Key(sha256.New, root, nil, kekInfoPrefix+name, KeySize)
 }
+
+// KEKRing is one named key-encryption key with all of its versions
+// (generations of key material) under one root key. Version 0 is
+// DeriveKEK(root, name), the derivation from before versions existed, so
+// data sealed then still opens; version v > 0 is DeriveKEK(root, name +
+// " version " + v). Rotating a key adds a version; earlier versions stay
+// derivable, so a data key sealed under any of them still opens.
+type KEKRing struct {
+	root []byte
+	name string
+	// Current is the version new data keys are sealed under.
+	Current uint32
+}
+
+// NewKEKRing returns the ring of the KEK called name under root, whose
+// newest version is current.
+func NewKEKRing(root []byte, name string, current uint32) KEKRing {
+	return KEKRing{root: root, name: name, Current: current}
+}
+
+// KEK derives the ring's key-encryption key at a version.
+func (r KEKRing) KEK(version uint32) ([]byte, error) {
+	if version == 0 {
+		return DeriveKEK(r.root, r.name)
+	}
+	return DeriveKEK(r.root, fmt.Sprintf("%s version %d", r.name, version))
+}
+
+// WithRoot is the same ring (name and versions) under another root key:
+// what root key rotation re-seals from.
+func (r KEKRing) WithRoot(root []byte) KEKRing {
+	r.root = root
+	return r
+}

@@ -219,3 +219,42 @@ func TestNewDataKey(t *testing.T) {
 		t.Errorf("NewDataKey: %x then %x", a, b)
 	}
 }
+
+// TestKEKRing: version 0 is the derivation data was sealed under before
+// versions existed; every version and every root gives another KEK; a ring
+// under another root derives that root's keys.
+func TestKEKRing(t *testing.T) {
+	rootA, rootB := bytes.Repeat([]byte{1}, KeySize), bytes.Repeat([]byte{2}, KeySize)
+	ring := NewKEKRing(rootA, "kms key k1", 2)
+	v0, err := ring.KEK(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy, _ := DeriveKEK(rootA, "kms key k1")
+	if !bytes.Equal(v0, legacy) {
+		t.Fatal("version 0 must be the unversioned derivation")
+	}
+	seen := map[string]bool{string(v0): true}
+	for _, k := range []func() ([]byte, error){
+		func() ([]byte, error) { return ring.KEK(1) },
+		func() ([]byte, error) { return ring.KEK(2) },
+		func() ([]byte, error) { return ring.WithRoot(rootB).KEK(0) },
+		func() ([]byte, error) { return ring.WithRoot(rootB).KEK(2) },
+		func() ([]byte, error) { return NewKEKRing(rootA, "kms key k2", 0).KEK(1) },
+	} {
+		b, err := k()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[string(b)] {
+			t.Fatal("two ring entries derived the same KEK")
+		}
+		seen[string(b)] = true
+	}
+	if again, _ := ring.WithRoot(rootB).WithRoot(rootA).KEK(2); !seen[string(again)] {
+		t.Fatal("WithRoot back to the first root must give the first root's KEK")
+	}
+	if _, err := NewKEKRing([]byte{1}, "x", 0).KEK(0); err == nil {
+		t.Fatal("a short root must be refused")
+	}
+}

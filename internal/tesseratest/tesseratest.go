@@ -51,6 +51,8 @@ type options struct {
 	domains     []string
 	logger      *slog.Logger
 	postgres    string
+	kmsKeyFile  string
+	kmsPrevFile string
 }
 
 // Option configures New.
@@ -78,6 +80,13 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // WithPostgres keeps the server's metadata in the PostgreSQL database dsn
 // instead of Pebble under the data directory.
 func WithPostgres(dsn string) Option { return func(o *options) { o.postgres = dsn } }
+
+// WithKMSKeyFiles sets the server's root key file (--kms-key-file; ""
+// means the one generated in the data directory) and the root key being
+// replaced (--kms-previous-key-file; "" for none).
+func WithKMSKeyFiles(current, previous string) Option {
+	return func(o *options) { o.kmsKeyFile, o.kmsPrevFile = current, previous }
+}
 
 // MetaEnv names the environment variable that moves every test server's
 // metadata to PostgreSQL: TESSERA_TEST_META=postgres runs a whole suite on
@@ -119,6 +128,7 @@ func (s *Server) start() {
 		Address: "127.0.0.1:0", DataDir: s.DataDir, Region: Region,
 		RootUser: AccessKey, RootPassword: SecretKey, Domains: s.opts.domains,
 		LogFormat: "text", ShutdownTimeout: 5 * time.Second, PostgresDSN: s.opts.postgres,
+		KMSKeyFile: s.opts.kmsKeyFile, KMSPreviousKeyFile: s.opts.kmsPrevFile,
 	}
 	srv, err := server.Open(cfg, server.Options{Logger: s.opts.logger, Now: s.opts.now, MinPartSize: s.opts.minPartSize})
 	if err != nil {
@@ -151,6 +161,16 @@ func (s *Server) Restart() {
 	s.t.Helper()
 	s.Stop()
 	s.start()
+}
+
+// RestartWith restarts the server, as Restart does, with opts applied on
+// top of the options it was started with (e.g. other root key files).
+func (s *Server) RestartWith(opts ...Option) {
+	s.t.Helper()
+	for _, f := range opts {
+		f(&s.opts)
+	}
+	s.Restart()
 }
 
 // Lifecycle is the server's lifecycle worker. Test servers run no

@@ -291,3 +291,30 @@ func TestSSEDSSEBucketDefault(t *testing.T) {
 		t.Errorf("GET: %d %q %v", r.Status, r.Body, r.Header)
 	}
 }
+
+// TestSSEDSSEKeyRotation: rotating the KMS key of DSSE-KMS objects re-seals
+// both data keys of every blob (one record per blob) without touching the
+// bytes, and the objects read back byte for byte after the rotation and a
+// restart (the rotation rules of TestSSEKMSKeyRotation, for two layers).
+func TestSSEDSSEKeyRotation(t *testing.T) {
+	e := ckNew(t, false, tesseratest.WithMinPartSize(1))
+	id, _ := e.srv.NewKMSKey(tesseratest.RootAccountID)
+	want := map[string][]byte{"single": ckRand(150_000, 331)}
+	if _, err := dssePut(e.c, e.bucket, "single", id, want["single"]); err != nil {
+		t.Fatal(err)
+	}
+	mpu := ckParts(3, 332)
+	e.sseMPU("mpu", types.ServerSideEncryptionAwsKmsDsse, id, mpu)
+	want["mpu"] = bytes.Join(mpu, nil)
+	k, err := e.srv.Internal().Keys().Rotate(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Resealed != 4 || k.ResealPending() {
+		t.Fatalf("rotation re-sealed %d records (pending %v), want 4: 1 single + 3 segments", k.Resealed, k.ResealPending())
+	}
+	e.sseWantBodies("after rotation", want, nil)
+	e.srv.Restart()
+	e.c, e.rec = e.client(ckWhenSupported)
+	e.sseWantBodies("after restart", want, nil)
+}

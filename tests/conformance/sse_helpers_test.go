@@ -5,13 +5,16 @@ package conformance
 import (
 	"bytes"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -117,4 +120,93 @@ func sseErrField(body []byte, name string) string {
 		}
 	}
 	return ""
+}
+
+// sseMPUStart starts an upload of key encrypted with mode (SSE-S3 or
+// SSE-KMS under kmsID) and uploads parts; it returns the upload ID and the
+// part list a Complete sends.
+func (e *ckEnv) sseMPUStart(key string, mode types.ServerSideEncryption, kmsID string, parts [][]byte) (string, []types.CompletedPart) {
+	e.t.Helper()
+	in := &s3.CreateMultipartUploadInput{Bucket: &e.bucket, Key: &key, ServerSideEncryption: mode}
+	if kmsID != "" {
+		in.SSEKMSKeyId = &kmsID
+	}
+	out, err := e.c.CreateMultipartUpload(ckCtx(), in)
+	if err != nil {
+		e.t.Fatalf("CreateMultipartUpload %s %s: %v", key, mode, err)
+	}
+	id := aws.ToString(out.UploadId)
+	var done []types.CompletedPart
+	for i, p := range parts {
+		up := e.mustPart(key, id, int32(i+1), p, "")
+		done = append(done, ckCompleted(int32(i+1), aws.ToString(up.ETag), "", ""))
+	}
+	return id, done
+}
+
+// sseMPU uploads and completes a multipart object (see sseMPUStart).
+func (e *ckEnv) sseMPU(key string, mode types.ServerSideEncryption, kmsID string, parts [][]byte) {
+	e.t.Helper()
+	id, done := e.sseMPUStart(key, mode, kmsID, parts)
+	if _, err := e.complete(key, id, done); err != nil {
+		e.t.Fatalf("CompleteMultipartUpload %s: %v", key, err)
+	}
+}
+
+// sseWantBodies reads every object of want (with its SSE-C key when
+// ssec names one) and fails unless each comes back byte for byte.
+func (e *ckEnv) sseWantBodies(stage string, want map[string][]byte, ssec map[string]sseCKey) {
+	e.t.Helper()
+	for key, body := range want {
+		var k *sseCKey
+		if sk, ok := ssec[key]; ok {
+			k = &sk
+		}
+		got, _, err := sseGet(e.c, e.bucket, key, k)
+		if err != nil || !bytes.Equal(got, body) {
+			e.t.Fatalf("%s: GET %s: %v (%d bytes, want %d byte-exact)", stage, key, err, len(got), len(body))
+		}
+	}
+}
+
+// sseLogs collects a test server's log lines (tesseratest.WithLogger).
+type sseLogs struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *sseLogs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *sseLogs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// sseBlobFiles fingerprints every blob file under a data directory (name
+// and SHA-256 of the content, in path order): equal fingerprints mean no
+// blob was written, added or removed in between.
+func sseBlobFiles(t testing.TB, dataDir string) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	err := filepath.WalkDir(filepath.Join(dataDir, "blobs"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		fmt.Fprintf(&out, "%s %x\n", path, sum)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walking the blobs: %v", err)
+	}
+	return out.Bytes()
 }
