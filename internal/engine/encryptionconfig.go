@@ -20,7 +20,7 @@ const encryptionDoc = "encryption"
 // what a write that asks for no encryption gets. The edge validates the
 // shape S3 validates; the engine decides which modes it can honour.
 type BucketEncryption struct {
-	Algorithm        string // SSES3, SSEKMS or "aws:kms:dsse"
+	Algorithm        string // SSES3, SSEKMS or SSEDSSE
 	KMSKeyID         string // only with the KMS modes
 	BucketKeyEnabled bool
 }
@@ -69,12 +69,11 @@ func (e *Engine) canApplyDefault(cfg BucketEncryption) error {
 	case cfg.Algorithm == SSES3:
 		_, err := e.s3Ring() // without a root key every write would fail
 		return err
-	case cfg.Algorithm == SSEKMS && e.keys != nil:
+	case isKMS(cfg.Algorithm) && e.keys != nil:
 		// S3 does not check KMSMasterKeyID here: a bad key fails the next
 		// write (research10kms Q9).
 		return nil
 	}
-	// Dual-layer SSE-KMS (aws:kms:dsse) is not built.
 	return s3err.Newf(s3err.NotImplemented, "Bucket default encryption %s is not implemented", cfg.Algorithm)
 }
 

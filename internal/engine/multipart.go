@@ -281,7 +281,7 @@ func (e *Engine) ListParts(ctx context.Context, in ListPartsInput) (ListPartsRes
 	}); err != nil {
 		return ListPartsResult{}, err
 	}
-	if u.Encryption != nil && u.Encryption.Mode == SSEKMS && u.ChecksumAlgorithm != "" {
+	if u.Encryption != nil && isKMS(u.Encryption.Mode) && u.ChecksumAlgorithm != "" {
 		if _, err := e.storedSource(ctx, u.Encryption, EncryptionInput{Caller: in.Caller}, kmsDecrypt); err != nil {
 			return ListPartsResult{}, err
 		}

@@ -205,6 +205,7 @@ func (e *Engine) GetObject(ctx context.Context, in GetInput) (GetOutput, error) 
 		return GetOutput{}, err
 	}
 	body := &segmentReader{e: e, segs: out.Object.Segments, skip: out.Start, left: out.Length, release: release, keys: keys}
+	out.Body = body
 	if keys != nil {
 		// Fail before the response starts when the data key cannot be
 		// unsealed (another root key) or the first package is damaged;
@@ -214,8 +215,8 @@ func (e *Engine) GetObject(ctx context.Context, in GetInput) (GetOutput, error) 
 			e.log.Error("engine: encrypted object unreadable", "bucket", in.Bucket, "key", in.Key, "err", err)
 			return GetOutput{}, err
 		}
+		out.Body = &decryptedBody{body}
 	}
-	out.Body = body
 	return out, nil
 }
 
@@ -230,62 +231,68 @@ type segmentReader struct {
 	rem  int64 // bytes left in cur's part of the window
 	// keys open encrypted segments (SSE-C keys checked before).
 	keys *keySource
-	// primed holds the byte prime read ahead, if any.
-	primed    byte
-	hasPrimed bool
 	// release unpins the object's blobs (nil: nothing pinned).
 	release func()
 }
 
-// prime reads the window's first byte ahead, so that opening its first
-// segment (unsealing its key, authenticating its first package) happens
-// now; Read hands the byte out first.
+// prime opens the window's first segment now, so that unsealing its key
+// and authenticating its first package happen before a response starts,
+// without reading a byte ahead (a byte held back made every later write
+// of the response unaligned).
 func (r *segmentReader) prime() error {
-	var b [1]byte
-	n, err := r.Read(b[:])
-	if n == 1 {
-		r.primed, r.hasPrimed = b[0], true
-	}
-	if err != nil && err != io.EOF {
+	if err := r.open(); err != nil || r.cur == nil {
 		return err
+	}
+	if d, ok := r.cur.(*decryptedSegment); ok {
+		return d.Preload()
 	}
 	return nil
 }
 
-func (r *segmentReader) Read(p []byte) (int, error) {
-	if r.hasPrimed && len(p) > 0 {
-		p[0], r.hasPrimed = r.primed, false
-		return 1, nil
+// open makes cur the segment the window continues in, unless one is
+// open or the window is done.
+func (r *segmentReader) open() error {
+	for r.cur == nil && r.left > 0 {
+		if len(r.segs) == 0 {
+			return io.ErrUnexpectedEOF
+		}
+		s := r.segs[0]
+		r.segs = r.segs[1:]
+		if r.skip >= s.Size {
+			r.skip -= s.Size
+			continue
+		}
+		n := min(s.Size-r.skip, r.left)
+		f, err := r.e.openSegment(s, r.keys, r.skip, n)
+		if err != nil {
+			return fmt.Errorf("engine: opening blob %s: %w", s.BlobID, err)
+		}
+		r.cur, r.rem = f, n
+		r.skip = 0
 	}
+	return nil
+}
+
+// done accounts n bytes read from cur and closes it at its end.
+func (r *segmentReader) done(n int64) {
+	r.rem -= n
+	r.left -= n
+	if r.rem == 0 {
+		r.cur.Close()
+		r.cur = nil
+	}
+}
+
+func (r *segmentReader) Read(p []byte) (int, error) {
 	for r.left > 0 {
-		if r.cur == nil {
-			if len(r.segs) == 0 {
-				return 0, io.ErrUnexpectedEOF
-			}
-			s := r.segs[0]
-			r.segs = r.segs[1:]
-			if r.skip >= s.Size {
-				r.skip -= s.Size
-				continue
-			}
-			n := min(s.Size-r.skip, r.left)
-			f, err := r.e.openSegment(s, r.keys, r.skip, n)
-			if err != nil {
-				return 0, fmt.Errorf("engine: opening blob %s: %w", s.BlobID, err)
-			}
-			r.cur, r.rem = f, n
-			r.skip = 0
+		if err := r.open(); err != nil {
+			return 0, err
 		}
 		if int64(len(p)) > r.rem {
 			p = p[:r.rem]
 		}
 		n, err := r.cur.Read(p)
-		r.rem -= int64(n)
-		r.left -= int64(n)
-		if r.rem == 0 {
-			r.cur.Close()
-			r.cur = nil
-		}
+		r.done(int64(n))
 		if n > 0 {
 			return n, nil
 		}
@@ -297,6 +304,40 @@ func (r *segmentReader) Read(p []byte) (int, error) {
 		}
 	}
 	return 0, io.EOF
+}
+
+// decryptedBody is the body of an encrypted read: io.Copy takes its
+// WriteTo, which writes each authenticated package straight from the
+// decryption buffer instead of copying it through Read's.
+type decryptedBody struct{ *segmentReader }
+
+func (b *decryptedBody) WriteTo(w io.Writer) (int64, error) {
+	r := b.segmentReader
+	var total int64
+	for r.left > 0 {
+		if err := r.open(); err != nil {
+			return total, err
+		}
+		d, ok := r.cur.(*decryptedSegment)
+		if !ok { // a plaintext segment: through Read
+			n, err := io.CopyN(w, readerOnly{r}, r.rem)
+			total += n
+			if err != nil {
+				return total, err
+			}
+			continue
+		}
+		n, err := d.WriteTo(w)
+		total += n
+		r.done(n)
+		if err != nil {
+			return total, err
+		}
+		if r.cur != nil {
+			return total, io.ErrUnexpectedEOF // blob shorter than recorded
+		}
+	}
+	return total, nil
 }
 
 func (r *segmentReader) Close() error {

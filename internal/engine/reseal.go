@@ -22,17 +22,17 @@ import (
 // records it rewrote (kms.Resealer).
 func (e *Engine) ResealKMS(ctx context.Context, arn string, ring sse.KEKRing) (int, error) {
 	return e.meta.RewriteCrypt(ctx, func(enc *meta.Encryption, crypt []byte) ([]byte, bool, error) {
-		if enc == nil || enc.Mode != SSEKMS || enc.KMSKeyID != arn {
+		if enc == nil || !isKMS(enc.Mode) || enc.KMSKeyID != arn {
 			return nil, false, nil
 		}
 		rec, err := parseCrypt(crypt)
 		if err != nil {
 			return nil, false, err
 		}
-		if rec.mode != cryptModeKMS || rec.version >= ring.Current {
+		if (rec.mode != cryptModeKMS && rec.mode != cryptModeDSSE) || rec.version >= ring.Current {
 			return nil, false, nil
 		}
-		aad := kmsAAD(arn, enc.KMSContext)
+		aad := kmsAAD(enc.Mode, arn, enc.KMSContext)
 		dataKey, err := unsealAt(ring, rec, aad)
 		if err != nil {
 			return nil, false, fmt.Errorf("engine: re-sealing a data key of %s (version %d): %w", arn, rec.version, err)
@@ -66,7 +66,7 @@ func (e *Engine) RotateRoot(ctx context.Context, previous []byte) (int, error) {
 		return 0, nil
 	}
 	return e.meta.RewriteCrypt(ctx, func(enc *meta.Encryption, crypt []byte) ([]byte, bool, error) {
-		if enc == nil || (enc.Mode != SSES3 && enc.Mode != SSEKMS) {
+		if enc == nil || (enc.Mode != SSES3 && !isKMS(enc.Mode)) {
 			return nil, false, nil
 		}
 		rec, err := parseCrypt(crypt)
@@ -105,24 +105,51 @@ func (e *Engine) sealing(enc *Encryption) (sse.KEKRing, []byte, error) {
 	if err != nil {
 		return sse.KEKRing{}, nil, fmt.Errorf("engine: KMS key %s: %w", enc.KMSKeyID, err)
 	}
-	return ring, kmsAAD(enc.KMSKeyID, enc.KMSContext), nil
+	return ring, kmsAAD(enc.Mode, enc.KMSKeyID, enc.KMSContext), nil
 }
 
-// unsealAt opens rec's data key with ring's KEK at the record's version.
-func unsealAt(ring sse.KEKRing, rec cryptRecord, aad []byte) ([]byte, error) {
+// unsealAt opens rec's data keys with ring's KEK at the record's version:
+// one, or for DSSE-KMS the inner and the outer (each sealed under its
+// layer's context).
+func unsealAt(ring sse.KEKRing, rec cryptRecord, aad []byte) ([][]byte, error) {
 	kek, err := ring.KEK(rec.version)
 	if err != nil {
 		return nil, err
 	}
-	return sse.Unseal(kek, rec.sealed, aad)
+	if rec.mode != cryptModeDSSE {
+		k, err := sse.Unseal(kek, rec.sealed, aad)
+		return [][]byte{k}, err
+	}
+	if len(rec.sealed) != 2*sse.SealedSize {
+		return nil, fmt.Errorf("engine: DSSE record: %w", sse.ErrTampered)
+	}
+	inner, err := sse.Unseal(kek, rec.sealed[:sse.SealedSize], dsseAAD(aad, dsseInner))
+	if err != nil {
+		return nil, err
+	}
+	outer, err := sse.Unseal(kek, rec.sealed[sse.SealedSize:], dsseAAD(aad, dsseOuter))
+	return [][]byte{inner, outer}, err
 }
 
-// sealAt seals dataKey into rec with ring's KEK at rec's version.
-func sealAt(ring sse.KEKRing, rec *cryptRecord, dataKey, aad []byte) error {
+// sealAt seals dataKeys (one, or DSSE-KMS's inner and outer) into rec with
+// ring's KEK at rec's version.
+func sealAt(ring sse.KEKRing, rec *cryptRecord, dataKeys [][]byte, aad []byte) error {
 	kek, err := ring.KEK(rec.version)
 	if err != nil {
 		return err
 	}
-	rec.sealed, err = sse.Seal(kek, dataKey, aad)
+	if rec.mode != cryptModeDSSE {
+		rec.sealed, err = sse.Seal(kek, dataKeys[0], aad)
+		return err
+	}
+	if len(dataKeys) != 2 {
+		return errors.New("engine: a DSSE record needs two data keys")
+	}
+	inner, err := sse.Seal(kek, dataKeys[0], dsseAAD(aad, dsseInner))
+	if err != nil {
+		return err
+	}
+	outer, err := sse.Seal(kek, dataKeys[1], dsseAAD(aad, dsseOuter))
+	rec.sealed = append(inner, outer...)
 	return err
 }

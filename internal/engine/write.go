@@ -13,7 +13,6 @@ import (
 	"github.com/tessera-s3/tessera/internal/blob"
 	"github.com/tessera-s3/tessera/internal/checksum"
 	"github.com/tessera-s3/tessera/internal/s3err"
-	"github.com/tessera-s3/tessera/internal/sse"
 )
 
 // ChecksumInput is a checksum the client sent with a body: in a header
@@ -85,7 +84,7 @@ func (e *Engine) stage(ctx context.Context, in BodyInput, limit int64, bk *blobK
 	var sink io.Writer = w
 	var enc io.WriteCloser
 	if bk != nil {
-		if enc, err = sse.NewWriter(w, bk.key, bk.params); err != nil {
+		if enc, err = bk.writer(w); err != nil {
 			return nil, err
 		}
 		sink = enc

@@ -83,7 +83,7 @@ type Segment struct {
 // rest; nil means plaintext. Per-blob secrets are in Segment.Crypt and
 // Part.Crypt.
 type Encryption struct {
-	// Mode is "SSE-C", "AES256" (SSE-S3) or "aws:kms".
+	// Mode is "SSE-C", "AES256" (SSE-S3), "aws:kms" or "aws:kms:dsse".
 	Mode       string
 	KMSKeyID   string `json:",omitempty"`
 	KMSContext string `json:",omitempty"`

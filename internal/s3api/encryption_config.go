@@ -40,7 +40,7 @@ type blockedEncryptionTypes struct {
 }
 
 // sseDefaultAlgorithms are the SSEAlgorithm values S3's schema allows.
-var sseDefaultAlgorithms = map[string]bool{engine.SSES3: true, engine.SSEKMS: true, "aws:kms:dsse": true}
+var sseDefaultAlgorithms = map[string]bool{engine.SSES3: true, engine.SSEKMS: true, engine.SSEDSSE: true}
 
 func (h *Handler) putBucketEncryption(q *request) error {
 	// A missing bucket is NoSuchBucket whatever the body (LocalStack's

@@ -95,16 +95,17 @@ func parseEncryption(op Kind, r *http.Request) (sseRequest, error) {
 		case v == "AES256" || v == "":
 			// KMS parameters without aws:kms (S3 names the header).
 			return out, s3err.InvalidArgumentf(kmsHeader, h.Get(kmsHeader), "Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms")
-		case v == "aws:kms":
+		case v == engine.SSEKMS || v == engine.SSEDSSE:
+			// DSSE-KMS takes the same key ID and context headers (AWS
+			// PutObject reference); the engine ignores its bucket-key flag
+			// as S3 does.
 			ctx, err := kmsContext(h.Get(hdrSSEContext))
 			if err != nil {
 				return out, err
 			}
-			out.write.Mode = engine.SSEKMS
+			out.write.Mode = v
 			out.write.KMSKeyID, out.write.KMSContext = h.Get(hdrSSEKMSKeyID), ctx
 			out.write.BucketKey = strings.EqualFold(h.Get(hdrSSEBucketKey), "true")
-		case v == "aws:kms:dsse":
-			return out, notImplementedHeader(hdrSSE) // dual-layer SSE-KMS is not built
 		default:
 			return out, s3err.InvalidArgumentf(hdrSSE, v, "The encryption method specified is not supported")
 		}
@@ -193,10 +194,11 @@ func customerKey(r *http.Request, names []string, optionalMD5 bool) ([]byte, err
 }
 
 // setEncryptionHeaders sends what S3 sends about an object's or upload's
-// encryption: the SSE-S3 mode; the SSE-KMS mode, key ARN and bucket-key
-// flag (only when true), and the context where S3 echoes it (withContext:
-// the writes that set it); or the SSE-C algorithm and the MD5 of the key
-// the request brought. Recorded answers: research10kms R1, R3.
+// encryption: the SSE-S3 mode; the SSE-KMS or DSSE-KMS mode, key ARN and
+// bucket-key flag (only when true; never for DSSE-KMS, whose objects have
+// none), and the context where S3 echoes it (withContext: the writes that
+// set it); or the SSE-C algorithm and the MD5 of the key the request
+// brought. Recorded answers: research10kms R1, R3.
 func setEncryptionHeaders(hd http.Header, enc *engine.Encryption, customerKey []byte, withContext bool) {
 	if enc == nil {
 		return
@@ -204,8 +206,8 @@ func setEncryptionHeaders(hd http.Header, enc *engine.Encryption, customerKey []
 	switch enc.Mode {
 	case engine.SSES3:
 		hd.Set(hdrSSE, engine.SSES3)
-	case engine.SSEKMS:
-		hd.Set(hdrSSE, engine.SSEKMS)
+	case engine.SSEKMS, engine.SSEDSSE:
+		hd.Set(hdrSSE, enc.Mode)
 		hd.Set(hdrSSEKMSKeyID, enc.KMSKeyID)
 		if enc.BucketKey {
 			hd.Set(hdrSSEBucketKey, "true")

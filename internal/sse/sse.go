@@ -20,6 +20,17 @@
 // nonce makes a moved package fail, the final flag makes a truncation at a
 // package boundary fail, and the tag makes any flipped bit fail.
 //
+// # Dual-layer format
+//
+// A dual-layer blob (S3's DSSE-KMS) has two independent data keys, inner
+// and outer, and every package is sealed twice with the same nonce and
+// additional data: first under the inner key, then the result (chunk
+// ciphertext and inner tag) under the outer key, so a package on disk is
+// chunk ciphertext, inner tag, outer tag (2*TagSize bytes of overhead).
+// Reading opens the outer layer, then the inner; either key alone reveals
+// nothing. The two keys are drawn independently, so sharing the nonce
+// never reuses a (key, nonce) pair.
+//
 // Every blob gets its own data key (random for SSE-S3/KMS; derived with the
 // blob's random Salt for SSE-C), so a (key, nonce) pair is never reused as
 // long as Params are never reused for two blobs: call NewParams per blob.
@@ -61,6 +72,10 @@ var ErrTampered = errors.New("sse: encrypted data is damaged or the key is wrong
 // ErrKeySize is returned when a key argument is not KeySize bytes.
 var ErrKeySize = errors.New("sse: key must be 32 bytes")
 
+// ErrSameKeys is returned when the two layers of a dual-layer blob are
+// given one key.
+var ErrSameKeys = errors.New("sse: the two layers need two different keys")
+
 // EncryptedSize returns the size on disk of a plaintext of n bytes
 // (n >= 0; an empty plaintext is one empty final package of TagSize bytes).
 // For n < 0 or n > MaxPlainSize it returns -1.
@@ -69,6 +84,15 @@ func EncryptedSize(n int64) int64 {
 		return -1
 	}
 	return n + packageCount(n)*TagSize
+}
+
+// DualEncryptedSize is EncryptedSize for the dual-layer format (two tags
+// per package).
+func DualEncryptedSize(n int64) int64 {
+	if n < 0 || n > MaxPlainSize {
+		return -1
+	}
+	return n + packageCount(n)*2*TagSize
 }
 
 // packageCount is the number of packages of a plaintext of n bytes

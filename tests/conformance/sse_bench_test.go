@@ -3,8 +3,9 @@ package conformance
 // Server-side encryption benchmarks: the same operation plain and encrypted,
 // side by side in one run, through aws-sdk-go-v2 (default checksum
 // settings) against a real server on 127.0.0.1, client costs included.
-// SSE-C needs TLS (as on S3), so its baseline is plain over TLS; SSE-S3 is
-// measured on both transports. One sub-benchmark per mode reports MB/s
+// SSE-C needs TLS (as on S3), so its baseline is plain over TLS; SSE-S3 and
+// DSSE-KMS (two layers, under the account's aws/s3 key) are measured on
+// both transports. One sub-benchmark per mode reports MB/s
 // (b.SetBytes); the last, "interleaved", runs every mode once per
 // iteration, in rotating order, and reports each mode's MB/s and each
 // encrypted mode's throughput as a percentage of plain on its transport:
@@ -37,19 +38,21 @@ import (
 type sseBenchMode struct {
 	name string
 	tls  bool
-	sse  types.ServerSideEncryption // SSE-S3
+	sse  types.ServerSideEncryption // SSE-S3 or DSSE-KMS
 	key  *sseCKey                   // SSE-C
 }
 
 var sseBenchModes = func() []sseBenchMode {
 	k := newSSECKey(0x42)
-	aes := types.ServerSideEncryptionAes256
+	aes, dsse := types.ServerSideEncryptionAes256, types.ServerSideEncryptionAwsKmsDsse
 	return []sseBenchMode{
 		{"http/plain", false, "", nil},
 		{"http/sse-s3", false, aes, nil},
+		{"http/dsse-kms", false, dsse, nil},
 		{"https/plain", true, "", nil},
 		{"https/sse-s3", true, aes, nil},
 		{"https/sse-c", true, "", &k},
+		{"https/dsse-kms", true, dsse, nil},
 	}
 }()
 

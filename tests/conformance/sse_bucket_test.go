@@ -137,10 +137,10 @@ func TestSSEBucketEncryptionRefused(t *testing.T) {
 		{name: "no Content-MD5", rules: rule(aes), md5: "none", status: 400, code: "InvalidRequest",
 			msg: "Missing required header for this request: Content-MD5"},
 		{name: "wrong Content-MD5", rules: rule(aes), md5: "wrong", status: 400, code: "BadDigest"},
-		// Tessera's own refusals: dual-layer SSE-KMS is not built, and a bucket
-		// that claimed it while storing otherwise would lie. Same for blocking
-		// encryption types (S3's 2026 BlockedEncryptionTypes).
-		{name: "aws:kms:dsse", rules: rule(byDefault("<SSEAlgorithm>aws:kms:dsse</SSEAlgorithm>")), status: 501, code: "NotImplemented"},
+		// Tessera's own refusal: blocking encryption types (S3's 2026
+		// BlockedEncryptionTypes) is not built, and a bucket that claimed it
+		// while storing otherwise would lie. (aws:kms:dsse is built:
+		// TestSSEDSSEBucketDefault.)
 		{name: "blocked SSE-C", rules: rule(aes + "<BlockedEncryptionTypes><EncryptionType>SSE-C</EncryptionType></BlockedEncryptionTypes>"),
 			status: 501, code: "NotImplemented"},
 	} {

@@ -110,10 +110,6 @@ func TestSSEKMSObject(t *testing.T) {
 	if got, _, err := sseGet(e.c, e.bucket, "k", nil); err != nil || !bytes.Equal(got, body) {
 		t.Errorf("GET after enabling the key again: %v", err)
 	}
-
-	_, err = e.c.PutObject(ckCtx(), &s3.PutObjectInput{Bucket: &e.bucket, Key: aws.String("dsse"), Body: bytes.NewReader(body), ServerSideEncryption: types.ServerSideEncryptionAwsKmsDsse})
-	ckWantErr(t, "aws:kms:dsse", err, "NotImplemented", 501, "")
-	e.wantAbsent("dsse")
 }
 
 // TestSSEKMSPermissions: using a key takes the key's permission as well as
