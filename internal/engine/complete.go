@@ -113,7 +113,7 @@ func (e *Engine) completedBefore(ctx context.Context, in CompleteInput) (Object,
 		}
 	}
 	return Object{
-		Bucket: c.Bucket, Key: c.Key, ETag: c.ETag, Size: c.Size,
+		Bucket: c.Bucket, Key: c.Key, ETag: c.ETag, Size: c.Size, VersionID: c.VersionID,
 		Checksums: c.Checksums, ChecksumType: c.ChecksumType, PartsCount: len(c.Parts),
 	}, nil
 }

@@ -33,6 +33,7 @@ func CompletionOf(uploadID string, obj Object) Completion {
 		Size:         obj.Size,
 		Parts:        make([]int, len(obj.Segments)),
 		Completed:    obj.LastModified,
+		VersionID:    obj.VersionID,
 	}
 	for i, seg := range obj.Segments {
 		c.Parts[i] = seg.PartNumber

@@ -185,6 +185,7 @@ type Completion struct {
 	Size         int64
 	Parts        []int // the part numbers the object was made of
 	Completed    time.Time
+	VersionID    string `json:",omitempty"` // the version the upload made
 }
 
 // Doc is a small stored document: its ID and bytes.

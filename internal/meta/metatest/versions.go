@@ -499,6 +499,11 @@ func testVersionsComplete(t *testing.T, h *harness) {
 	}
 	h.versionsAre("b", "", latest(obj), v1)
 	equal(t, "GetObject(completed)", h.getV("b", "k", obj.VersionID), obj)
+	c, err := h.s.GetCompletion(ctx, "b", "k", "up1")
+	noErr(t, "GetCompletion", err)
+	if c.VersionID != obj.VersionID {
+		t.Fatalf("completion remembers version %q, want %q (a retried Complete answers with it)", c.VersionID, obj.VersionID)
+	}
 }
 
 func testVersionsBlobRefs(t *testing.T, h *harness) {
