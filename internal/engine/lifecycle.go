@@ -213,6 +213,55 @@ func (s lcSource) ExpireObject(ctx context.Context, bucket, key string, expired 
 	return true, nil
 }
 
+func (s lcSource) Versioned(ctx context.Context, bucket string) (bool, error) {
+	b, err := s.e.meta.GetBucket(ctx, bucket)
+	if errors.Is(err, meta.ErrNotFound) {
+		return false, nil
+	}
+	return b.Versioning != "", err
+}
+
+func (s lcSource) Versions(ctx context.Context, bucket, prefix, afterKey, afterVersionID string, limit int) ([]lifecycle.Version, error) {
+	vs, err := s.e.meta.ListVersions(ctx, bucket, prefix, afterKey, afterVersionID, limit)
+	if errors.Is(err, meta.ErrNotFound) {
+		// The bucket is gone, or the version the page ended on was removed
+		// meanwhile and cannot be placed: the next pass starts afresh.
+		return nil, nil
+	}
+	out := make([]lifecycle.Version, len(vs))
+	for i := range vs {
+		out[i] = lcVersion(&vs[i])
+	}
+	return out, err
+}
+
+// RemoveVersion removes a version for a lifecycle rule. Object Lock's
+// protection is checked with no bypass: "protected object versions remain
+// safe from being deleted or overwritten by a lifecycle configuration"
+// (AWS user guide, object-lock-managing), a GOVERNANCE retention included.
+func (s lcSource) RemoveVersion(ctx context.Context, bucket, key, versionID string, remove func(lifecycle.Version) bool) (bool, error) {
+	d := meta.Deletion{Bucket: bucket, Key: key, VersionID: versionID}
+	_, garbage, err := s.e.meta.DeleteObject(ctx, d, func(cur *Object) error {
+		if cur == nil || protects(cur, s.e.clock(), false) || !remove(lcVersion(cur)) {
+			return errNotDue
+		}
+		return nil
+	})
+	if errors.Is(err, errNotDue) || errors.Is(err, meta.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	s.e.freeBlobs(garbage)
+	return true, nil
+}
+
+func lcVersion(o *Object) lifecycle.Version {
+	return lifecycle.Version{Key: o.Key, VersionID: o.VersionID, DeleteMarker: o.DeleteMarker, IsLatest: o.IsLatest,
+		Size: o.Size, LastModified: o.LastModified, Tagging: o.Tagging}
+}
+
 func lcObject(o *Object) lifecycle.Object {
 	return lifecycle.Object{Key: o.Key, Size: o.Size, LastModified: o.LastModified, Tagging: o.Tagging}
 }

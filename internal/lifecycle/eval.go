@@ -135,3 +135,74 @@ func sizeMatch(gt, lt *int64, size int64) bool {
 	}
 	return (gt == nil || size > *gt) && (lt == nil || size < *lt)
 }
+
+// NoncurrentExpiry reports when the configuration permanently removes a
+// noncurrent version of key (its tag set and size; a delete marker has
+// none, and size -1 then means no size predicate matches it) and by which
+// rule. since is when the version became noncurrent: when its successor,
+// the next newer version, was created, as S3 counts it. newer is how many
+// noncurrent versions of the key are newer than it: a rule with
+// NewerNoncurrentVersions n keeps the n newest noncurrent versions and
+// applies only to the older ones. The earliest date among the enabled
+// matching rules wins (on a tie, the rule listed first); ok is false when
+// none applies.
+func (c *Config) NoncurrentExpiry(key string, tags map[string]string, size int64, since time.Time, newer int) (date time.Time, ruleID string, ok bool) {
+	if c == nil {
+		return time.Time{}, "", false
+	}
+	for i := range c.Rules {
+		r := &c.Rules[i]
+		v := r.NoncurrentVersionExpiration
+		if v == nil || r.Status != Enabled || !r.matches(key, tags, size) {
+			continue
+		}
+		if v.NewerNoncurrentVersions != nil && newer < *v.NewerNoncurrentVersions {
+			continue
+		}
+		if d := due(since, v.NoncurrentDays); !ok || d.Before(date) {
+			date, ruleID, ok = d, r.ID, true
+		}
+	}
+	return date, ruleID, ok
+}
+
+// MarkerExpiry reports when the configuration removes an expired object
+// delete marker of key (a delete marker that is its key's latest and only
+// version), created at lastModified, and by which rule. S3 removes it under
+// a rule with ExpiredObjectDeleteMarker true at once, and under an
+// Expiration by Days or Date once the marker itself has the age (AWS user
+// guide, "Managing delete markers": "If the lifecycle configuration is set
+// to delete current versions, or the ExpiredObjectDeleteMarker action is
+// explicitly set, Amazon S3 removes the expired object's delete marker";
+// AWS's answer on re:Post: "When you specify the Days tag, Amazon S3
+// automatically performs ExpiredObjectDeleteMarker cleanup when the delete
+// markers are old enough to satisfy the age criteria"). A marker has no
+// tags and no size, so rules filtering on them never match it (Parse
+// refuses ExpiredObjectDeleteMarker with such filters anyway).
+func (c *Config) MarkerExpiry(key string, lastModified time.Time) (date time.Time, ruleID string, ok bool) {
+	if c == nil {
+		return time.Time{}, "", false
+	}
+	for i := range c.Rules {
+		r := &c.Rules[i]
+		e := r.Expiration
+		if e == nil || r.Status != Enabled || !r.matches(key, nil, -1) {
+			continue
+		}
+		var d time.Time
+		switch {
+		case e.Days != nil:
+			d = due(lastModified, *e.Days)
+		case e.Date != nil:
+			d = *e.Date
+		case e.ExpiredObjectDeleteMarker != nil && *e.ExpiredObjectDeleteMarker:
+			d = lastModified
+		default:
+			continue // ExpiredObjectDeleteMarker false: "the policy takes no action"
+		}
+		if !ok || d.Before(date) {
+			date, ruleID, ok = d, r.ID, true
+		}
+	}
+	return date, ruleID, ok
+}

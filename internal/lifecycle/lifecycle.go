@@ -3,11 +3,11 @@
 // evaluation for one upload or object (AbortDate, ObjectExpiry), and the
 // background Worker that enforces them.
 //
-// Tessera implements the Expiration and AbortIncompleteMultipartUpload
-// actions. NoncurrentVersionExpiration is accepted and kept because, as in an
-// S3 bucket that was never versioned, there is nothing for it to act on;
-// Transition actions are refused as not implemented rather than stored and
-// silently ignored.
+// Tessera implements the Expiration (current versions: a delete marker on
+// a versioned bucket; expired object delete markers, by age or by
+// ExpiredObjectDeleteMarker), NoncurrentVersionExpiration and
+// AbortIncompleteMultipartUpload actions. Transition actions are refused as
+// not implemented rather than stored and silently ignored.
 package lifecycle
 
 import (
@@ -22,6 +22,9 @@ const (
 	// MaxObjectSize bounds ObjectSizeGreaterThan / ObjectSizeLessThan, as
 	// S3 states it in its error message (1000 TiB).
 	MaxObjectSize = 1099511627776000
+	// MaxNewerNoncurrent bounds NewerNoncurrentVersions (AWS user guide:
+	// "up to 100 noncurrent versions").
+	MaxNewerNoncurrent = 100
 )
 
 // Rule statuses.
@@ -75,16 +78,21 @@ type Tag struct {
 }
 
 // Expiration removes objects: Days after their last modification (rounded
-// up to midnight UTC), or from Date on. ExpiredObjectDeleteMarker concerns
-// versioned buckets only and is kept as sent.
+// up to midnight UTC), or from Date on; on a versioned bucket "removes"
+// means a delete marker is added. ExpiredObjectDeleteMarker (never with Days
+// or Date) removes a delete marker left as its key's only version; an
+// Expiration by Days or Date removes such a marker too once the marker
+// itself is old enough.
 type Expiration struct {
 	Date                      *time.Time `xml:"Date"`
 	Days                      *int       `xml:"Days"`
 	ExpiredObjectDeleteMarker *bool      `xml:"ExpiredObjectDeleteMarker"`
 }
 
-// NoncurrentVersionExpiration is accepted and kept; Tessera has no
-// versioning, so there are never noncurrent versions for it to remove.
+// NoncurrentVersionExpiration permanently removes noncurrent versions (and
+// noncurrent delete markers) NoncurrentDays after they became noncurrent,
+// rounded up to midnight UTC, keeping the NewerNoncurrentVersions newest
+// noncurrent versions of each key when that is set.
 type NoncurrentVersionExpiration struct {
 	NoncurrentDays          int  `xml:"NoncurrentDays"`
 	NewerNoncurrentVersions *int `xml:"NewerNoncurrentVersions"`

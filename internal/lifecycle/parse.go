@@ -22,7 +22,7 @@ const (
 	msgExpirationDays  = "'Days' for Expiration action must be a positive integer"
 	msgAbortDays       = "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer"
 	msgNoncurrentDays  = "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer"
-	msgNewerNoncurrent = "'NewerNoncurrentVersions' for NoncurrentVersionExpiration action must be a positive integer"
+	msgNewerNoncurrent = "'NewerNoncurrentVersions' for NoncurrentVersionExpiration action must be an integer between 1 and 100"
 	msgDateMidnight    = "'Date' must be at midnight GMT"
 	msgAbortTags       = "AbortIncompleteMultipartUpload cannot be specified with Tags."
 	msgAbortSize       = "AbortIncompleteMultipartUpload cannot be specified with Object Size."
@@ -277,6 +277,10 @@ func parseExpiration(n *node) (*Expiration, error) {
 	return e, nil
 }
 
+// parseNoncurrent reads a NoncurrentVersionExpiration. NoncurrentDays is
+// required: an empty element does not fit the schema (LocalStack
+// test_put_bucket_lifecycle_conf_exc "missing-noncurrent-version-expiration-data",
+// recorded against AWS: MalformedXML).
 func parseNoncurrent(n *node) (*NoncurrentVersionExpiration, error) {
 	kids, err := n.children(map[string]bool{"NoncurrentDays": false, "NewerNoncurrentVersions": false})
 	if err != nil || kids["NoncurrentDays"] == nil {
@@ -393,7 +397,9 @@ func (r *Rule) validate() error {
 		if v.NoncurrentDays <= 0 {
 			return invalidArgument(msgNoncurrentDays)
 		}
-		if v.NewerNoncurrentVersions != nil && *v.NewerNoncurrentVersions <= 0 {
+		// No AWS recording of this answer was found: the message follows
+		// its NoncurrentDays neighbour and the documented bound of 100.
+		if n := v.NewerNoncurrentVersions; n != nil && (*n <= 0 || *n > MaxNewerNoncurrent) {
 			return invalidArgument(msgNewerNoncurrent)
 		}
 	}

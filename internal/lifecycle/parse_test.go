@@ -26,6 +26,7 @@ func TestParseValid(t *testing.T) {
 	p := func(s string) *string { return &s }
 	i64 := func(n int64) *int64 { return &n }
 	days := func(n int) *int { return &n }
+	ints := days
 	midnight := time.Date(2030, 1, 2, 0, 0, 0, 0, time.UTC)
 	tru := true
 	tests := []struct {
@@ -52,6 +53,25 @@ func TestParseValid(t *testing.T) {
 				{ID: "g", Filter: &Filter{ObjectSizeLessThan: i64(1)}, Status: Enabled, NoncurrentVersionExpiration: &NoncurrentVersionExpiration{NoncurrentDays: 5}},
 				{ID: "h", Filter: &Filter{Prefix: p("y")}, Status: Enabled, Expiration: &Expiration{ExpiredObjectDeleteMarker: &tru}},
 			}},
+		// LocalStack test_bucket_lifecycle_configuration_object_expiry_versioned
+		// (recorded against AWS): Expiration beside NoncurrentVersionExpiration
+		// is accepted and GET returns both; NewerNoncurrentVersions' bounds are
+		// the documented 1..100.
+		{"expiration with noncurrent, newer noncurrent 1 and 100", doc(
+			rule(`<ID>nv1</ID><Filter><Prefix>a/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>2</Days></Expiration><NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays><NewerNoncurrentVersions>1</NewerNoncurrentVersions></NoncurrentVersionExpiration>`),
+			rule(`<ID>nv100</ID><Filter><Prefix>b/</Prefix></Filter><Status>Enabled</Status><NoncurrentVersionExpiration><NoncurrentDays>30</NoncurrentDays><NewerNoncurrentVersions>100</NewerNoncurrentVersions></NoncurrentVersionExpiration>`)),
+			[]Rule{
+				{ID: "nv1", Filter: &Filter{Prefix: p("a/")}, Status: Enabled, Expiration: &Expiration{Days: days(2)},
+					NoncurrentVersionExpiration: &NoncurrentVersionExpiration{NoncurrentDays: 1, NewerNoncurrentVersions: ints(1)}},
+				{ID: "nv100", Filter: &Filter{Prefix: p("b/")}, Status: Enabled,
+					NoncurrentVersionExpiration: &NoncurrentVersionExpiration{NoncurrentDays: 30, NewerNoncurrentVersions: ints(100)}},
+			}},
+		// LocalStack test_lifecycle_expired_object_delete_marker (AWS
+		// recording): ExpiredObjectDeleteMarker alone is accepted.
+		{"delete marker rule with noncurrent expiration", doc(
+			rule(`<ID>m</ID><Filter/><Status>Enabled</Status><Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration><NoncurrentVersionExpiration><NoncurrentDays>3</NoncurrentDays></NoncurrentVersionExpiration>`)),
+			[]Rule{{ID: "m", Filter: &Filter{}, Status: Enabled, Expiration: &Expiration{ExpiredObjectDeleteMarker: &tru},
+				NoncurrentVersionExpiration: &NoncurrentVersionExpiration{NoncurrentDays: 3}}}},
 		{"overlapping filters are allowed in V2", doc(
 			rule(`<ID>i</ID><Filter><Prefix>a</Prefix></Filter><Status>Enabled</Status>`+abort7),
 			rule(`<ID>j</ID><Filter><Prefix>ab</Prefix></Filter><Status>Enabled</Status>`+abort7)),
@@ -180,6 +200,17 @@ func TestParseErrors(t *testing.T) {
 		{"expiration days 0", doc(rule(pf + en + `<Expiration><Days>0</Days></Expiration>`)), invArg, msgExpirationDays},
 		{"expiration days -1", doc(rule(pf + en + `<Expiration><Days>-1</Days></Expiration>`)), invArg, msgExpirationDays},
 		{"abort days 0", doc(rule(pf + en + `<AbortIncompleteMultipartUpload><DaysAfterInitiation>0</DaysAfterInitiation></AbortIncompleteMultipartUpload>`)), invArg, msgAbortDays},
+		// LocalStack test_put_bucket_lifecycle_conf_exc, recorded against AWS:
+		// "missing-noncurrent-version-expiration-data" and
+		// "expired-delete-marker-and-days" are MalformedXML.
+		{"empty noncurrent expiration", doc(rule(pf + en + `<NoncurrentVersionExpiration/>`)), malformed, ""},
+		{"noncurrent with only newer versions", doc(rule(pf + en + `<NoncurrentVersionExpiration><NewerNoncurrentVersions>2</NewerNoncurrentVersions></NoncurrentVersionExpiration>`)), malformed, ""},
+		{"delete marker with date", doc(rule(pf + en + `<Expiration><Date>2030-01-01T00:00:00Z</Date><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>`)), malformed, ""},
+		{"delete marker not a boolean", doc(rule(pf + en + `<Expiration><ExpiredObjectDeleteMarker>yes</ExpiredObjectDeleteMarker></Expiration>`)), malformed, ""},
+		// No AWS recording: the bound is the user guide's 100 and the message
+		// follows NoncurrentDays' (an S3 emulator's validation table uses it).
+		{"newer noncurrent 0", doc(rule(pf + en + `<NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays><NewerNoncurrentVersions>0</NewerNoncurrentVersions></NoncurrentVersionExpiration>`)), invArg, msgNewerNoncurrent},
+		{"newer noncurrent 101", doc(rule(pf + en + `<NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays><NewerNoncurrentVersions>101</NewerNoncurrentVersions></NoncurrentVersionExpiration>`)), invArg, msgNewerNoncurrent},
 		{"noncurrent days 0", doc(rule(pf + en + `<NoncurrentVersionExpiration><NoncurrentDays>0</NoncurrentDays></NoncurrentVersionExpiration>`)), invArg, msgNoncurrentDays},
 		{"date not at midnight", doc(rule(pf + en + `<Expiration><Date>2030-01-01T10:00:00Z</Date></Expiration>`)), invArg, msgDateMidnight},
 		{"date at midnight elsewhere", doc(rule(pf + en + `<Expiration><Date>2030-01-01T00:00:00+02:00</Date></Expiration>`)), invArg, msgDateMidnight},

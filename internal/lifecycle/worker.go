@@ -25,6 +25,17 @@ type Object struct {
 	Tagging      string // URL-encoded tag set, as stored
 }
 
+// Version is what the worker needs to know of one version of a key, an
+// object or a delete marker.
+type Version struct {
+	Key, VersionID string
+	DeleteMarker   bool
+	IsLatest       bool
+	Size           int64
+	LastModified   time.Time
+	Tagging        string // URL-encoded tag set, as stored
+}
+
 // Source is the storage the Worker acts on; the engine implements it. All
 // methods must be safe for concurrent use with requests, and none may hold
 // locks between calls: the worker works page by page.
@@ -51,13 +62,29 @@ type Source interface {
 	// since it was listed is judged afresh. deleted is false when the key
 	// has no object or expired said no.
 	ExpireObject(ctx context.Context, bucket, key string, expired func(Object) bool) (deleted bool, err error)
+	// Versioned reports whether the bucket has versions to walk: its
+	// versioning was ever enabled.
+	Versioned(ctx context.Context, bucket string) (bool, error)
+	// Versions returns up to limit versions and delete markers whose key
+	// has the prefix, ordered by key and then newest first, strictly after
+	// (afterKey, afterVersionID); ("", "") starts.
+	Versions(ctx context.Context, bucket, prefix, afterKey, afterVersionID string, limit int) ([]Version, error)
+	// RemoveVersion permanently removes that version of the key if
+	// remove reports true for it, deciding under the key's lock; a version
+	// that Object Lock protects (a legal hold, or a retention not yet
+	// over) is never removed. removed is false when the version is gone,
+	// protected, or remove said no.
+	RemoveVersion(ctx context.Context, bucket, key, versionID string, remove func(Version) bool) (removed bool, err error)
 }
 
 // Stats counts what a worker has done since it was made.
 type Stats struct {
 	Passes  int64 // completed passes over all buckets
 	Aborted int64 // uploads aborted
-	Expired int64 // objects deleted by an Expiration rule
+	Expired int64 // objects deleted (or given a delete marker) by an Expiration rule
+	// Removed counts versions permanently removed: noncurrent versions by
+	// NoncurrentVersionExpiration and expired object delete markers.
+	Removed int64
 	Errors  int64 // failures, each logged; the next pass retries
 	// LastPass is the engine time the last completed pass started at.
 	LastPass time.Time
@@ -151,19 +178,22 @@ func (w *Worker) RunOnce(ctx context.Context) Stats {
 		}
 		w.abortUploads(ctx, b, cfg, now, &done)
 		w.expireObjects(ctx, b, cfg, now, &done)
+		w.expireVersions(ctx, b, cfg, now, &done)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.stats.Aborted += done.Aborted
 	w.stats.Expired += done.Expired
+	w.stats.Removed += done.Removed
 	w.stats.Errors += done.Errors
 	if ctx.Err() == nil {
 		w.stats.Passes++
 		w.stats.LastPass = now
 		done.Passes, done.LastPass = 1, now
 	}
-	if done.Aborted+done.Expired+done.Errors > 0 {
-		w.log.Info("lifecycle: pass done", "aborted", done.Aborted, "expired", done.Expired, "errors", done.Errors)
+	if done.Aborted+done.Expired+done.Removed+done.Errors > 0 {
+		w.log.Info("lifecycle: pass done", "aborted", done.Aborted, "expired", done.Expired,
+			"removed", done.Removed, "errors", done.Errors)
 	}
 	return done
 }

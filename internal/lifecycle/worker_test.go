@@ -19,13 +19,17 @@ type fakeSource struct {
 	configs map[string]*Config
 	uploads map[string][]Upload // by bucket, sorted by key then ID
 	objects map[string][]Object // by bucket, sorted by key
-	failCfg map[string]bool
-	calls   int // listing calls, to see paging
+	// versions of versioned buckets, by bucket, sorted by key then newest
+	// first; locked holds the IDs of versions Object Lock protects.
+	versions map[string][]Version
+	locked   map[string]bool
+	failCfg  map[string]bool
+	calls    int // listing calls, to see paging
 }
 
 func newFake(now time.Time) *fakeSource {
 	return &fakeSource{now: now, configs: map[string]*Config{}, uploads: map[string][]Upload{},
-		objects: map[string][]Object{}, failCfg: map[string]bool{}}
+		objects: map[string][]Object{}, versions: map[string][]Version{}, locked: map[string]bool{}, failCfg: map[string]bool{}}
 }
 
 func (f *fakeSource) Now() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
@@ -111,6 +115,60 @@ func (f *fakeSource) ExpireObject(_ context.Context, b, key string, expired func
 		}
 	}
 	return false, nil
+}
+
+func (f *fakeSource) Versioned(_ context.Context, b string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.versions[b] != nil, nil
+}
+
+func (f *fakeSource) Versions(_ context.Context, b, prefix, afterKey, afterID string, limit int) ([]Version, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	vs := f.versions[b]
+	var out []Version
+	for _, v := range vs {
+		// Test version IDs grow with age's inverse ("v3" is newer than
+		// "v2"), so a position is placed even when its version is gone,
+		// as the store places a removed ID by its sequence.
+		past := v.Key > afterKey || v.Key == afterKey && afterID != "" && v.VersionID < afterID
+		if past && strings.HasPrefix(v.Key, prefix) && len(out) < limit {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeSource) RemoveVersion(_ context.Context, b, key, id string, remove func(Version) bool) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	vs := f.versions[b]
+	for i, v := range vs {
+		if v.Key != key || v.VersionID != id {
+			continue
+		}
+		if f.locked[id] || !remove(v) {
+			return false, nil
+		}
+		f.versions[b] = append(vs[:i:i], vs[i+1:]...)
+		if v.IsLatest && i+1 < len(f.versions[b]) && f.versions[b][i].Key == key {
+			f.versions[b][i].IsLatest = true
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+func (f *fakeSource) versionIDs(b string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, v := range f.versions[b] {
+		out = append(out, v.VersionID)
+	}
+	return strings.Join(out, ",")
 }
 
 func (f *fakeSource) uploadIDs(b string) []string {

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path/filepath"
+	"sort"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/tessera-s3/tessera/internal/lifecycle"
 	"github.com/tessera-s3/tessera/internal/tesseratest"
 )
 
@@ -65,13 +67,21 @@ func (e *lcEnv) restart() {
 // pass runs one lifecycle pass with the clock at t, then puts the clock back.
 func (e *lcEnv) pass(t time.Time) (aborted, expired int64) {
 	e.t.Helper()
+	st := e.passStats(t)
+	return st.Aborted, st.Expired
+}
+
+// passStats runs one lifecycle pass with the clock at t and returns all
+// it did; it fails the test on any error.
+func (e *lcEnv) passStats(t time.Time) lifecycle.Stats {
+	e.t.Helper()
 	e.clock.at(t)
 	defer e.clock.reset()
 	st := e.srv.Lifecycle().RunOnce(lcCtx())
 	if st.Errors != 0 {
 		e.t.Fatalf("lifecycle pass at %v: %d errors", t, st.Errors)
 	}
-	return st.Aborted, st.Expired
+	return st
 }
 
 func (e *lcEnv) bucket() string {
@@ -141,15 +151,61 @@ func (e *lcEnv) initiated(bucket, key, id string) time.Time {
 	return time.Time{}
 }
 
-func (e *lcEnv) put(bucket, key string, body []byte, mods ...func(*s3.PutObjectInput)) {
+// put writes an object and returns its version ID ("" when unversioned).
+func (e *lcEnv) put(bucket, key string, body []byte, mods ...func(*s3.PutObjectInput)) string {
 	e.t.Helper()
 	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body)}
 	for _, m := range mods {
 		m(in)
 	}
-	if _, err := e.c.PutObject(lcCtx(), in); err != nil {
+	out, err := e.c.PutObject(lcCtx(), in)
+	if err != nil {
 		e.t.Fatalf("PutObject(%s): %v", key, err)
 	}
+	return aws.ToString(out.VersionId)
+}
+
+// versionedBucket makes a bucket with versioning Enabled; with lock, one
+// created with Object Lock (which enables versioning itself).
+func (e *lcEnv) versionedBucket(lock bool) string {
+	e.t.Helper()
+	name := fmt.Sprintf("lcv-%d-%d", time.Now().UnixNano()%1e9, lcSeq.Add(1))
+	_, err := e.c.CreateBucket(lcCtx(), &s3.CreateBucketInput{Bucket: aws.String(name), ObjectLockEnabledForBucket: aws.Bool(lock)})
+	if err == nil && !lock {
+		_, err = e.c.PutBucketVersioning(lcCtx(), &s3.PutBucketVersioningInput{Bucket: aws.String(name),
+			VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
+	}
+	if err != nil {
+		e.t.Fatalf("making versioned bucket %s: %v", name, err)
+	}
+	return name
+}
+
+// versions lists the bucket's versions and delete markers under prefix as
+// "key id", with " marker" for a delete marker and " latest" for the
+// latest, sorted (the listing's own order is tested with versioning).
+func (e *lcEnv) versions(bucket, prefix string) []string {
+	e.t.Helper()
+	out, err := e.c.ListObjectVersions(lcCtx(), &s3.ListObjectVersionsInput{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	if err != nil {
+		e.t.Fatalf("ListObjectVersions: %v", err)
+	}
+	var s []string
+	add := func(key, id *string, marker string, latest *bool) {
+		d := aws.ToString(key) + " " + aws.ToString(id) + marker
+		if aws.ToBool(latest) {
+			d += " latest"
+		}
+		s = append(s, d)
+	}
+	for _, v := range out.Versions {
+		add(v.Key, v.VersionId, "", v.IsLatest)
+	}
+	for _, m := range out.DeleteMarkers {
+		add(m.Key, m.VersionId, " marker", m.IsLatest)
+	}
+	sort.Strings(s)
+	return s
 }
 
 // lastModified is the object's LastModified as HeadObject reports it.
@@ -273,4 +329,32 @@ func lcAbortRule(id, prefix string, days int32) types.LifecycleRule {
 
 func lcExpireRule(id string, filter *types.LifecycleRuleFilter, exp types.LifecycleExpiration) types.LifecycleRule {
 	return types.LifecycleRule{ID: aws.String(id), Status: types.ExpirationStatusEnabled, Filter: filter, Expiration: &exp}
+}
+
+// wantVersions checks the bucket's versions under prefix (see versions).
+func (e *lcEnv) wantVersions(what, bucket, prefix string, want ...string) {
+	e.t.Helper()
+	sort.Strings(want)
+	got := e.versions(bucket, prefix)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		e.t.Errorf("%s: versions\n got %q\nwant %q", what, got, want)
+	}
+}
+
+func lcNoncurrentRule(id, prefix string, days int32, newer *int32) types.LifecycleRule {
+	return types.LifecycleRule{
+		ID: aws.String(id), Status: types.ExpirationStatusEnabled,
+		Filter:                      &types.LifecycleRuleFilter{Prefix: aws.String(prefix)},
+		NoncurrentVersionExpiration: &types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(days), NewerNoncurrentVersions: newer},
+	}
+}
+
+// versionTime is a version's LastModified as HeadObject reports it.
+func (e *lcEnv) versionTime(bucket, key, id string) time.Time {
+	e.t.Helper()
+	out, err := e.c.HeadObject(lcCtx(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), VersionId: aws.String(id)})
+	if err != nil {
+		e.t.Fatalf("HeadObject(%s, %s): %v", key, id, err)
+	}
+	return aws.ToTime(out.LastModified)
 }

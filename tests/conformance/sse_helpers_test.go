@@ -210,3 +210,27 @@ func sseBlobFiles(t testing.TB, dataDir string) []byte {
 	}
 	return out.Bytes()
 }
+
+// sseWantVersions reads every version of want (key → version ID → body)
+// by its version ID and fails unless each comes back byte for byte.
+func (e *ckEnv) sseWantVersions(stage string, want map[string]map[string][]byte) {
+	e.t.Helper()
+	for key, vs := range want {
+		for id, body := range vs {
+			got, _, err := sseGet(e.c, e.bucket, key, nil, func(in *s3.GetObjectInput) { in.VersionId = aws.String(id) })
+			if err != nil || !bytes.Equal(got, body) {
+				e.t.Fatalf("%s: GET %s version %s: %v (%d bytes, want %d byte-exact)", stage, key, id, err, len(got), len(body))
+			}
+		}
+	}
+}
+
+// sseLatestVersion is the key's latest version ID as HeadObject reports it.
+func (e *ckEnv) sseLatestVersion(key string) string {
+	e.t.Helper()
+	out, err := e.c.HeadObject(ckCtx(), &s3.HeadObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(key)})
+	if err != nil {
+		e.t.Fatalf("HeadObject(%s): %v", key, err)
+	}
+	return aws.ToString(out.VersionId)
+}

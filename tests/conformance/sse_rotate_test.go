@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -170,4 +171,66 @@ func sseResealedLogged(t *testing.T, log string) []string {
 		out = append(out, m[1])
 	}
 	return out
+}
+
+// TestSSEKMSKeyRotationVersions: on a versioned bucket, rotating a KMS key
+// re-seals the data keys of every version under it, noncurrent ones and
+// ones hidden by a delete marker included; every version, older ones too,
+// reads back byte for byte by its version ID after two rotations and after
+// a restart (AWS KMS keeps every earlier key version able to decrypt, so
+// S3 reads of old versions are unaffected by rotation: AWS KMS developer
+// guide, "Rotating AWS KMS keys").
+func TestSSEKMSKeyRotationVersions(t *testing.T) {
+	e := ckNew(t, false, tesseratest.WithMinPartSize(1))
+	if _, err := e.c.PutBucketVersioning(ckCtx(), &s3.PutBucketVersioningInput{Bucket: aws.String(e.bucket),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := e.srv.NewKMSKey(tesseratest.RootAccountID)
+	otherID, _ := e.srv.NewKMSKey(tesseratest.RootAccountID)
+	want := map[string]map[string][]byte{"k": {}, "n": {}}
+	put := func(key, kmsID string, body []byte) {
+		t.Helper()
+		out, err := kmsPut(e.c, e.bucket, key, kmsID, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[key][aws.ToString(out.VersionId)] = body
+	}
+	// k: a single-part version, a multipart one, one under another key and
+	// a plaintext one, all hidden by a delete marker at the end.
+	put("k", id, ckRand(150_000, 501))
+	parts := ckParts(3, 510)
+	e.sseMPU("k", types.ServerSideEncryptionAwsKms, id, parts)
+	want["k"][e.sseLatestVersion("k")] = bytes.Join(parts, nil)
+	put("k", otherID, ckRand(20_000, 502))
+	e.put("k", ckRand(5_000, 503))
+	want["k"][e.sseLatestVersion("k")] = ckRand(5_000, 503)
+	if _, err := e.c.DeleteObject(ckCtx(), &s3.DeleteObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("k")}); err != nil {
+		t.Fatal(err)
+	}
+	// n: two versions under the key, the older noncurrent.
+	put("n", id, ckRand(40_000, 504))
+	put("n", id, ckRand(30_000, 505))
+	blobsBefore := sseBlobFiles(t, e.srv.DataDir)
+
+	keys := e.srv.Internal().Keys()
+	for v := uint32(1); v <= 2; v++ {
+		k, err := keys.Rotate(context.Background(), id)
+		if err != nil {
+			t.Fatalf("rotation %d: %v", v, err)
+		}
+		// k: 1 single + 3 segments; n: 1 + 1. The version under the other
+		// key and the plaintext one are not touched.
+		if k.Version != v || k.Resealed != 6 || k.ResealPending() {
+			t.Fatalf("rotation %d: version %d, re-sealed %d, pending %v; want %d, 6, false", v, k.Version, k.Resealed, k.ResealPending(), v)
+		}
+		e.sseWantVersions("after rotation", want)
+	}
+	if got := sseBlobFiles(t, e.srv.DataDir); !bytes.Equal(got, blobsBefore) {
+		t.Fatalf("rotation rewrote, added or removed blob files")
+	}
+	e.srv.Restart()
+	e.c, e.rec = e.client(ckWhenSupported)
+	e.sseWantVersions("after restart", want)
 }

@@ -271,3 +271,150 @@ func testRewriteCryptConcurrent(t *testing.T, h *harness) {
 	noErr(t, "Garbage", err)
 	sameSet(t, "garbage", g, append(g0, freed...))
 }
+
+// testRewriteCryptVersions: on a versioned bucket RewriteCrypt visits the
+// records of every encrypted version, noncurrent ones included (also under
+// a plaintext latest or a delete marker, and the null version), each
+// exactly once and with its own Encryption; it changes nothing else, and
+// versions keep their IDs, order and place.
+func testRewriteCryptVersions(t *testing.T, h *harness) {
+	ctx := t.Context()
+	h.bucket("v")
+	// The null version, written before versioning was enabled.
+	n0 := h.putV(encObject("v", "n", cryptS3, "old:n0"))
+	h.versioning("v", meta.VersioningEnabled)
+	n1 := h.putV(encObject("v", "n", cryptS3, "old:n1"))
+	// k: encrypted, plaintext, encrypted with a plaintext segment, then a
+	// delete marker on top.
+	k1 := h.putV(encObject("v", "k", cryptKMS, "old:k1a", "old:k1b"))
+	k2 := h.putV(object("v", "k", "k-plain"))
+	k3 := h.putV(encObject("v", "k", cryptS3, "old:k3", "", "keep:k3"))
+	km, _ := h.del("v", "k", "")
+	// p: an encrypted version under a plaintext latest.
+	p1 := h.putV(encObject("v", "p", cryptKMS, "old:p1"))
+	p2 := h.putV(object("v", "p", "p-plain"))
+	// z: a plaintext key with a plaintext older version.
+	z1 := h.putV(object("v", "z", "z-1"))
+	z2 := h.putV(object("v", "z", "z-2"))
+	all := []meta.Object{k1, k2, k3, latest(*km.Marker), latest(n1), n0, p1, latest(p2), z1, latest(z2)}
+	listing := []meta.Object{latest(*km.Marker), k3, k2, k1, latest(n1), n0, latest(p2), p1, latest(z2), z1}
+	garbageBefore, err := h.s.Garbage(ctx, 1000)
+	noErr(t, "Garbage", err)
+
+	var mu sync.Mutex
+	seen := map[string]int{} // record → visits
+	modes := map[string]string{}
+	fn := func(e *meta.Encryption, crypt []byte) ([]byte, bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[string(crypt)]++
+		if e != nil {
+			modes[string(crypt)] = e.Mode
+		}
+		return reseal(e, crypt)
+	}
+	n, err := h.s.RewriteCrypt(ctx, fn)
+	noErr(t, "RewriteCrypt", err)
+	if n != 6 {
+		t.Fatalf("RewriteCrypt rewrote %d records, want 6", n)
+	}
+	want := map[string]int{"old:n0": 1, "old:n1": 1, "old:k1a": 1, "old:k1b": 1, "old:k3": 1, "keep:k3": 1, "old:p1": 1}
+	if !maps.Equal(seen, want) {
+		t.Fatalf("records visited (times):\n got %v\nwant %v", seen, want)
+	}
+	wantModes := map[string]string{"old:n0": "AES256", "old:n1": "AES256", "old:k1a": "aws:kms", "old:k1b": "aws:kms",
+		"old:k3": "AES256", "keep:k3": "AES256", "old:p1": "aws:kms"}
+	if !maps.Equal(modes, wantModes) {
+		t.Fatalf("records' Encryption modes:\n got %v\nwant %v", modes, wantModes)
+	}
+
+	check := func(stage string) {
+		t.Helper()
+		for _, o := range all {
+			got := h.getV(o.Bucket, o.Key, o.VersionID)
+			equal(t, stage+" GetObject("+vdesc(o)+")", got, resealed(o))
+		}
+		h.versionsAre("v", "", listing...)
+		g, err := h.s.Garbage(ctx, 1000)
+		noErr(t, stage+" Garbage", err)
+		sameSet(t, stage+" garbage (a rewrite frees no blob)", g, garbageBefore)
+	}
+	check("rewritten")
+	if n, err := h.s.RewriteCrypt(ctx, reseal); err != nil || n != 0 {
+		t.Fatalf("second RewriteCrypt = %d, %v; want 0, nil", n, err)
+	}
+	h.reopen()
+	check("reopened")
+}
+
+// testRewriteCryptVersionsConcurrent: versions removed, made latest again
+// or made noncurrent while RewriteCrypt runs are never brought back, and
+// after a last walk every version left holds re-sealed (or fresh) records.
+func testRewriteCryptVersionsConcurrent(t *testing.T, h *harness) {
+	ctx := t.Context()
+	h.bucket("v")
+	h.versioning("v", meta.VersioningEnabled)
+	const n = 40
+	vers := make([][]meta.Object, n)
+	for i := range n {
+		key := fmt.Sprintf("k%03d", i)
+		for j := range 3 {
+			o := encObject("v", key, cryptKMS, fmt.Sprintf("old:%d.%d", i, j))
+			o.Segments[0].BlobID = fmt.Sprintf("%s-v%d", key, j)
+			vers[i] = append(vers[i], h.putV(o))
+		}
+	}
+	g0, err := h.s.Garbage(ctx, 1000)
+	noErr(t, "Garbage", err)
+
+	var freed []string
+	var walkErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 3 {
+			if _, err := h.s.RewriteCrypt(ctx, reseal); err != nil {
+				walkErr = err
+				return
+			}
+		}
+	}()
+	removed := map[string]bool{}
+	for i := range n {
+		key := fmt.Sprintf("k%03d", i)
+		switch i % 4 {
+		case 0: // the oldest version removed
+			_, g := h.del("v", key, vers[i][0].VersionID)
+			freed, removed[vers[i][0].VersionID] = append(freed, g...), true
+		case 1: // the latest removed: the one below is latest again
+			_, g := h.del("v", key, vers[i][2].VersionID)
+			freed, removed[vers[i][2].VersionID] = append(freed, g...), true
+		case 2: // a new latest: the old one becomes noncurrent
+			o := encObject("v", key, cryptKMS, fmt.Sprintf("fresh:%d", i))
+			o.Segments[0].BlobID = key + "-fresh"
+			vers[i] = append(vers[i], h.putV(o))
+		}
+	}
+	wg.Wait()
+	noErr(t, "RewriteCrypt", walkErr)
+	if _, err := h.s.RewriteCrypt(ctx, reseal); err != nil {
+		t.Fatalf("RewriteCrypt: %v", err)
+	}
+	for i := range n {
+		for _, v := range vers[i] {
+			got, err := h.s.GetObject(ctx, "v", v.Key, v.VersionID)
+			if removed[v.VersionID] {
+				wantErr(t, "GetObject of a removed version", err, meta.ErrNotFound)
+				continue
+			}
+			noErr(t, "GetObject", err)
+			if c := string(got.Segments[0].Crypt); !strings.HasPrefix(c, "new:") && !strings.HasPrefix(c, "fresh:") {
+				t.Fatalf("version %s record %q, want re-sealed", vdesc(v), c)
+			}
+		}
+	}
+	g, err := h.s.Garbage(ctx, 1000)
+	noErr(t, "Garbage", err)
+	sameSet(t, "garbage", g, append(g0, freed...))
+}

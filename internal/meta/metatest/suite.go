@@ -37,6 +37,8 @@ func RunStoreSuite(t *testing.T, open OpenFunc) {
 		{"RewriteCrypt", testRewriteCrypt},
 		{"RewriteCryptError", testRewriteCryptError},
 		{"RewriteCryptConcurrent", testRewriteCryptConcurrent},
+		{"RewriteCryptVersions", testRewriteCryptVersions},
+		{"RewriteCryptVersionsConcurrent", testRewriteCryptVersionsConcurrent},
 		{"PutObjectReplaceReturnsGarbage", testPutObjectReplace},
 		{"DeleteObject", testDeleteObject},
 		{"CheckFunc", testCheckFunc},

@@ -3,6 +3,7 @@ package pebblestore
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/tessera-s3/tessera/internal/meta"
@@ -12,20 +13,32 @@ import (
 // before visiting them, so no iterator stays open across its writes.
 const cryptPage = 500
 
-// RewriteCrypt implements meta.Store: it pages through the object headers
-// and the upload index, and rewrites each encrypted object's manifest
-// (under its key lock) and each encrypted upload's parts (under its upload
-// lock), re-reading them once locked.
+// RewriteCrypt implements meta.Store: it pages through the latest-version
+// headers and the upload index. Each key whose latest version is encrypted
+// or that has noncurrent versions has all its encrypted versions rewritten
+// at once, under its key lock and re-read once locked, so a version that
+// changes place meanwhile (made noncurrent by a write, or latest again when
+// the latest is removed) is neither missed nor visited twice; each
+// encrypted upload's parts are rewritten under its upload lock.
 func (s *Store) RewriteCrypt(ctx context.Context, fn meta.CryptFunc) (int, error) {
 	n := 0
 	err := s.pages([]byte{tObject}, []byte{tObject + 1}, func(k, v []byte) (bool, error) {
-		return hasEncryption(v)
-	}, func(k []byte) error {
-		bucket, key, ok := bytes.Cut(k[1:], []byte{0})
-		if !ok {
-			return fmt.Errorf("pebblestore: malformed object key %q", k)
+		bucket, key, err := splitObjectKey(k)
+		if err != nil {
+			return false, err
 		}
-		m, err := s.rewriteObjectCrypt(ctx, string(bucket), string(key), fn)
+		if enc, err := hasEncryption(v); enc || err != nil {
+			return enc, err
+		}
+		// A key has noncurrent versions only while it has a latest, so
+		// visiting the latest-version table finds every key that has any.
+		return s.hasNoncurrent(bucket, key)
+	}, func(k []byte) error {
+		bucket, key, err := splitObjectKey(k)
+		if err != nil {
+			return err
+		}
+		m, err := s.rewriteKeyCrypt(ctx, bucket, key, fn)
 		n += m
 		return err
 	})
@@ -88,9 +101,32 @@ func (s *Store) pages(lower, upper []byte, want func(k, v []byte) (bool, error),
 	}
 }
 
-// rewriteObjectCrypt applies fn to the current object of (bucket, key) and
-// writes its manifest back if a record changed.
-func (s *Store) rewriteObjectCrypt(ctx context.Context, bucket, key string, fn meta.CryptFunc) (int, error) {
+// splitObjectKey returns the bucket and key of an objectKey.
+func splitObjectKey(k []byte) (bucket, key string, err error) {
+	b, rest, ok := bytes.Cut(k[1:], []byte{0})
+	if !ok {
+		return "", "", fmt.Errorf("pebblestore: malformed object key %q", k)
+	}
+	return string(b), string(rest), nil
+}
+
+// hasNoncurrent reports whether (bucket, key) has noncurrent versions.
+func (s *Store) hasNoncurrent(bucket, key string) (bool, error) {
+	p := versionPrefix(tVersion, bucket, key)
+	found := false
+	err := s.scan(p, successor(p), 1, func(_, _ []byte) (bool, error) {
+		found = true
+		return false, nil
+	})
+	return found, err
+}
+
+// rewriteKeyCrypt applies fn to every encrypted version of (bucket, key),
+// the latest and the noncurrent ones as they are once the key is locked
+// (versions deleted meanwhile are gone, versions written meanwhile were
+// sealed afresh), and writes back in one batch the manifests in which a
+// record changed; headers are untouched.
+func (s *Store) rewriteKeyCrypt(ctx context.Context, bucket, key string, fn meta.CryptFunc) (int, error) {
 	if err := ctxErr(ctx); err != nil {
 		return 0, err
 	}
@@ -98,30 +134,79 @@ func (s *Store) rewriteObjectCrypt(ctx context.Context, bucket, key string, fn m
 	kmu.Lock()
 	defer kmu.Unlock()
 	cur, err := s.readObject(bucket, key)
-	if err != nil || cur == nil || cur.Encryption == nil {
-		return 0, err // deleted meanwhile (or replaced by plaintext): nothing to do
+	if err != nil || cur == nil {
+		return 0, err // deleted meanwhile: nothing to do
+	}
+	wb := s.newBatch()
+	n, err := rewriteSegments(wb, manifestKey(bucket, key), cur, fn)
+	if err != nil {
+		wb.abandon()
+		return 0, err
+	}
+	seqs, err := s.encryptedNoncurrent(bucket, key)
+	if err != nil {
+		wb.abandon()
+		return 0, err
+	}
+	for _, seq := range seqs {
+		o, err := s.readNoncurrent(bucket, key, seq)
+		if err == nil && o != nil {
+			var m int
+			m, err = rewriteSegments(wb, versionKey(tVManifest, bucket, key, seq), o, fn)
+			n += m
+		}
+		if err != nil {
+			wb.abandon()
+			return 0, err
+		}
+	}
+	if n == 0 {
+		wb.abandon()
+		return 0, nil
+	}
+	if _, err := wb.commit(); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// encryptedNoncurrent returns the Seqs of the key's encrypted noncurrent
+// versions, reading only their headers.
+func (s *Store) encryptedNoncurrent(bucket, key string) ([]int64, error) {
+	p := versionPrefix(tVersion, bucket, key)
+	var seqs []int64
+	err := s.scan(p, successor(p), -1, func(k, v []byte) (bool, error) {
+		enc, err := hasEncryption(v)
+		if enc && len(k) == len(p)+8 {
+			seqs = append(seqs, meta.Rank(int64(binary.BigEndian.Uint64(k[len(p):]))))
+		}
+		return true, err
+	})
+	return seqs, err
+}
+
+// rewriteSegments applies fn to the records of o (if it is encrypted) and
+// adds to wb the write of its manifest under segsKey when one changed.
+func rewriteSegments(wb *batch, segsKey []byte, o *meta.Object, fn meta.CryptFunc) (int, error) {
+	if o.Encryption == nil {
+		return 0, nil
 	}
 	n := 0
-	for i, seg := range cur.Segments {
+	for i, seg := range o.Segments {
 		if seg.Crypt == nil {
 			continue
 		}
-		nc, changed, err := fn(cur.Encryption, seg.Crypt)
+		nc, changed, err := fn(o.Encryption, seg.Crypt)
 		if err != nil {
 			return 0, err
 		}
 		if changed {
-			cur.Segments[i].Crypt = nc
+			o.Segments[i].Crypt = nc
 			n++
 		}
 	}
-	if n == 0 {
-		return 0, nil
-	}
-	wb := s.newBatch()
-	wb.setJSON(manifestKey(bucket, key), cur.Segments) // the header is untouched
-	if _, err := wb.commit(); err != nil {
-		return 0, err
+	if n > 0 {
+		wb.setJSON(segsKey, o.Segments)
 	}
 	return n, nil
 }

@@ -14,11 +14,15 @@ import (
 const cryptPage = 500
 
 // RewriteCrypt implements meta.Store: it pages through objects and uploads
-// by primary key (no lock held between pages), and rewrites each
-// encrypted object's segments column in a transaction holding its row FOR
-// UPDATE, and each encrypted upload's parts in a transaction holding the
-// upload row FOR KEY SHARE (as PutPart does, so it cannot complete or
-// abort meanwhile) and the part rows FOR UPDATE.
+// by primary key (no lock held between pages). Each key whose latest
+// version is encrypted or that has noncurrent versions has all its
+// encrypted versions' segments rewritten in one transaction holding the
+// key's objects row FOR UPDATE (the lock every writer of the key takes), so
+// a version that changes place meanwhile (made noncurrent by a write, or
+// latest again when the latest is removed) is neither missed nor visited
+// twice. Each encrypted upload's parts are rewritten in a transaction
+// holding the upload row FOR KEY SHARE (as PutPart does, so it cannot
+// complete or abort meanwhile) and the part rows FOR UPDATE.
 func (s *Store) RewriteCrypt(ctx context.Context, fn meta.CryptFunc) (int, error) {
 	n := 0
 	bucket, key := []byte{}, []byte{} // the last object seen; ("", "") sorts before every row (nil would be NULL)
@@ -28,7 +32,7 @@ func (s *Store) RewriteCrypt(ctx context.Context, fn meta.CryptFunc) (int, error
 			return n, err
 		}
 		for _, o := range page.keys {
-			m, err := s.rewriteObjectCrypt(ctx, o[0], o[1], fn)
+			m, err := s.rewriteKeyCrypt(ctx, o[0], o[1], fn)
 			n += m
 			if err != nil {
 				return n, err
@@ -80,16 +84,29 @@ func (l *cryptListing) add(rec []byte, key ...[]byte) error {
 	return nil
 }
 
+// encryptedObjects lists a page of keys, keeping those whose latest
+// version is encrypted or that have noncurrent versions (a key has those
+// only while it has a latest, so listing objects finds every such key).
 func (s *Store) encryptedObjects(ctx context.Context, afterBucket, afterKey []byte) (*cryptListing, error) {
-	rows, err := s.pool.Query(ctx, `SELECT bucket, key, rec FROM objects WHERE (bucket, key) > ($1, $2)
-		ORDER BY bucket, key LIMIT $3`, afterBucket, afterKey, cryptPage)
+	rows, err := s.pool.Query(ctx, `SELECT o.bucket, o.key, o.rec,
+		EXISTS (SELECT 1 FROM object_versions v WHERE v.bucket = o.bucket AND v.key = o.key)
+		FROM objects o WHERE (o.bucket, o.key) > ($1, $2)
+		ORDER BY o.bucket, o.key LIMIT $3`, afterBucket, afterKey, cryptPage)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list encrypted objects: %w", err)
 	}
 	var l cryptListing
 	var b, k, rec []byte
-	_, err = pgx.ForEachRow(rows, []any{&b, &k, &rec}, func() error {
-		return l.add(rec, append([]byte(nil), b...), append([]byte(nil), k...))
+	var versions bool
+	_, err = pgx.ForEachRow(rows, []any{&b, &k, &rec, &versions}, func() error {
+		key := [][]byte{append([]byte(nil), b...), append([]byte(nil), k...)}
+		if versions {
+			l.count++
+			l.last = key
+			l.keys = append(l.keys, key)
+			return nil
+		}
+		return l.add(rec, key...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list encrypted objects: %w", err)
@@ -116,40 +133,103 @@ func (s *Store) encryptedUploads(ctx context.Context, afterID []byte) (*cryptLis
 	return &l, nil
 }
 
-// rewriteObjectCrypt applies fn to the current object of (bucket, key)
-// and writes its segments column back if a record changed.
-func (s *Store) rewriteObjectCrypt(ctx context.Context, bucket, key []byte, fn meta.CryptFunc) (int, error) {
+// rewriteKeyCrypt applies fn to every encrypted version of (bucket, key),
+// the latest and the noncurrent ones as they are once the key is locked
+// (versions deleted meanwhile are gone, versions written meanwhile were
+// sealed afresh), and writes back the segments in which a record changed;
+// the rec column (the header) is untouched.
+func (s *Store) rewriteKeyCrypt(ctx context.Context, bucket, key []byte, fn meta.CryptFunc) (int, error) {
 	var n int
 	_, err := s.write(ctx, func(t *txn) error {
 		n = 0 // a retried transaction starts over
 		cur, err := t.lockLatest(ctx, string(bucket), string(key))
-		if err != nil || cur == nil || cur.Encryption == nil {
-			return err // deleted meanwhile (or replaced by plaintext)
+		if err != nil || cur == nil {
+			return err // deleted meanwhile
 		}
-		for i, seg := range cur.Segments {
-			if seg.Crypt == nil {
-				continue
+		m, err := rewriteSegments(cur, fn)
+		if err != nil {
+			return err
+		}
+		if m > 0 {
+			if _, err := t.Exec(ctx, `UPDATE objects SET segments = $3 WHERE bucket = $1 AND key = $2`,
+				bucket, key, encodeSegments(cur.Segments)); err != nil {
+				return fmt.Errorf("postgres: rewrite object crypt: %w", err)
 			}
-			nc, changed, err := fn(cur.Encryption, seg.Crypt)
+			n += m
+		}
+		vs, err := encryptedNoncurrent(ctx, t, bucket, key)
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			m, err := rewriteSegments(&v.obj, fn)
 			if err != nil {
 				return err
 			}
-			if changed {
-				cur.Segments[i].Crypt = nc
-				n++
+			if m == 0 {
+				continue
 			}
-		}
-		if n == 0 {
-			return nil
-		}
-		if _, err := t.Exec(ctx, `UPDATE objects SET segments = $3 WHERE bucket = $1 AND key = $2`,
-			bucket, key, encodeSegments(cur.Segments)); err != nil {
-			return fmt.Errorf("postgres: rewrite object crypt: %w", err)
+			if _, err := t.Exec(ctx, `UPDATE object_versions SET segments = $4 WHERE bucket = $1 AND key = $2 AND rank = $3`,
+				bucket, key, v.rank, encodeSegments(v.obj.Segments)); err != nil {
+				return fmt.Errorf("postgres: rewrite version crypt: %w", err)
+			}
+			n += m
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, err
+	}
+	return n, nil
+}
+
+type rankedVersion struct {
+	rank int64
+	obj  meta.Object
+}
+
+// encryptedNoncurrent reads the key's encrypted noncurrent versions with
+// their segments; the caller holds the key's lock.
+func encryptedNoncurrent(ctx context.Context, t *txn, bucket, key []byte) ([]rankedVersion, error) {
+	rows, err := t.Query(ctx, `SELECT rank, rec, segments FROM object_versions WHERE bucket = $1 AND key = $2 ORDER BY rank`, bucket, key)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: read versions: %w", err)
+	}
+	var out []rankedVersion
+	var rank int64
+	var rec, segs []byte
+	_, err = pgx.ForEachRow(rows, []any{&rank, &rec, &segs}, func() error {
+		o, err := decodeObject(string(bucket), string(key), rec, segs, false)
+		if err == nil && o.Encryption != nil {
+			out = append(out, rankedVersion{rank, o})
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: read versions: %w", err)
+	}
+	return out, nil
+}
+
+// rewriteSegments applies fn to the records of o, if it is encrypted, and
+// reports how many changed.
+func rewriteSegments(o *meta.Object, fn meta.CryptFunc) (int, error) {
+	if o.Encryption == nil {
+		return 0, nil
+	}
+	n := 0
+	for i, seg := range o.Segments {
+		if seg.Crypt == nil {
+			continue
+		}
+		nc, changed, err := fn(o.Encryption, seg.Crypt)
+		if err != nil {
+			return 0, err
+		}
+		if changed {
+			o.Segments[i].Crypt = nc
+			n++
+		}
 	}
 	return n, nil
 }
