@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/tessera-s3/tessera/internal/tesseratest"
 )
 
 // x-amz-object-lock-* on PutObject, CopyObject and CreateMultipartUpload,
@@ -350,5 +352,31 @@ func TestLockNotCopied(t *testing.T) {
 	}
 	if h, _ := head(t, e.c, plain, "dst"); h == nil || h.ObjectLockMode != "" || h.ObjectLockLegalHoldStatus != "" {
 		t.Errorf("copy to a bucket without lock: %+v", h)
+	}
+}
+
+// TestLockTrailerChecksum: over HTTPS the SDK sends its checksum as an
+// aws-chunked trailer, not a header; that satisfies S3's requirement on
+// lock writes and their parts as a header does (research §5f: "Content-MD5
+// OR x-amz-checksum-"; the SDKs' default since 2025).
+func TestLockTrailerChecksum(t *testing.T) {
+	e := lockNew(t, tesseratest.WithTLS())
+	c, rc := recordingS3(e.srv)
+	b := e.bucket()
+	e.setDefault(b, types.ObjectLockRetentionModeGovernance, 1, 0)
+	put(t, c, b, "k", lockBody, lockHeaders(types.ObjectLockModeCompliance, lockFuture(time.Hour), types.ObjectLockLegalHoldStatusOn))
+	if x := rc.last(http.MethodPut); x.Header.Get("x-amz-trailer") == "" {
+		t.Errorf("the SDK sent no trailer (headers %v): this row tests nothing new", x.Header)
+	}
+	if h := e.head(b, "k", ""); h.ObjectLockMode != types.ObjectLockModeCompliance {
+		t.Errorf("HEAD mode %q", h.ObjectLockMode)
+	}
+	cu, err := c.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("mp")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UploadPart(ctx(), &s3.UploadPartInput{Bucket: aws.String(b), Key: aws.String("mp"), UploadId: cu.UploadId,
+		PartNumber: aws.Int32(1), Body: bytes.NewReader(lockBody)}); err != nil {
+		t.Errorf("UploadPart with a trailing checksum: %v", err)
 	}
 }
