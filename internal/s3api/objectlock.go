@@ -84,13 +84,23 @@ func (q *request) mayBypass(key string) bool {
 	return !q.access.exists || q.allowed(q.access, []string{"s3:BypassGovernanceRetention"}, resourceARN(q.op.Bucket, key))
 }
 
-// setLockHeaders sends a version's Object Lock state on GET and HEAD.
-func setLockHeaders(hd http.Header, obj engine.Object) {
-	if r := obj.Retention; r != nil {
+// setLockHeaders sends a version's Object Lock state on GET and HEAD, each
+// part only to a caller who may read it: the retention with
+// s3:GetObjectRetention, the legal hold with s3:GetObjectLegalHold (S3 API
+// reference, HeadObject and GetObject: "This header is only returned if
+// the requester has the … permission"). The owner has both unless a policy
+// denies them.
+func (q *request) setLockHeaders(hd http.Header, obj engine.Object) {
+	may := func(action string) bool {
+		return !q.access.exists || q.allowed(q.access, []string{action}, resourceARN(q.op.Bucket, q.op.Key))
+	}
+	if r := obj.Retention; r != nil && may("s3:GetObjectRetention") {
 		hd.Set("x-amz-object-lock-mode", r.Mode)
 		hd.Set("x-amz-object-lock-retain-until-date", r.Until.UTC().Format(isoMillis))
 	}
-	setIf(hd, "x-amz-object-lock-legal-hold", obj.LegalHold)
+	if obj.LegalHold != "" && may("s3:GetObjectLegalHold") {
+		hd.Set("x-amz-object-lock-legal-hold", obj.LegalHold)
+	}
 }
 
 type objectLockConfiguration struct {
