@@ -325,3 +325,50 @@ func TestLockLegalHold(t *testing.T) {
 	_, err = e.c.GetObjectLegalHold(ctx(), &s3.GetObjectLegalHoldInput{Bucket: aws.String(plain), Key: aws.String("k")})
 	ckWantErr(t, "get, no lock", err, "InvalidRequest", http.StatusBadRequest, lockMsgNoBucketAPI)
 }
+
+// TestLockHeadersNeedPermission: GET and HEAD show the retention only to a
+// caller with s3:GetObjectRetention and the legal hold only with
+// s3:GetObjectLegalHold (S3 API reference, HeadObject/GetObject: "This
+// header is only returned if the requester has the … permission").
+func TestLockHeadersNeedPermission(t *testing.T) {
+	e := lockNew(t)
+	bob := e.srv.NewAccount("bob")
+	b := e.bucket()
+	e.put(b, "k", lockHeaders(types.ObjectLockModeGovernance, lockFuture(time.Hour), types.ObjectLockLegalHoldStatusOn))
+	for _, tc := range []struct {
+		name            string
+		actions         []string
+		retention, hold bool
+	}{
+		{"read only", []string{"s3:GetObject"}, false, false},
+		{"retention", []string{"s3:GetObject", "s3:GetObjectRetention"}, true, false},
+		{"legal hold", []string{"s3:GetObject", "s3:GetObjectLegalHold"}, false, true},
+		{"both", []string{"s3:GetObject", "s3:GetObjectRetention", "s3:GetObjectLegalHold"}, true, true},
+	} {
+		acctPolicy(t, e.c, b, acctDoc(acctStmt("Allow", map[string]string{
+			"Principal": acctAWS(bob.ID), "Action": acctList(tc.actions...), "Resource": acctList(acctObjARN(b, "k"))})))
+		h, err := bob.S3.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String("k")})
+		if err != nil {
+			t.Fatalf("%s: HEAD: %v", tc.name, err)
+		}
+		g, err := bob.S3.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("k")})
+		if err != nil {
+			t.Fatalf("%s: GET: %v", tc.name, err)
+		}
+		g.Body.Close()
+		for what, got := range map[string][2]bool{
+			"HEAD": {h.ObjectLockMode != "" && h.ObjectLockRetainUntilDate != nil, h.ObjectLockLegalHoldStatus != ""},
+			"GET":  {g.ObjectLockMode != "" && g.ObjectLockRetainUntilDate != nil, g.ObjectLockLegalHoldStatus != ""},
+		} {
+			if got[0] != tc.retention || got[1] != tc.hold {
+				t.Errorf("%s: %s shows retention %v, legal hold %v; want %v, %v", tc.name, what, got[0], got[1], tc.retention, tc.hold)
+			}
+		}
+	}
+	// An explicit Deny hides them from the owner too.
+	acctPolicy(t, e.c, b, acctDoc(acctStmt("Deny", map[string]string{
+		"Principal": `"*"`, "Action": acctList("s3:GetObjectLegalHold"), "Resource": acctList(acctObjARN(b, "*"))})))
+	if h := e.head(b, "k", ""); h.ObjectLockLegalHoldStatus != "" || h.ObjectLockMode != types.ObjectLockModeGovernance {
+		t.Errorf("owner under a Deny of s3:GetObjectLegalHold: mode %q hold %q", h.ObjectLockMode, h.ObjectLockLegalHoldStatus)
+	}
+}
