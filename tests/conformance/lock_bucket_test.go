@@ -44,6 +44,12 @@ func TestLockCreateBucketEnablesVersioning(t *testing.T) {
 	if c := got.ObjectLockConfiguration; c == nil || c.ObjectLockEnabled != types.ObjectLockEnabledEnabled || c.Rule != nil {
 		t.Errorf("GetObjectLockConfiguration = %+v, want Enabled without a rule", c)
 	}
+	// Enabled without a Rule on a bucket that has none is a plain 200
+	// (LocalStack "put-lock-config-enabled" [REC]).
+	if _, err := e.c.PutObjectLockConfiguration(ctx(), &s3.PutObjectLockConfigurationInput{Bucket: aws.String(b),
+		ObjectLockConfiguration: &types.ObjectLockConfiguration{ObjectLockEnabled: types.ObjectLockEnabledEnabled}}); err != nil {
+		t.Errorf("Enabled without a rule: %v", err)
+	}
 }
 
 // TestLockConfigurationRoundTrip: the default retention comes back as put
