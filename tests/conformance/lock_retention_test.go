@@ -145,8 +145,6 @@ func TestLockRetentionChanges(t *testing.T) {
 	if err := lockRetain(e.c, b, "governance-remove-bypass", "", gov, lockFuture(time.Minute), false); err != nil {
 		t.Errorf("retention after removal: %v", err)
 	}
-	// An expired retention no longer protects: any change is allowed
-	// (research §7, LocalStack test_s3_object_retention end).
 }
 
 // TestLockRetentionExpired: once the date passes the version is free.
