@@ -192,17 +192,15 @@ func (h *Handler) deleteObjects(q *request) error {
 	}
 	out := deleteResult{NS: s3NS}
 	ids := make([]engine.ObjectID, 0, len(req.Objects))
+	bypassSent, bypass := q.bypassHeader()
 	for _, o := range req.Objects {
-		if q.access.exists && !q.allowed(q.access, actionsFor(DeleteObject, o.VersionID != ""), resourceARN(q.op.Bucket, o.Key)) {
+		denied := q.access.exists && !q.allowed(q.access, actionsFor(DeleteObject, o.VersionID != ""), resourceARN(q.op.Bucket, o.Key))
+		if denied || (bypass && !q.mayBypass(o.Key)) {
 			e := s3err.New(s3err.AccessDenied)
 			out.Errors = append(out.Errors, deleteError{Key: o.Key, VersionID: o.VersionID, Code: string(e.Code), Message: e.Message})
 			continue
 		}
 		ids = append(ids, engine.ObjectID{Key: o.Key, VersionID: o.VersionID})
-	}
-	bypassSent, bypass, err := q.bypassGovernance()
-	if err != nil {
-		return err
 	}
 	results, err := h.cfg.Engine.DeleteObjects(q.ctx(), q.op.Bucket, q.account.Owner(), ids, bypassSent, bypass)
 	if err != nil {

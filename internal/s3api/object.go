@@ -146,7 +146,7 @@ func (h *Handler) getObject(q *request) error {
 	hd.Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))
 	hd.Set("Accept-Ranges", "bytes")
 	setVersionID(hd, h.cfg.Engine.VersionHeader(q.ctx(), obj))
-	setLockHeaders(hd, obj)
+	q.setLockHeaders(hd, obj)
 	setEncryptionHeaders(hd, obj.Encryption, in.CustomerKey, false)
 	hd.Set("Content-Length", strconv.FormatInt(out.Length, 10))
 	setIf(hd, "Content-Type", obj.Headers.ContentType)

@@ -58,26 +58,49 @@ func (q *request) lockedWriteAttrs() (engine.WriteAttrs, error) {
 }
 
 // bypassGovernance reads x-amz-bypass-governance-retention: sent at all,
-// and whether it bypasses. "true" needs s3:BypassGovernanceRetention as
-// well (AWS docs, object-lock-managing).
+// and whether it bypasses. "true" needs s3:BypassGovernanceRetention on the
+// object as well (AWS docs, object-lock-managing); without it the request
+// is AccessDenied, even for a version with no lock (re:Post test with a
+// Deny on the action).
 func (q *request) bypassGovernance() (sent, bypass bool, err error) {
-	v, sent := q.r.Header[http.CanonicalHeaderKey("x-amz-bypass-governance-retention")]
-	if !sent || !strings.EqualFold(strings.TrimSpace(v[0]), "true") {
-		return sent, false, nil
-	}
-	if q.access.exists && !q.allowed(q.access, []string{"s3:BypassGovernanceRetention"}, resourceARN(q.op.Bucket, q.op.Key)) {
+	sent, bypass = q.bypassHeader()
+	if bypass && !q.mayBypass(q.op.Key) {
 		return true, false, s3err.New(s3err.AccessDenied)
 	}
-	return true, true, nil
+	return sent, bypass, nil
 }
 
-// setLockHeaders sends a version's Object Lock state on GET and HEAD.
-func setLockHeaders(hd http.Header, obj engine.Object) {
-	if r := obj.Retention; r != nil {
+// bypassHeader reads x-amz-bypass-governance-retention: sent at all (S3
+// refuses even "false" on a bucket without Object Lock), and "true".
+func (q *request) bypassHeader() (sent, bypass bool) {
+	v, sent := q.r.Header[http.CanonicalHeaderKey("x-amz-bypass-governance-retention")]
+	return sent, sent && strings.EqualFold(strings.TrimSpace(v[0]), "true")
+}
+
+// mayBypass reports whether the caller has s3:BypassGovernanceRetention on
+// key. It is an object action, so DeleteObjects asks it key by key: a
+// policy granting it on bucket/* must cover every key of the request.
+func (q *request) mayBypass(key string) bool {
+	return !q.access.exists || q.allowed(q.access, []string{"s3:BypassGovernanceRetention"}, resourceARN(q.op.Bucket, key))
+}
+
+// setLockHeaders sends a version's Object Lock state on GET and HEAD, each
+// part only to a caller who may read it: the retention with
+// s3:GetObjectRetention, the legal hold with s3:GetObjectLegalHold (S3 API
+// reference, HeadObject and GetObject: "This header is only returned if
+// the requester has the … permission"). The owner has both unless a policy
+// denies them.
+func (q *request) setLockHeaders(hd http.Header, obj engine.Object) {
+	may := func(action string) bool {
+		return !q.access.exists || q.allowed(q.access, []string{action}, resourceARN(q.op.Bucket, q.op.Key))
+	}
+	if r := obj.Retention; r != nil && may("s3:GetObjectRetention") {
 		hd.Set("x-amz-object-lock-mode", r.Mode)
 		hd.Set("x-amz-object-lock-retain-until-date", r.Until.UTC().Format(isoMillis))
 	}
-	setIf(hd, "x-amz-object-lock-legal-hold", obj.LegalHold)
+	if obj.LegalHold != "" && may("s3:GetObjectLegalHold") {
+		hd.Set("x-amz-object-lock-legal-hold", obj.LegalHold)
+	}
 }
 
 type objectLockConfiguration struct {

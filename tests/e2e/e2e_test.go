@@ -53,5 +53,12 @@ func TestBoto3Lifecycle(t *testing.T) {
 	run(t, "python3", "scripts/e2e_boto3_lifecycle.py")
 }
 
+// TestBoto3Lock: Object Lock (issue 11) — lock buckets, retention, legal
+// hold, protected deletes and S3's refusals, across a restart.
+func TestBoto3Lock(t *testing.T) {
+	t.Parallel()
+	run(t, "python3", "scripts/e2e_boto3_lock.py")
+}
+
 // The same journeys with metadata in PostgreSQL are in tests/e2e/postgres:
 // a package of their own, so each stays within go test's 10-minute limit.

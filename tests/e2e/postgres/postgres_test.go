@@ -44,3 +44,7 @@ func TestAWSCLIPostgres(t *testing.T) { run(t, "bash", "scripts/e2e-awscli.sh") 
 func TestAWSCLISSEPostgres(t *testing.T) { run(t, "bash", "scripts/e2e-awscli-sse.sh") }
 
 func TestBoto3SeedListPartsPostgres(t *testing.T) { run(t, "python3", "scripts/e2e_seed_listparts.py") }
+
+// Retention and legal hold are version metadata, the lock flag bucket
+// metadata: the Object Lock journey on PostgreSQL too.
+func TestBoto3LockPostgres(t *testing.T) { run(t, "python3", "scripts/e2e_boto3_lock.py") }
