@@ -44,3 +44,7 @@ func TestAWSCLIPostgres(t *testing.T) { run(t, "bash", "scripts/e2e-awscli.sh") 
 func TestAWSCLISSEPostgres(t *testing.T) { run(t, "bash", "scripts/e2e-awscli-sse.sh") }
 
 func TestBoto3SeedListPartsPostgres(t *testing.T) { run(t, "python3", "scripts/e2e_seed_listparts.py") }
+
+// Versions live in the metadata (two tables in PostgreSQL): the versioning
+// journey on PostgreSQL too.
+func TestAWSCLIVersionsPostgres(t *testing.T) { run(t, "bash", "scripts/e2e-awscli-versions.sh") }
