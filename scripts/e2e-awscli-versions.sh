@@ -17,6 +17,8 @@
 #     head-object fails 404, list-object-versions shows the marker as
 #     latest; delete-object --version-id of the marker brings the file back;
 #   * delete-object --version-id of a version removes only that version;
+#     copy-object --copy-source 'bucket/key?versionId=…' restores an older
+#     version as a new latest;
 #   * the S3 answers to a bad --version-id (InvalidArgument) and to
 #     --version-id-marker without --key-marker;
 #   * put-bucket-versioning Status=Suspended: put-object prints no VersionId.
@@ -74,19 +76,26 @@ check "delete-object --version-id of the marker" want "True $dm" s3api delete-ob
 check "the file is back" s3 cp "s3://$bucket/report.bin" "$files/back"
 check "back byte-exact (the newer version)" cmp "$files/v2" "$files/back"
 
-check "delete-object --version-id of the newest version" want "$v2id" s3api delete-object --bucket "$bucket" --key report.bin --version-id "$v2id" --query VersionId --output text
-check "the older version is latest again" s3 cp "s3://$bucket/report.bin" "$files/older"
-check "older byte-exact" cmp "$files/v1" "$files/older"
+check "copy-object from the old version restores it" want "$v1id" s3api copy-object --bucket "$bucket" --key report.bin \
+  --copy-source "$bucket/report.bin?versionId=$v1id" --query CopySourceVersionId --output text
+check "download the restored latest" s3api get-object --bucket "$bucket" --key report.bin "$files/restored"
+check "restored equals the old version" cmp "$files/v1" "$files/restored"
+
+check "three versions now" want "3" vq 'length(Versions)'
+check "delete-object --version-id of the middle version" want "$v2id" s3api delete-object --bucket "$bucket" --key report.bin --version-id "$v2id" --query VersionId --output text
+check "only that version went" want "2 $v1id" vq '[length(Versions), Versions[1].VersionId]'
+check "the latest is still the restored copy" s3 cp "s3://$bucket/report.bin" "$files/older"
+check "latest byte-exact" cmp "$files/v1" "$files/older"
 
 expect_fail "bad --version-id: InvalidArgument" "InvalidArgument" s3api get-object --bucket "$bucket" --key report.bin --version-id not-an-id "$files/x"
 expect_fail "--version-id-marker without --key-marker" "A version-id marker cannot be specified without a key marker" \
   s3api list-object-versions --bucket "$bucket" --version-id-marker "$v1id"
 
 restart "restart on the same data" --
-check "versions survive the restart" want "$v1id" vq 'Versions[0].VersionId'
+check "versions survive the restart" want "2 $v1id" vq '[length(Versions), Versions[1].VersionId]'
 
 check "put-bucket-versioning Suspended" s3api put-bucket-versioning --bucket "$bucket" --versioning-configuration Status=Suspended
 check "put-object on Suspended prints no VersionId" want "None" s3api put-object --bucket "$bucket" --key report.bin --body "$files/v2" --query VersionId --output text
-check "the null version is latest, the real one kept" want "null True $v1id False" vq '[Versions[0].VersionId, Versions[0].IsLatest, Versions[1].VersionId, Versions[1].IsLatest]'
+check "the null version is latest, the real ones kept" want "null True False 3" vq '[Versions[0].VersionId, Versions[0].IsLatest, Versions[1].IsLatest, length(Versions)]'
 
 e2e_finish
