@@ -97,7 +97,8 @@ func TestCopyRestoresOldVersion(t *testing.T) {
 	// Copying the latest onto itself unchanged is still refused, versioned
 	// or not (LS test_s3_copy_object_in_place_versioned, first row).
 	_, err = e.c.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String(b), Key: aws.String("doc"), CopySource: aws.String(b + "/doc")})
-	wantErr(t, err, "InvalidRequest", http.StatusBadRequest) // The latest named by its own ID is the same object: no recording
+	wantErr(t, err, "InvalidRequest", http.StatusBadRequest)
+	// The latest named by its own ID is the same object: no recording
 	// covers it; Tessera applies the in-place rule above, as the source
 	// and destination are one version.
 	_, err = e.c.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String(b), Key: aws.String("doc"), CopySource: aws.String(b + "/doc?versionId=" + v3)})
