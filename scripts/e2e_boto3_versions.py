@@ -26,10 +26,14 @@ them against AWS, /tmp/research11-versioning.md):
     the null marker;
   * everything above survives a restart of the binary.
 
+With TESSERA_POSTGRES set (tests/e2e/postgres) the server keeps its
+metadata in that PostgreSQL database, and the script checks it does.
+
 The last line printed is `e2e-boto3-versions: N passed, M failed`; the exit
 status is non-zero when anything failed.
 """
 
+import os
 import sys
 
 from e2e_harness import Results, Server, check, client_error, setup
@@ -185,10 +189,14 @@ def after_restart(srv, b):
 
 def main():
     binary = setup(NAME)
-    srv = Server(binary, NAME, args=["--log-level", "warn"])
+    # Only TESSERA_POSTGRES passes: it moves metadata to PostgreSQL.
+    srv = Server(binary, NAME, env_keep=lambda k: not k.startswith("TESSERA_") or k == "TESSERA_POSTGRES")
 
     def journey():
         srv.start()
+        if os.environ.get("TESSERA_POSTGRES"):
+            RES.run("TESSERA_POSTGRES set: metadata is in PostgreSQL", lambda: check(
+                "meta=postgres" in srv.log_text() and not os.path.exists(os.path.join(srv.data, "meta")), "not on PostgreSQL"))
         b = scenario(srv)
         srv.stop()
         srv.start()

@@ -14,9 +14,9 @@ import (
 )
 
 // BenchmarkListObjectVersionsDeep measures ListObjectVersions through the
-// SDK on one key with 100,000 versions: the first page (no markers) and
-// the last page (key-marker + version-id-marker of the 1,000th-from-last
-// version). A version ID encodes its place, so the last page should cost
+// SDK on one key with 100,000 versions: the first page (no markers), a
+// page 49,000 versions deep and the last page (key-marker +
+// version-id-marker of the 1,001st-oldest version). A version ID encodes its place, so the last page should cost
 // what the first does. The history is built through the metadata store
 // directly (empty versions: through the SDK it would take minutes); the
 // listing is served as any other.
@@ -46,6 +46,7 @@ func BenchmarkListObjectVersionsDeep(b *testing.B) {
 		wantLast string
 	}{
 		{"first-page", s3.ListObjectVersionsInput{}, ids[versions-1000]},
+		{"middle-page", s3.ListObjectVersionsInput{KeyMarker: aws.String("deep"), VersionIdMarker: aws.String(ids[50_000])}, ids[49_000]},
 		{"last-page", s3.ListObjectVersionsInput{KeyMarker: aws.String("deep"), VersionIdMarker: aws.String(ids[1000])}, ids[0]},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
