@@ -48,6 +48,14 @@ func TestBoto3Checksums(t *testing.T) {
 	t.Parallel()
 	run(t, "python3", "scripts/e2e_boto3_checksums.py")
 }
+
+// Versioning (issue 11): versions, delete markers, list-object-versions.
+func TestAWSCLIVersions(t *testing.T) { t.Parallel(); run(t, "bash", "scripts/e2e-awscli-versions.sh") }
+func TestBoto3Versions(t *testing.T) {
+	t.Parallel()
+	run(t, "python3", "scripts/e2e_boto3_versions.py")
+}
+
 func TestBoto3Lifecycle(t *testing.T) {
 	t.Parallel()
 	run(t, "python3", "scripts/e2e_boto3_lifecycle.py")

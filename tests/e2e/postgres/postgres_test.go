@@ -48,3 +48,9 @@ func TestBoto3SeedListPartsPostgres(t *testing.T) { run(t, "python3", "scripts/e
 // Retention and legal hold are version metadata, the lock flag bucket
 // metadata: the Object Lock journey on PostgreSQL too.
 func TestBoto3LockPostgres(t *testing.T) { run(t, "python3", "scripts/e2e_boto3_lock.py") }
+
+// Versions live in the metadata (two tables in PostgreSQL): the boto3
+// versioning journey on PostgreSQL too (the cli one is slower and this
+// package is near go test's limit; the conformance suite runs every
+// versioning test on PostgreSQL as well).
+func TestBoto3VersionsPostgres(t *testing.T) { run(t, "python3", "scripts/e2e_boto3_versions.py") }
