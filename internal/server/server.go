@@ -172,7 +172,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		store.Close()
 		return nil, err
 	}
-	verifier := &sigv4.Verifier{Credentials: accounts, Now: opts.Now, Domains: cfg.Domains}
+	verifier := &sigv4.Verifier{Credentials: accounts, Now: opts.Now, Domains: cfg.Domains, Region: cfg.Region}
 	api := s3api.New(s3api.Config{Engine: eng, Verifier: verifier, Domains: cfg.Domains, Logger: log, IAM: accounts})
 	ownedBuckets := func(ctx context.Context, canonicalID string) (int, error) {
 		bs, err := eng.ListBuckets(ctx, engine.Owner{ID: canonicalID})
