@@ -55,7 +55,7 @@ var options = []option{
 	{"address", "TESSERA_ADDRESS", "host:port to listen on", false},
 	{"data", "TESSERA_DATA", "data directory (metadata and object bytes); created if missing", false},
 	{"postgres", "TESSERA_POSTGRES", "PostgreSQL connection string (postgres://user:pass@host/db) for metadata; empty keeps metadata embedded under --data", true},
-	{"region", "TESSERA_REGION", "region reported by GetBucketLocation and accepted in LocationConstraint", false},
+	{"region", "TESSERA_REGION", "region reported by GetBucketLocation, required in LocationConstraint (except us-east-1) and in SigV4 credential scopes", false},
 	{"root-user", "TESSERA_ROOT_USER", "root access key ID (default: generated on first start and stored in <data>/credentials)", false},
 	{"root-password", "TESSERA_ROOT_PASSWORD", "root secret access key (set together with --root-user)", true},
 	{"domain", "TESSERA_DOMAIN", "comma-separated domains for virtual-host-style requests (bucket.domain); path style always works", false},

@@ -49,15 +49,14 @@ func ValidBucketName(name string) bool {
 // CreateBucket creates a bucket owned by owner. location is the
 // LocationConstraint from the request body ("" when absent); objectLock
 // (x-amz-bucket-object-lock-enabled) turns Object Lock on, and with it
-// versioning, for good.
+// versioning, for good. See createbucket.go for S3's answers when the name
+// is taken or the constraint does not fit this server's region.
 func (e *Engine) CreateBucket(ctx context.Context, owner Owner, name, location string, objectLock bool) error {
 	if !ValidBucketName(name) {
 		return s3err.New(s3err.InvalidBucketName).With("BucketName", name)
 	}
-	if location != "" && location != e.region {
-		// AWS: us-east-1 is only valid implicitly; another region means the
-		// request went to the wrong endpoint.
-		return s3err.Newf(s3err.InvalidLocationConstraint, "The specified location-constraint is not valid").With("LocationConstraint", location)
+	if err := e.checkLocation(location); err != nil {
+		return e.takenOr(ctx, owner, name, false, err)
 	}
 	b := Bucket{Name: name, Region: e.region, Owner: owner, Created: e.clock()}
 	if objectLock {
@@ -65,11 +64,7 @@ func (e *Engine) CreateBucket(ctx context.Context, owner Owner, name, location s
 	}
 	err := e.meta.CreateBucket(ctx, b)
 	if errors.Is(err, meta.ErrBucketExists) {
-		cur, gerr := e.meta.GetBucket(ctx, name)
-		if gerr == nil && cur.Owner.ID == owner.ID {
-			return s3err.New(s3err.BucketAlreadyOwnedByYou).With("BucketName", name)
-		}
-		return s3err.New(s3err.BucketAlreadyExists).With("BucketName", name)
+		return e.takenOr(ctx, owner, name, true, err)
 	}
 	return err
 }

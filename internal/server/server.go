@@ -172,14 +172,19 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		store.Close()
 		return nil, err
 	}
-	verifier := &sigv4.Verifier{Credentials: accounts, Now: opts.Now, Domains: cfg.Domains}
+	// S3 refuses a credential scope for another region; the admin API is
+	// Tessera's own and keeps accepting any (its client signs for
+	// TESSERA_REGION, which an operator may have set only as a flag on the
+	// server).
+	verifier := &sigv4.Verifier{Credentials: accounts, Now: opts.Now, Domains: cfg.Domains, Region: cfg.Region}
+	adminVerifier := &sigv4.Verifier{Credentials: accounts, Now: opts.Now, Domains: cfg.Domains}
 	api := s3api.New(s3api.Config{Engine: eng, Verifier: verifier, Domains: cfg.Domains, Logger: log, IAM: accounts})
 	ownedBuckets := func(ctx context.Context, canonicalID string) (int, error) {
 		bs, err := eng.ListBuckets(ctx, engine.Owner{ID: canonicalID})
 		return len(bs), err
 	}
 	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics(), keys: keys,
-		accounts: accounts, admin: admin.New(accounts, keys, verifier, ownedBuckets, opts.Now, log)}
+		accounts: accounts, admin: admin.New(accounts, keys, adminVerifier, ownedBuckets, opts.Now, log)}
 	s.startUsageFlusher()
 	s.lifecycle = lifecycle.NewWorker(eng.LifecycleSource(), lifecycle.WorkerOptions{Interval: cfg.LifecycleInterval, Logger: log})
 	s.metrics.registerLifecycle(s.lifecycle.Stats)

@@ -34,6 +34,25 @@ func malformedHeader(format string, args ...any) error {
 	return s3err.Newf(s3err.AuthorizationHeaderMalformed, "The authorization header is malformed; "+format, args...)
 }
 
+// malformedComponent quotes the component as sent, spaces and quotes
+// included, as AWS does: `the authorization component " Signature="x"" is
+// malformed.` (TTLabs/EvaporateJS#371).
+func malformedComponent(part string) error {
+	return malformedHeader(`the authorization component "%s" is malformed.`, part)
+}
+
+// checkRegion refuses a credential scope naming another region than the
+// server's (when the Verifier knows it), with S3's text and <Region>
+// element (raw AWS answer in JuliaServices/CloudStore.jl#52; no trailing
+// period). prefix says which part of the request carried the scope.
+func (v *Verifier) checkRegion(a *v4Auth, code s3err.Code, prefix string) error {
+	if v.Region == "" || a.region == v.Region {
+		return nil
+	}
+	err := s3err.Newf(code, "%sthe region '%s' is wrong; expecting '%s'", prefix, a.region, v.Region)
+	return err.With("Region", v.Region)
+}
+
 // parseAuthorization parses a SigV4 Authorization header:
 //
 //	AWS4-HMAC-SHA256 Credential=AK/date/region/s3/aws4_request, SignedHeaders=a;b, Signature=hex
@@ -48,10 +67,10 @@ func parseAuthorization(s string) (v4Auth, error) {
 	}
 	var cred string
 	var have [3]bool
-	for part := range strings.SplitSeq(rest, ",") {
+	for part := range strings.SplitSeq(strings.TrimLeft(rest, " "), ",") {
 		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
-			return a, malformedHeader("the authorization component %q is malformed.", strings.TrimSpace(part))
+			return a, malformedComponent(part)
 		}
 		var i int
 		switch k {
@@ -62,7 +81,7 @@ func parseAuthorization(s string) (v4Auth, error) {
 		case "Signature":
 			i, a.signature = 2, val
 		default:
-			return a, malformedHeader("the authorization component %q is malformed.", strings.TrimSpace(part))
+			return a, malformedComponent(part)
 		}
 		if have[i] {
 			return a, malformedHeader("the authorization component %q appears twice.", k)
@@ -99,7 +118,8 @@ func (a *v4Auth) parseCredential(cred string) string {
 	service, term := parts[n-2], parts[n-1]
 	switch {
 	case a.accessKey == "":
-		return "the Credential has an empty access key."
+		// outline#7060 quotes AWS.
+		return "a non-empty Access Key (AKID) must be provided in the credential."
 	case len(a.date) != 8 || !validDate(a.date):
 		return fmt.Sprintf(`incorrect date format %q. This date in the credential must be in the format "yyyyMMdd".`, a.date)
 	case a.region == "":
@@ -250,6 +270,9 @@ func (v *Verifier) checkSignatureV4(r *http.Request, q query, skipParam string, 
 func (v *Verifier) verifyHeaderV4(r *http.Request, q query, authz string) (*Result, error) {
 	a, err := parseAuthorization(authz)
 	if err != nil {
+		return nil, err
+	}
+	if err := v.checkRegion(&a, s3err.AuthorizationHeaderMalformed, "The authorization header is malformed; "); err != nil {
 		return nil, err
 	}
 	// S3 requires the header because its value is the canonical request's

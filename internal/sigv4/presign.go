@@ -33,6 +33,9 @@ func (v *Verifier) verifyPresignV4(r *http.Request, q query) (*Result, error) {
 	if reason := a.parseCredential(q.get("X-Amz-Credential")); reason != "" {
 		return nil, queryParamsError("Error parsing the X-Amz-Credential parameter; %s", reason)
 	}
+	if err := v.checkRegion(&a, s3err.AuthorizationQueryParametersError, "Error parsing the X-Amz-Credential parameter; "); err != nil {
+		return nil, err
+	}
 	amzDate := q.get("X-Amz-Date")
 	t, err := time.Parse(iso8601Basic, amzDate)
 	if err != nil || len(amzDate) != len(iso8601Basic) {
@@ -48,7 +51,9 @@ func (v *Verifier) verifyPresignV4(r *http.Request, q query) (*Result, error) {
 	case expires < 1:
 		return nil, queryParamsError("X-Amz-Expires must be at least one second")
 	case expires > maxPresignExpires:
-		return nil, queryParamsError("X-Amz-Expires must be less than a week (in seconds) that is 7 days")
+		// Raw AWS answer quoted in bryanjos/aws_auth#31; aws-cli#5464:
+		// 604800 is accepted, 604801 refused.
+		return nil, queryParamsError("X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than %d seconds", maxPresignExpires)
 	}
 	a.signedHeaders = q.get("X-Amz-SignedHeaders")
 	if reason := a.parseSignedHeaders(); reason != "" {
@@ -65,7 +70,10 @@ func (v *Verifier) verifyPresignV4(r *http.Request, q query) (*Result, error) {
 		return nil, s3err.Newf(s3err.AccessDenied, "Request is not valid yet")
 	}
 	if deadline := t.Add(time.Duration(expires) * time.Second); now.After(deadline) {
-		return nil, errExpired(deadline, now).With("X-Amz-Expires", strconv.FormatInt(expires, 10))
+		// Element order as S3 sends it: X-Amz-Expires, Expires, ServerTime
+		// (LocalStack TestS3PresignedUrl recording).
+		return nil, expiredFields(s3err.Newf(s3err.AccessDenied, "Request has expired").
+			With("X-Amz-Expires", strconv.FormatInt(expires, 10)), deadline, now)
 	}
 	if err := checkAmzHeadersSigned(r, a.signed); err != nil {
 		return nil, err
@@ -94,7 +102,12 @@ func (v *Verifier) verifyPresignV4(r *http.Request, q query) (*Result, error) {
 
 // errExpired is AccessDenied "Request has expired" with AWS's fields.
 func errExpired(expires, now time.Time) *s3err.Error {
-	return s3err.Newf(s3err.AccessDenied, "Request has expired").
-		With("Expires", expires.UTC().Format(time.RFC3339)).
+	return expiredFields(s3err.Newf(s3err.AccessDenied, "Request has expired"), expires, now)
+}
+
+// expiredFields adds the Expires and ServerTime elements of an expired
+// presigned URL's answer.
+func expiredFields(e *s3err.Error, expires, now time.Time) *s3err.Error {
+	return e.With("Expires", expires.UTC().Format(time.RFC3339)).
 		With("ServerTime", now.UTC().Format(time.RFC3339))
 }

@@ -34,9 +34,17 @@ var subResourcesV2 = map[string]bool{
 
 // verifyHeaderV2 authenticates "Authorization: AWS AK:base64(HMAC-SHA1)".
 func (v *Verifier) verifyHeaderV2(r *http.Request, q query, authz string) (*Result, error) {
-	ak, sig, ok := strings.Cut(strings.TrimSpace(authz[len("AWS "):]), ":")
-	if !ok || ak == "" || sig == "" {
-		return nil, malformedHeader("expected \"AWS <AccessKeyId>:<Signature>\".")
+	// ceph/s3-tests test_object_create_bad_authorization_invalid_aws2
+	// ("AWS HAHAHA" → 400 InvalidArgument); the texts are S3's as peers
+	// (OpenStack Swift's s3api, s3rver) reproduce them, the spacing one
+	// also quoted from AWS in benrady/learnjs#23.
+	rest := authz[len("AWS "):]
+	if strings.HasPrefix(rest, " ") {
+		return nil, s3err.InvalidArgumentf("Authorization", authz, "Authorization header is invalid -- one and only one ' ' (space) required")
+	}
+	ak, sig, ok := strings.Cut(rest, ":")
+	if !ok || ak == "" || sig == "" || strings.Contains(sig, ":") {
+		return nil, s3err.InvalidArgumentf("Authorization", authz, "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature")
 	}
 	// With x-amz-date the Date line of the StringToSign is empty: the
 	// x-amz-date header is signed among the amz headers instead.

@@ -71,6 +71,11 @@ type Verifier struct {
 	// "bucket.<domain>" addresses "bucket". Only SigV2 needs this, because its
 	// canonical resource names the bucket; SigV4 signs the Host header as is.
 	Domains []string
+	// Region is the server's region. When set, a SigV4 credential scope
+	// naming any other region is refused as S3 refuses it (the signature
+	// could not be checked against the key S3 would derive); "" accepts
+	// every region.
+	Region string
 
 	keys     sync.Map // signing-key cache: secret "\x00" date "\x00" region → []byte
 	keyCount atomic.Int64

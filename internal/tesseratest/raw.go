@@ -22,9 +22,15 @@ var signer = v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping =
 // STREAMING-… mode) is sent as x-amz-content-sha256 and signed.
 func Sign(t testing.TB, r *http.Request, payloadHash string, at time.Time, accessKey, secretKey string) {
 	t.Helper()
+	SignRegion(t, r, payloadHash, at, accessKey, secretKey, Region)
+}
+
+// SignRegion is Sign with a credential scope for region.
+func SignRegion(t testing.TB, r *http.Request, payloadHash string, at time.Time, accessKey, secretKey, region string) {
+	t.Helper()
 	r.Header.Set("X-Amz-Content-Sha256", payloadHash)
 	creds := aws.Credentials{AccessKeyID: accessKey, SecretAccessKey: secretKey}
-	if err := signer.SignHTTP(context.Background(), creds, r, payloadHash, "s3", Region, at); err != nil {
+	if err := signer.SignHTTP(context.Background(), creds, r, payloadHash, "s3", region, at); err != nil {
 		t.Fatalf("tesseratest: SignHTTP: %v", err)
 	}
 }
@@ -57,7 +63,7 @@ func (s *Server) Do(t testing.TB, method, pathQuery string, body []byte, hdr htt
 	if payloadHash == "" {
 		payloadHash = PayloadHash(body)
 	}
-	Sign(t, r, payloadHash, time.Now(), AccessKey, SecretKey)
+	SignRegion(t, r, payloadHash, time.Now(), AccessKey, SecretKey, s.Region())
 	resp, err := s.HTTPClient().Do(r)
 	if err != nil {
 		t.Fatalf("tesseratest: %s %s: %v", method, pathQuery, err)
@@ -74,8 +80,14 @@ func (s *Server) Do(t testing.TB, method, pathQuery string, body []byte, hdr htt
 // X-Amz-Expires comes from r's query.
 func Presign(t testing.TB, r *http.Request, at time.Time, accessKey, secretKey string) string {
 	t.Helper()
+	return PresignRegion(t, r, at, accessKey, secretKey, Region)
+}
+
+// PresignRegion is Presign with a credential scope for region.
+func PresignRegion(t testing.TB, r *http.Request, at time.Time, accessKey, secretKey, region string) string {
+	t.Helper()
 	creds := aws.Credentials{AccessKeyID: accessKey, SecretAccessKey: secretKey}
-	u, _, err := signer.PresignHTTP(context.Background(), creds, r, "UNSIGNED-PAYLOAD", "s3", Region, at)
+	u, _, err := signer.PresignHTTP(context.Background(), creds, r, "UNSIGNED-PAYLOAD", "s3", region, at)
 	if err != nil {
 		t.Fatalf("tesseratest: PresignHTTP: %v", err)
 	}

@@ -53,6 +53,7 @@ type options struct {
 	postgres    string
 	kmsKeyFile  string
 	kmsPrevFile string
+	region      string
 }
 
 // Option configures New.
@@ -88,6 +89,10 @@ func WithKMSKeyFiles(current, previous string) Option {
 	return func(o *options) { o.kmsKeyFile, o.kmsPrevFile = current, previous }
 }
 
+// WithRegion sets the server's region (--region; default Region). The
+// server's own clients (S3, Minio, Do) sign for it.
+func WithRegion(region string) Option { return func(o *options) { o.region = region } }
+
 // MetaEnv names the environment variable that moves every test server's
 // metadata to PostgreSQL: TESSERA_TEST_META=postgres runs a whole suite on
 // the scale-out backend (a fresh database per server, from pgtest). A
@@ -103,6 +108,9 @@ func New(t testing.TB, opts ...Option) *Server {
 	}
 	if o.dataDir == "" {
 		o.dataDir = t.TempDir()
+	}
+	if o.region == "" {
+		o.region = Region
 	}
 	if o.logger == nil {
 		o.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -125,7 +133,7 @@ func New(t testing.TB, opts ...Option) *Server {
 func (s *Server) start() {
 	s.t.Helper()
 	cfg := config.Config{
-		Address: "127.0.0.1:0", DataDir: s.DataDir, Region: Region,
+		Address: "127.0.0.1:0", DataDir: s.DataDir, Region: s.opts.region,
 		RootUser: AccessKey, RootPassword: SecretKey, Domains: s.opts.domains,
 		LogFormat: "text", ShutdownTimeout: 5 * time.Second, PostgresDSN: s.opts.postgres,
 		KMSKeyFile: s.opts.kmsKeyFile, KMSPreviousKeyFile: s.opts.kmsPrevFile,
@@ -180,6 +188,9 @@ func (s *Server) Lifecycle() *lifecycle.Worker { return s.srv.Lifecycle() }
 // HTTPClient trusts the server's certificate when it serves TLS.
 func (s *Server) HTTPClient() *http.Client { return s.hs.Client() }
 
+// Region is the server's region.
+func (s *Server) Region() string { return s.opts.region }
+
 // Host is the server's host:port.
 func (s *Server) Host() string {
 	u, _ := url.Parse(s.URL)
@@ -190,7 +201,7 @@ func (s *Server) Host() string {
 // behaviour, path-style addressing and the root credentials.
 func (s *Server) S3(optFns ...func(*s3.Options)) *s3.Client {
 	cfg := aws.Config{
-		Region:      Region,
+		Region:      s.opts.region,
 		Credentials: credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
 		HTTPClient:  s.HTTPClient(),
 		// What config.LoadDefaultConfig would fill in: the SDK's default
@@ -211,7 +222,7 @@ func (s *Server) Minio() *minio.Client {
 	c, err := minio.New(s.Host(), &minio.Options{
 		Creds:     miniocreds.NewStaticV4(AccessKey, SecretKey, ""),
 		Secure:    s.opts.tls,
-		Region:    Region,
+		Region:    s.opts.region,
 		Transport: s.HTTPClient().Transport,
 	})
 	if err != nil {
