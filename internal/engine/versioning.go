@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"net/http"
 
 	"github.com/tessera-s3/tessera/internal/meta"
 	"github.com/tessera-s3/tessera/internal/s3err"
@@ -105,7 +104,7 @@ func (e *Engine) readVersion(ctx context.Context, bucket, key, versionID, use st
 			method = useGet
 		}
 		return Object{}, marked(s3err.New(s3err.MethodNotAllowed).With("Method", method).With("ResourceType", "DeleteMarker").
-			WithHeader("Allow", http.MethodDelete))
+			WithHeader("Allow", "DELETE"))
 	}
 	return Object{}, marked(s3err.New(s3err.NoSuchKey).With("Key", key))
 }

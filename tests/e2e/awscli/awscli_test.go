@@ -12,8 +12,9 @@ var journeys = tesseratest.Journeys{Root: "../../.."}
 
 func TestMain(m *testing.M) { journeys.Main(m) }
 
-func TestAWSCLI(t *testing.T)    { journeys.Run(t, "bash", "scripts/e2e-awscli.sh") }
-func TestAWSCLISSE(t *testing.T) { journeys.Run(t, "bash", "scripts/e2e-awscli-sse.sh") }
+func TestAWSCLI(t *testing.T) { journeys.Run(t, "bash", "scripts/e2e-awscli.sh") }
+
+// The encryption journey is in tests/e2e/awscli/sse.
 
 // Versioning (issue 11): put-bucket-versioning, list-object-versions,
 // --version-id reads and deletes, restoring by copy.
