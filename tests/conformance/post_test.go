@@ -63,7 +63,7 @@ func TestPostObjectSuccess(t *testing.T) {
 		{name: "status 201", key: "dir/key-${filename}", extra: []postField{{"success_action_status", "201"}}, conds: postCovered("success_action_status"), status: 201, stored: "dir/key-my-file",
 			check: func(t *testing.T, resp *http.Response, body []byte, key string) {
 				var pr struct {
-					XMLName                      xml.Name
+					XMLName                     xml.Name
 					Location, Bucket, Key, ETag string
 				}
 				if err := xml.Unmarshal(body, &pr); err != nil || pr.XMLName.Space != "" || pr.XMLName.Local != "PostResponse" {
@@ -168,7 +168,10 @@ func TestPostObjectSuccess(t *testing.T) {
 	}
 }
 
-func sha256B64(b []byte) string { s := sha256.Sum256(b); return base64.StdEncoding.EncodeToString(s[:]) }
+func sha256B64(b []byte) string {
+	s := sha256.Sum256(b)
+	return base64.StdEncoding.EncodeToString(s[:])
+}
 
 func TestPostObjectErrors(t *testing.T) {
 	srv := tesseratest.New(t)
