@@ -62,3 +62,10 @@ func TestBoto3Lock(t *testing.T) {
 
 // The same journeys with metadata in PostgreSQL are in tests/e2e/postgres:
 // a package of their own, so each stays within go test's 10-minute limit.
+
+// TestBoto3Post: browser form uploads with boto3's generate_presigned_post
+// (SigV4 and SigV2 forms), S3's success answers and policy refusals.
+func TestBoto3Post(t *testing.T) {
+	t.Parallel()
+	run(t, "python3", "scripts/e2e_boto3_post.py")
+}
