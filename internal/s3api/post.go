@@ -134,6 +134,9 @@ func readPostForm(r *http.Request, bucket string) (*postUpload, error) {
 			break
 		}
 		used += len(params["boundary"]) + 8 + len(part.Header.Get("Content-Disposition"))
+		if name == "" {
+			continue // not a form field; nothing a browser sends
+		}
 		v, err := io.ReadAll(io.LimitReader(part, int64(max(maxPostPreData-used, 0)+1)))
 		if err != nil {
 			return nil, s3err.New(s3err.MalformedPOSTRequest)

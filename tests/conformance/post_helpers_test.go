@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -189,4 +190,9 @@ func fields(lists ...[]postField) []postField {
 		out = append(out, l...)
 	}
 	return out
+}
+
+func sha256B64(b []byte) string {
+	s := sha256.Sum256(b)
+	return base64.StdEncoding.EncodeToString(s[:])
 }

@@ -2,8 +2,6 @@ package conformance
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -166,11 +164,6 @@ func TestPostObjectSuccess(t *testing.T) {
 			}
 		})
 	}
-}
-
-func sha256B64(b []byte) string {
-	s := sha256.Sum256(b)
-	return base64.StdEncoding.EncodeToString(s[:])
 }
 
 func TestPostObjectErrors(t *testing.T) {
@@ -481,5 +474,59 @@ func TestPostObjectStreams(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPostObjectVirtualHost posts to the bucket's own host (POST / on
+// bucket.domain, as AWS's examples do); Location names the object on that
+// host (LocalStack test_post_object_with_files: https://{bucket}.s3.amazonaws.com/key).
+func TestPostObjectVirtualHost(t *testing.T) {
+	srv := tesseratest.New(t, tesseratest.WithDomains("s3.tessera.test"))
+	c := srv.S3()
+	bucket := newBucket(t, c)
+	host := bucket + ".s3.tessera.test:" + serverPort(srv)
+	fs := fields([]postField{{"key", "a/b"}}, postRoot(t, map[string]string{"bucket": bucket}, map[string]string{"key": "a/b"}))
+	body, ct := postFormBody(t, fs, &postFile{filename: "f", data: []byte("vhost")})
+	r, _ := http.NewRequest(http.MethodPost, "http://"+host+"/", bytes.NewReader(body))
+	r.Header.Set("Content-Type", ct)
+	hc := &http.Client{Transport: dialServer(srv)}
+	resp, err := hc.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 || resp.Header.Get("Location") != "http://"+host+"/a%2Fb" {
+		t.Fatalf("status %d Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	wantBody(t, c, bucket, "a/b", []byte("vhost"))
+}
+
+// TestPostObjectLock: Object Lock fields work as PutObject's headers,
+// including S3's demand for a checksum on a lock write (the engine's
+// check; AWS RESTObjectPOST lists the x-amz-* fields as PutObject's).
+func TestPostObjectLock(t *testing.T) {
+	srv := tesseratest.New(t)
+	c := srv.S3()
+	bucket := bucketName(t)
+	if _, err := c.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: &bucket, ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("locked")
+	until := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
+	lock := []postField{{"x-amz-object-lock-mode", "GOVERNANCE"}, {"x-amz-object-lock-retain-until-date", until}}
+	conds := append([]any{map[string]string{"bucket": bucket}, map[string]string{"key": "l"}},
+		postCovered("x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date")...)
+
+	resp, body := postForm(t, srv, bucket, fields([]postField{{"key", "l"}}, lock, postRoot(t, conds...)), &postFile{filename: "f", data: data})
+	postWantErr(t, resp, body, 400, "InvalidRequest", "")
+
+	conds = append(conds, postCovered("x-amz-checksum-sha256")...)
+
+	withSum := append(append([]postField{}, lock...), postField{"x-amz-checksum-sha256", sha256B64(data)})
+	resp, body = postForm(t, srv, bucket, fields([]postField{{"key", "l"}}, withSum, postRoot(t, conds...)), &postFile{filename: "f", data: data})
+	wantStatus(t, resp, body, 204)
+	out, err := c.GetObjectRetention(ctx(), &s3.GetObjectRetentionInput{Bucket: &bucket, Key: aws.String("l")})
+	if err != nil || out.Retention.Mode != types.ObjectLockRetentionModeGovernance || out.Retention.RetainUntilDate.UTC().Format(time.RFC3339) != until {
+		t.Fatalf("retention %+v %v", out, err)
 	}
 }
