@@ -167,7 +167,7 @@ check_err "admin API with bob's key" 403 "$bin" admin --endpoint "$endpoint" --a
 out=$(adm kms key create --account "$BOB_ID" --description "bob e2e") || fail "kms key create" "$out"
 kms_id=$(field "Key ID" <<<"$out")
 [[ $(field "ARN" <<<"$out") == "arn:aws:kms:$REGION:$BOB_ID:key/$kms_id" ]] && ok "kms key create prints the key ARN" || fail "kms key create" "$out"
-prints "^$kms_id  *$BOB_ID  *enabled  *CUSTOMER" adm kms key list --account "$BOB_ID" && ok "kms key list" || fail "kms key list" "$(adm kms key list 2>&1)"
+prints "^$kms_id  *$BOB_ID  *enabled  *0  *-  *CUSTOMER" adm kms key list --account "$BOB_ID" && ok "kms key list" || fail "kms key list" "$(adm kms key list 2>&1)"
 check "kms key disable" adm kms key disable "$kms_id"
 prints "^Status:  *disabled" adm kms key get "$kms_id" && ok "kms key get shows disabled" || fail "kms key get shows disabled"
 check "kms key enable" adm kms key enable "$kms_id"

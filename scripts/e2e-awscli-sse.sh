@@ -25,8 +25,8 @@
 #     head-object says "aws:kms" and names the key by its ARN either way;
 #     downloads equal; `tessera admin kms key disable` makes the key's
 #     objects fail with KMS.DisabledException (writes too), `enable` makes
-#     them read again; aws:kms:dsse is refused (NotImplemented) and stores
-#     nothing; a bucket with an aws:kms default (put-bucket-encryption with
+#     them read again; aws:kms:dsse (s3api) stores a dual-layer object that
+#     head-object reports as such and that downloads equal; a bucket with an aws:kms default (put-bucket-encryption with
 #     KMSMasterKeyID) stores a plain `s3 cp`, single and multipart, under
 #     that key.
 #   * no object's plaintext is on disk (every object above is one of the
@@ -175,7 +175,7 @@ check "sse-kms: tessera admin kms key create prints the key ID and ARN" \
 # first use. README "### SSE-KMS": responses name the key by its ARN.
 check "sse-kms: cp small up --sse aws:kms (aws/s3 key)" s3 cp "$f/small.bin" "s3://$bucket/k/managed-small" --sse aws:kms
 check "sse-kms: cp 20 MiB up --sse aws:kms (aws/s3 key, multipart)" s3 cp "$f/big.bin" "s3://$bucket/k/managed-big" --sse aws:kms
-managed_id="$(adm kms key list | awk '$5 == "alias/aws/s3" {print $1}')"
+managed_id="$(adm kms key list | awk '$7 == "alias/aws/s3" {print $1}')"
 managed_arn="arn:aws:kms:us-east-1:000000000000:key/$managed_id"
 check "sse-kms: kms key list shows the aws/s3 key, AWS managed" \
   bash -c "[ -n '$managed_id' ] && [ '$managed_id' != '$kms_id' ] && SSL_CERT_FILE='$cert' '$TESSERA_BIN' admin --endpoint '$endpoint' --access-key '$ACCESS_KEY' --secret-key '$SECRET_KEY' kms key get '$managed_id' | grep -q '^Manager:  *AWS'"
@@ -223,19 +223,18 @@ for obj in small big; do
     aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3 cp --only-show-errors 's3://$bucket/k/key-$obj' '$f/k-re-$obj.down' && cmp '$f/$obj.bin' '$f/k-re-$obj.down'"
 done
 
-# Dual-layer SSE-KMS is not built: refused, nothing stored. aws cli v1's
-# `s3 cp --sse` offers only AES256 and aws:kms, so it refuses aws:kms:dsse
-# itself; s3api sends it to the server.
+# Dual-layer SSE-KMS. aws cli v1's `s3 cp --sse` offers only AES256 and
+# aws:kms, so it refuses aws:kms:dsse itself; s3api sends it to the server.
 expect_fail "sse-kms: cp --sse aws:kms:dsse refused by the cli" "argument --sse: Invalid choice" \
   s3 cp "$f/small.bin" "s3://$bucket/k/dsse-cp" --sse aws:kms:dsse
-expect_fail "sse-kms: put-object aws:kms:dsse → NotImplemented" NotImplemented \
+check "sse-kms: put-object aws:kms:dsse (aws/s3 key)" \
   s3api put-object --bucket "$bucket" --key k/dsse --body "$f/small.bin" --server-side-encryption aws:kms:dsse
-expect_fail "sse-kms: put-object aws:kms:dsse with a key → NotImplemented" NotImplemented \
+check "sse-kms: put-object aws:kms:dsse with a key" \
   s3api put-object --bucket "$bucket" --key k/dsse-key --body "$f/small.bin" --server-side-encryption aws:kms:dsse --ssekms-key-id "$kms_id"
-expect_fail "sse-kms: create-multipart-upload aws:kms:dsse → NotImplemented" NotImplemented \
-  s3api create-multipart-upload --bucket "$bucket" --key k/dsse-mp --server-side-encryption aws:kms:dsse
-check "sse-kms: aws:kms:dsse stored no object" want 0 bash -c "aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3api list-objects-v2 --bucket '$bucket' --prefix k/dsse --query 'length(Contents || \`[]\`)' --output text"
-check "sse-kms: no multipart upload left" want 0 bash -c "aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3api list-multipart-uploads --bucket '$bucket' --query 'length(Uploads || \`[]\`)' --output text"
+check "sse-kms: head-object of a dsse object says aws:kms:dsse and the key's ARN" want "aws:kms:dsse	$kms_arn" \
+  bash -c "aws --endpoint-url '$endpoint' --ca-bundle '$cert' s3api head-object --bucket '$bucket' --key k/dsse-key --query '[ServerSideEncryption,SSEKMSKeyId]' --output text"
+check "sse-kms: get-object of a dsse object" s3api get-object --bucket "$bucket" --key k/dsse-key "$f/dsse.down"
+check "sse-kms: dsse round trip (cmp)" cmp "$f/small.bin" "$f/dsse.down"
 
 # Bucket default: aws:kms with KMSMasterKeyID (stored as given: the bare
 # ID); a plain cp is stored under that key and answered with its ARN.

@@ -232,6 +232,10 @@ func (s *Server) Close() error {
 // Accounts is the account service (tests create accounts through it).
 func (s *Server) Accounts() *iam.Service { return s.accounts }
 
+// Meta is the metadata store (benchmarks build large histories through
+// it; the S3 API never bypasses the engine).
+func (s *Server) Meta() meta.Store { return s.meta }
+
 // Keys returns the KMS key service (what `tessera admin kms` manages).
 func (s *Server) Keys() *kms.Service { return s.keys }
 

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/tessera-s3/tessera/internal/meta/postgres/pgtest"
 )
 
 // BuildBinary builds ./cmd/tessera of the module at root into a temporary
@@ -45,3 +47,45 @@ func RunScript(t *testing.T, root, binary string, env []string, name string, arg
 		t.Fatalf("%s %v: %v", name, args, err)
 	}
 }
+
+// Journeys is a package of end-to-end journeys run against one binary,
+// built by Main. go test gives each package 10 minutes: journeys are split
+// into packages (tests/e2e/...) so that each stays well inside that on a
+// 2-core machine, and the packages run in parallel.
+type Journeys struct {
+	// Root is the module root, relative to the package directory.
+	Root   string
+	binary string
+}
+
+// Main builds the binary, runs the package's tests (with pgtest's
+// throwaway PostgreSQL available), and cleans up; call it from TestMain.
+func (j *Journeys) Main(m *testing.M) {
+	binary, cleanup, err := BuildBinary(j.Root)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	j.binary = binary
+	code := pgtest.Main(m)
+	cleanup()
+	os.Exit(code)
+}
+
+// Run runs one script (in parallel with the package's other journeys).
+func (j *Journeys) Run(t *testing.T, name string, args ...string) {
+	t.Helper()
+	t.Parallel()
+	RunScript(t, j.Root, j.binary, nil, name, args...)
+}
+
+// RunPostgres runs one script with a fresh PostgreSQL database behind the
+// servers it starts (the binary reads TESSERA_POSTGRES).
+func (j *Journeys) RunPostgres(t *testing.T, name string, args ...string) {
+	t.Helper()
+	t.Parallel()
+	RunScript(t, j.Root, j.binary, []string{"TESSERA_POSTGRES=" + pgtest.DSN(t)}, name, args...)
+}
+
+// Binary is the built tessera binary (set once Main runs).
+func (j *Journeys) Binary() string { return j.binary }

@@ -37,7 +37,7 @@ func startBinary(t *testing.T, dataDir string, extra ...string) (*exec.Cmd, stri
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(binary, append([]string{"server", "--address", addr, "--data", dataDir,
+	cmd := exec.Command(journeys.Binary(), append([]string{"server", "--address", addr, "--data", dataDir,
 		"--root-user", crashUser, "--root-password", crashSecret, "--log-level", "warn"}, extra...)...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -60,6 +60,7 @@ func RunStoreSuite(t *testing.T, open OpenFunc) {
 		{"UpdateBucket", testUpdateBucket},
 		{"VersionsUnversioned", testVersionsUnversioned},
 		{"VersionsEnabled", testVersionsEnabled},
+		{"VersionsLateWriter", testVersionsLateWriter},
 		{"VersionsDeleteMarkers", testVersionsDeleteMarkers},
 		{"VersionsSuspended", testVersionsSuspended},
 		{"VersionsDeleteByID", testVersionsDeleteByID},

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tessera-s3/tessera/internal/meta"
 )
@@ -230,6 +231,35 @@ func testVersionsEnabled(t *testing.T, h *harness) {
 	}
 	_, err := h.s.GetObject(ctx, "b", "k", meta.NullVersion)
 	wantErr(t, "GetObject(null) where there is none", err, meta.ErrNotFound)
+}
+
+// testVersionsLateWriter: a write whose time is before the latest's (its
+// request began first but committed second) is still the newer version,
+// and is never dated before the version it follows, so LastModified falls
+// as a listing goes newest first. Delete markers too.
+func testVersionsLateWriter(t *testing.T, h *harness) {
+	ctx := t.Context()
+	h.bucket("b")
+	h.versioning("b", meta.VersioningEnabled)
+	first := h.putV(object("b", "k", "blob1"))
+	early := object("b", "k", "blob2")
+	early.LastModified = base.Add(-time.Second)
+	second := h.putV(early)
+	if second.Seq <= first.Seq || second.LastModified.Before(first.LastModified) {
+		t.Fatalf("late writer: Seq %d LastModified %v after Seq %d LastModified %v", second.Seq, second.LastModified, first.Seq, first.LastModified)
+	}
+	res, _, err := h.s.DeleteObject(ctx, meta.Deletion{Bucket: "b", Key: "k", At: base.Add(-2 * time.Second)}, nil)
+	noErr(t, "DeleteObject", err)
+	if res.Marker == nil || res.Marker.LastModified.Before(second.LastModified) {
+		t.Fatalf("late marker: %+v, want one dated no earlier than %v", res.Marker, second.LastModified)
+	}
+	vs, err := h.s.ListVersions(ctx, "b", "", "", "", 10)
+	noErr(t, "ListVersions", err)
+	for i := 1; i < len(vs); i++ {
+		if vs[i].LastModified.After(vs[i-1].LastModified) {
+			t.Fatalf("listing: %s dated %v after the newer %s at %v", vdesc(vs[i]), vs[i].LastModified, vdesc(vs[i-1]), vs[i-1].LastModified)
+		}
+	}
 }
 
 func testVersionsDeleteMarkers(t *testing.T, h *harness) {

@@ -127,6 +127,12 @@ func (s *Store) addLatest(wb *batch, b *meta.Bucket, obj meta.Object, cur *meta.
 	var latestSeq int64
 	if cur != nil {
 		latestSeq = cur.Seq
+		// A writer whose request began first can commit second: its
+		// version is the newer one, so it is never dated before cur, and
+		// LastModified falls as listings go newest first.
+		if obj.LastModified.Before(cur.LastModified) {
+			obj.LastModified = cur.LastModified
+		}
 	}
 	obj.Seq = meta.NextSeq(obj.LastModified, latestSeq)
 	obj.VersionID = meta.NullVersion

@@ -185,6 +185,12 @@ func (t *txn) addLatest(ctx context.Context, b *meta.Bucket, obj meta.Object, se
 	var latestSeq int64
 	if cur != nil {
 		latestSeq = cur.Seq
+		// A writer whose request began first can commit second: its
+		// version is the newer one, so it is never dated before cur, and
+		// LastModified falls as listings go newest first.
+		if obj.LastModified.Before(cur.LastModified) {
+			obj.LastModified = cur.LastModified
+		}
 	}
 	obj.Seq = meta.NextSeq(obj.LastModified, latestSeq)
 	obj.VersionID = meta.NullVersion
