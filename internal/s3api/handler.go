@@ -57,6 +57,8 @@ type request struct {
 	charged string
 	// sse is what the request's headers say about encryption.
 	sse sseRequest
+	// post is the form of a browser upload (PostObject only).
+	post *postUpload
 }
 
 func (q *request) ctx() context.Context { return q.r.Context() }
@@ -97,11 +99,22 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if op.Kind == PostObject {
+		// A browser form carries its credentials in the body, not in a
+		// signed request.
+		return h.servePost(w, r, op)
+	}
 	res, err := h.cfg.Verifier.Verify(r)
 	if err != nil {
 		return err
 	}
-	q := &request{op: op, r: r, w: w, auth: res}
+	return h.run(&request{op: op, r: r, w: w, auth: res})
+}
+
+// run authorizes and dispatches an authenticated (or anonymous) request.
+func (h *Handler) run(q *request) error {
+	var err error
+	op, r, res := q.op, q.r, q.auth
 	if !res.Anonymous {
 		if q.account, err = h.cfg.IAM.Account(res.Credential.AccountID); err != nil {
 			return s3err.New(s3err.InvalidAccessKeyID)
@@ -119,7 +132,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		q.bucketOwner = q.owner
 	}
 	in := max(r.ContentLength, res.DecodedLength, 0)
-	cw := &countingWriter{ResponseWriter: w}
+	cw := &countingWriter{ResponseWriter: q.w}
 	q.w = cw
 	err = h.dispatch(q)
 	h.cfg.IAM.CountUsage(q.charged, in, cw.n)

@@ -34,6 +34,14 @@ func (h *Handler) putObject(q *request) error {
 	if err != nil {
 		return err
 	}
+	h.setWriteHeaders(q, obj)
+	q.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// setWriteHeaders sends what S3 answers a new object with, on PutObject
+// and on POST uploads alike.
+func (h *Handler) setWriteHeaders(q *request, obj engine.Object) {
 	hd := q.w.Header()
 	hd.Set("ETag", quoteETag(obj.ETag))
 	setVersionID(hd, writtenVersion(obj))
@@ -43,8 +51,6 @@ func (h *Handler) putObject(q *request) error {
 	if obj.StorageClass != "" && obj.StorageClass != "STANDARD" {
 		hd.Set("x-amz-storage-class", obj.StorageClass)
 	}
-	q.w.WriteHeader(http.StatusOK)
-	return nil
 }
 
 // writtenVersion is the x-amz-version-id of a PutObject or

@@ -69,6 +69,10 @@ const (
 	PutBucketAcl               Kind = "PutBucketAcl"
 	GetObjectAcl               Kind = "GetObjectAcl"
 	PutObjectAcl               Kind = "PutObjectAcl"
+
+	// PostObject is a browser form upload (AWS "POST Object"); IAM
+	// authorizes it as s3:PutObject.
+	PostObject Kind = "PostObject"
 )
 
 // Op is a parsed request: which action, on what.

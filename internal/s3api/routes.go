@@ -144,6 +144,14 @@ func init() {
 		{put, onBucket, sub("requestPayment"), PutBucketRequestPayment, acts("s3:PutBucketRequestPayment"), (*Handler).putBucketRequestPayment},
 		{get, onBucket, sub("requestPayment"), GetBucketRequestPayment, acts("s3:GetBucketRequestPayment"), (*Handler).getBucketRequestPayment},
 		{put, onBucket, sub("encryption"), PutBucketEncryption, acts("s3:PutEncryptionConfiguration"), (*Handler).putBucketEncryption},
+
+		// Browser form uploads: any POST on the bucket itself, whatever its
+		// Content-Type, because S3 answers a body that is not
+		// multipart/form-data with 412 PreconditionFailed, not
+		// MethodNotAllowed (LocalStack test_presigned_post_with_different_
+		// content_type, recorded against AWS). The form, not the request,
+		// is signed: serve authenticates it (post.go).
+		{post, onBucket, always(), PostObject, acts("s3:PutObject"), (*Handler).postObject},
 		{get, onBucket, sub("encryption"), GetBucketEncryption, acts("s3:GetEncryptionConfiguration"), (*Handler).getBucketEncryption},
 		{del, onBucket, sub("encryption"), DeleteBucketEncryption, acts("s3:PutEncryptionConfiguration"), (*Handler).deleteBucketEncryption},
 

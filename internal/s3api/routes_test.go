@@ -235,7 +235,7 @@ func TestRouteRules(t *testing.T) {
 func TestRouteMethodNotAllowed(t *testing.T) {
 	for _, tc := range []struct{ method, target, resource string }{
 		{"PUT", "/", "SERVICE"},
-		{"POST", "/b", "BUCKET"},
+		{"DELETE", "/", "SERVICE"},
 		{"PATCH", "/b?acl", "BUCKET"},
 		{"POST", "/b/k", "OBJECT"},
 		{"OPTIONS", "/b/k?tagging", "OBJECT"},
@@ -263,6 +263,7 @@ func TestActionsFor(t *testing.T) {
 		DeleteObjects:                   {"s3:DeleteObject"},
 		ListMultipartUploads:            {"s3:ListBucketMultipartUploads"},
 		PutObject:                       {"s3:PutObject"},
+		PostObject:                      {"s3:PutObject"},
 		CopyObject:                      {"s3:PutObject"},
 		GetObject:                       {"s3:GetObject"},
 		HeadObject:                      {"s3:GetObject"},

@@ -34,12 +34,12 @@ var (
 
 // createsObjectData are the operations on which S3 accepts
 // x-amz-server-side-encryption (it chooses how new bytes are stored).
-var createsObjectData = map[Kind]bool{PutObject: true, CopyObject: true, CreateMultipartUpload: true}
+var createsObjectData = map[Kind]bool{PutObject: true, CopyObject: true, CreateMultipartUpload: true, PostObject: true}
 
 // takesCustomerKey are the operations that accept SSE-C keys: they write
 // an SSE-C object or part, or read one (its bytes, or its part checksums).
 var takesCustomerKey = map[Kind]bool{
-	PutObject: true, CopyObject: true, CreateMultipartUpload: true, UploadPart: true, UploadPartCopy: true,
+	PutObject: true, PostObject: true, CopyObject: true, CreateMultipartUpload: true, UploadPart: true, UploadPartCopy: true,
 	CompleteMultipartUpload: true, ListParts: true, GetObject: true, HeadObject: true, GetObjectAttributes: true,
 }
 

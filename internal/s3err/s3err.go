@@ -86,6 +86,11 @@ const (
 	KMSNotFound     Code = "KMS.NotFoundException"
 	KMSDisabled     Code = "KMS.DisabledException"
 	KMSInvalidState Code = "KMS.KMSInvalidStateException"
+
+	// POST uploads (browser forms).
+	InvalidPolicyDocument        Code = "InvalidPolicyDocument"
+	MalformedPOSTRequest         Code = "MalformedPOSTRequest"
+	MaxPostPreDataLengthExceeded Code = "MaxPostPreDataLengthExceeded"
 )
 
 type entry struct {
@@ -160,6 +165,12 @@ var table = map[Code]entry{
 	KMSNotFound:     {http.StatusBadRequest, "The specified KMS key does not exist."},
 	KMSDisabled:     {http.StatusBadRequest, "The specified KMS key is disabled."},
 	KMSInvalidState: {http.StatusBadRequest, "The specified KMS key is not in a valid state."},
+
+	// POST uploads: AWS ErrorResponses, and for MaxPostPreDataLengthExceeded
+	// the text S3 sends (sic "preceeding", s3_direct_upload#45).
+	InvalidPolicyDocument:        {http.StatusBadRequest, "The content of the form does not meet the conditions specified in the policy document."},
+	MalformedPOSTRequest:         {http.StatusBadRequest, "The body of your POST request is not well-formed multipart/form-data."},
+	MaxPostPreDataLengthExceeded: {http.StatusBadRequest, "Your POST request fields preceeding the upload file was too large."},
 }
 
 // Status is the HTTP status S3 answers the code with (500 for an unknown code).

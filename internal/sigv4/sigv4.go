@@ -173,10 +173,15 @@ func hasPrefixWord(s, word string) bool {
 // credential without a secret, which would let anyone sign) to
 // InvalidAccessKeyId.
 func (v *Verifier) lookup(r *http.Request, accessKeyID string) (Credential, error) {
+	return v.lookupKey(r.Context(), accessKeyID)
+}
+
+// lookupKey is lookup for callers without an *http.Request (POST forms).
+func (v *Verifier) lookupKey(ctx context.Context, accessKeyID string) (Credential, error) {
 	if v.Credentials == nil || accessKeyID == "" {
 		return Credential{}, invalidAccessKey(accessKeyID)
 	}
-	c, err := v.Credentials.Lookup(r.Context(), accessKeyID)
+	c, err := v.Credentials.Lookup(ctx, accessKeyID)
 	if errors.Is(err, ErrUnknownKey) {
 		return Credential{}, invalidAccessKey(accessKeyID)
 	}

@@ -33,3 +33,7 @@ func TestBoto3Versions(t *testing.T) { journeys.Run(t, "python3", "scripts/e2e_b
 
 // Object Lock (issue 11): retention, legal hold, protected deletes.
 func TestBoto3Lock(t *testing.T) { journeys.Run(t, "python3", "scripts/e2e_boto3_lock.py") }
+
+// Browser form uploads (issue 12): boto3's generate_presigned_post forms
+// (SigV4 and SigV2), S3's success answers and policy refusals.
+func TestBoto3Post(t *testing.T) { journeys.Run(t, "python3", "scripts/e2e_boto3_post.py") }
