@@ -69,6 +69,14 @@ const (
 	PutBucketAcl               Kind = "PutBucketAcl"
 	GetObjectAcl               Kind = "GetObjectAcl"
 	PutObjectAcl               Kind = "PutObjectAcl"
+
+	PutBucketCors    Kind = "PutBucketCors"
+	GetBucketCors    Kind = "GetBucketCors"
+	DeleteBucketCors Kind = "DeleteBucketCors"
+	// A CORS preflight (S3's "OPTIONS object") on a bucket or an object
+	// URL; it has no IAM action and is answered before authentication.
+	OptionsBucket Kind = "OptionsBucket"
+	OptionsObject Kind = "OptionsObject"
 )
 
 // Op is a parsed request: which action, on what.

@@ -86,6 +86,12 @@ const (
 	KMSNotFound     Code = "KMS.NotFoundException"
 	KMSDisabled     Code = "KMS.DisabledException"
 	KMSInvalidState Code = "KMS.KMSInvalidStateException"
+
+	// CORS (LocalStack snapshots recorded against AWS, research12 §5).
+	NoSuchCORSConfiguration Code = "NoSuchCORSConfiguration"
+	// AccessForbidden is a refused CORS preflight; S3's error table does
+	// not list it, the wire carries it.
+	AccessForbidden Code = "AccessForbidden"
 )
 
 type entry struct {
@@ -160,6 +166,10 @@ var table = map[Code]entry{
 	KMSNotFound:     {http.StatusBadRequest, "The specified KMS key does not exist."},
 	KMSDisabled:     {http.StatusBadRequest, "The specified KMS key is disabled."},
 	KMSInvalidState: {http.StatusBadRequest, "The specified KMS key is not in a valid state."},
+
+	// The wire message, not the error table's (versitygw#1842, LS test_get_cors).
+	NoSuchCORSConfiguration: {http.StatusNotFound, "The CORS configuration does not exist"},
+	AccessForbidden:         {http.StatusForbidden, "CORSResponse: This CORS request is not allowed."},
 }
 
 // Status is the HTTP status S3 answers the code with (500 for an unknown code).
