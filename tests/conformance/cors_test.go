@@ -298,7 +298,7 @@ func TestCORSPreflight(t *testing.T) {
 		{"requested headers, named", obj, hdrs{"Origin": "https://headers.example", "Access-Control-Request-Method": "PUT",
 			"Access-Control-Request-Headers": "x-AMZ-expected-BUCKET-owner,x-amz-server-side-encryption"}, 200, corsError{},
 			hdrs{"Access-Control-Allow-Origin": "https://headers.example", "Access-Control-Allow-Credentials": "true", "Access-Control-Allow-Methods": "PUT",
-				"Access-Control-Allow-Headers": "x-amz-expected-bucket-owner, x-amz-server-side-encryption",
+				"Access-Control-Allow-Headers":  "x-amz-expected-bucket-owner, x-amz-server-side-encryption",
 				"Access-Control-Expose-Headers": "x-amz-id-2, x-amz-request-id, ETag", "Vary": corsVary}},
 		// [DOC] ManageCorsUsing: "x-amz-*"-style wildcards in AllowedHeader.
 		{"requested headers, wildcard", obj, hdrs{"Origin": "https://headers.example", "Access-Control-Request-Method": "PUT",
