@@ -6,9 +6,16 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -108,6 +115,96 @@ func TestBrowserPresignedUploadWithCORS(t *testing.T) {
 	if !bytes.Equal(stored, data) {
 		t.Errorf("stored object has %d bytes, differing from the %d the page uploaded", len(stored), len(data))
 	}
+}
+
+// TestBrowserReadmeExample runs the README's example page as it stands:
+// a user picks a file, the page gets presigned URLs from its backend,
+// uploads the file to Tessera and reads it back.
+func TestBrowserReadmeExample(t *testing.T) {
+	srv := tesseratest.New(t)
+	c := srv.S3()
+	bucket := newBucket(t, c, "photos")
+	mux := http.NewServeMux()
+	// The application's backend: presigned URLs for the chosen name.
+	mux.HandleFunc("/upload-urls", func(w http.ResponseWriter, r *http.Request) {
+		put, get, err := presignURLs(c, bucket, "uploads/"+r.URL.Query().Get("name"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]string{"put": put, "get": get})
+	})
+	pageURL := serveSite(t, mux, readmeExamplePage(t))
+	_, err := c.PutBucketCors(context.Background(), &s3.PutBucketCorsInput{
+		Bucket: aws.String(bucket),
+		// The README's rule, for the page's origin.
+		CORSConfiguration: &types.CORSConfiguration{CORSRules: []types.CORSRule{{
+			AllowedOrigins: []string{strings.TrimSuffix(pageURL, "/")},
+			AllowedMethods: []string{"GET", "PUT"},
+			AllowedHeaders: []string{"*"},
+			ExposeHeaders:  []string{"ETag"},
+			MaxAgeSeconds:  aws.Int32(3000),
+		}}},
+	})
+	if err != nil {
+		t.Fatalf("PutBucketCors: %v", err)
+	}
+	data := testBytes(300 << 10)
+	file := filepath.Join(t.TempDir(), "cat.jpg")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := newBrowser(t)
+	ctx, cancel := context.WithTimeout(ctx, scriptTimeout)
+	defer cancel()
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(pageURL),
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}),
+		chromedp.Click(chromedp.CSS("#upload")),
+	)
+	if err != nil {
+		t.Fatalf("using the page: %v", err)
+	}
+	// The page logs its progress; wait for its last line, success or not.
+	log, err := chromedp.Run(ctx, chromedp.Poll[string](
+		`(t => /read back|failed|blocked/.test(t) && t)(document.getElementById("log").textContent)`))
+	if err != nil {
+		t.Fatalf("waiting for the page: %v", err)
+	}
+	sum := md5.Sum(data)
+	for _, want := range []string{
+		fmt.Sprintf("uploaded, ETag \"%s\"", hex.EncodeToString(sum[:])),
+		fmt.Sprintf("read back %d bytes of %d", len(data), len(data)),
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("page log %q lacks %q", log, want)
+		}
+	}
+	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("uploads/cat.jpg")})
+	if err != nil {
+		t.Fatalf("GetObject: %v", err)
+	}
+	defer out.Body.Close()
+	if stored, _ := io.ReadAll(out.Body); !bytes.Equal(stored, data) {
+		t.Errorf("stored object has %d bytes, differing from the %d of the file", len(stored), len(data))
+	}
+}
+
+// readmeExamplePage is the html block of the README's CORS section.
+func readmeExamplePage(t *testing.T) string {
+	t.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "## CORS and browser uploads")
+	_, block, ok2 := strings.Cut(section, "```html\n")
+	page, _, ok3 := strings.Cut(block, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README.md has no html example in its CORS section")
+	}
+	return page
 }
 
 // TestBrowserPreflightRefusedWithoutCORS: the same page against a bucket

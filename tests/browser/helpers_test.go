@@ -8,6 +8,7 @@ package browser
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -65,14 +66,18 @@ func newBrowser(t *testing.T) context.Context {
 // the trailing slash.
 func servePage(t *testing.T, html string) string {
 	t.Helper()
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" {
-			http.NotFound(w, r)
-			return
-		}
+	return serveSite(t, http.NewServeMux(), html)
+}
+
+// serveSite is servePage with more: mux also serves the site's other
+// paths (a backend's API, say); html is served at "/".
+func serveSite(t *testing.T, mux *http.ServeMux, html string) string {
+	t.Helper()
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write([]byte(html))
-	}))
+	})
+	hs := httptest.NewServer(mux)
 	t.Cleanup(hs.Close)
 	return hs.URL + "/"
 }
@@ -121,16 +126,26 @@ func newBucket(t *testing.T, c *s3.Client, name string) string {
 // minutes, as an application's backend would hand them to its page.
 func presign(t *testing.T, c *s3.Client, bucket, key string) (putURL, getURL string) {
 	t.Helper()
+	putURL, getURL, err := presignURLs(c, bucket, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return putURL, getURL
+}
+
+// presignURLs is presign for code off the test's goroutine (an HTTP
+// handler playing the application's backend).
+func presignURLs(c *s3.Client, bucket, key string) (putURL, getURL string, err error) {
 	ps := s3.NewPresignClient(c)
 	put, err := ps.PresignPutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s3.WithPresignExpires(10*time.Minute))
 	if err != nil {
-		t.Fatalf("PresignPutObject: %v", err)
+		return "", "", fmt.Errorf("PresignPutObject: %w", err)
 	}
 	get, err := ps.PresignGetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s3.WithPresignExpires(10*time.Minute))
 	if err != nil {
-		t.Fatalf("PresignGetObject: %v", err)
+		return "", "", fmt.Errorf("PresignGetObject: %w", err)
 	}
-	return put.URL, get.URL
+	return put.URL, get.URL, nil
 }
 
 // testBytes is n bytes of every value, not text, so that any re-encoding
