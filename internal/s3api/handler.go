@@ -28,6 +28,8 @@ type Handler struct {
 	cfg      Config
 	log      *slog.Logger
 	policies policyCache
+	// corsRules caches parsed bucket CORS configurations.
+	corsRules corsCache
 }
 
 // New returns the S3 API handler.
@@ -96,6 +98,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	if p, ok := r.Context().Value(opKey{}).(*string); ok {
 		*p = string(op.Kind)
 	}
+	if err == nil && beforeAuth[op.Kind] {
+		return byKind[op.Kind].serve(h, &request{op: op, r: r, w: w})
+	}
+	// CORS headers go on before authentication, so that every answer to
+	// a cross-origin request carries them, errors included (cors_match.go).
+	h.corsActual(w, r, op.Bucket)
 	if err != nil {
 		return err
 	}

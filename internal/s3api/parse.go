@@ -72,7 +72,14 @@ const (
 
 	// PostObject is a browser form upload (AWS "POST Object"); IAM
 	// authorizes it as s3:PutObject.
-	PostObject Kind = "PostObject"
+	PostObject       Kind = "PostObject"
+	PutBucketCors    Kind = "PutBucketCors"
+	GetBucketCors    Kind = "GetBucketCors"
+	DeleteBucketCors Kind = "DeleteBucketCors"
+	// A CORS preflight (S3's "OPTIONS object") on a bucket or an object
+	// URL; it has no IAM action and is answered before authentication.
+	OptionsBucket Kind = "OptionsBucket"
+	OptionsObject Kind = "OptionsObject"
 )
 
 // Op is a parsed request: which action, on what.

@@ -79,7 +79,7 @@ func acts(a ...string) []string     { return a }
 // bucketNotImplemented are bucket configuration sub-resources Tessera does
 // not implement yet; a request for one gets NotImplemented, never a listing.
 var bucketNotImplemented = []string{
-	"accelerate", "analytics", "cors", "intelligent-tiering", "inventory",
+	"accelerate", "analytics", "intelligent-tiering", "inventory",
 	"logging", "metrics", "notification", "ownershipControls",
 	"policyStatus", "publicAccessBlock", "replication", "tagging",
 	"website",
@@ -109,6 +109,12 @@ var versionActions = map[Kind][]string{
 	PutObjectAcl:        {"s3:PutObjectVersionAcl"},
 }
 
+// beforeAuth are the operations answered before authentication, with no
+// IAM action: a browser sends a CORS preflight without credentials, and S3
+// answers it even on a presigned URL without checking the signature (ceph
+// s3-tests' presigned OPTIONS cases, which run against AWS).
+var beforeAuth = map[Kind]bool{OptionsBucket: true, OptionsObject: true}
+
 // byKind indexes the implemented rows by operation.
 var byKind map[Kind]*route
 
@@ -116,6 +122,7 @@ func init() {
 	const (
 		get, head, put = http.MethodGet, http.MethodHead, http.MethodPut
 		post, del      = http.MethodPost, http.MethodDelete
+		options        = http.MethodOptions
 	)
 	routes = []route{
 		{get, onService, always(), ListBuckets, acts("s3:ListAllMyBuckets"), (*Handler).listBuckets},
@@ -176,6 +183,15 @@ func init() {
 		{get, onObject, sub("retention"), GetObjectRetention, acts("s3:GetObjectRetention"), (*Handler).getObjectRetention},
 		{put, onObject, sub("legal-hold"), PutObjectLegalHold, acts("s3:PutObjectLegalHold"), (*Handler).putObjectLegalHold},
 		{get, onObject, sub("legal-hold"), GetObjectLegalHold, acts("s3:GetObjectLegalHold"), (*Handler).getObjectLegalHold},
+
+		// CORS. There is no s3:DeleteBucketCORS: deleting needs the Put
+		// action (API_DeleteBucketCors). A preflight needs no action: it
+		// is answered before authentication (see beforeAuth).
+		{put, onBucket, sub("cors"), PutBucketCors, acts("s3:PutBucketCORS"), (*Handler).putBucketCors},
+		{get, onBucket, sub("cors"), GetBucketCors, acts("s3:GetBucketCORS"), (*Handler).getBucketCors},
+		{del, onBucket, sub("cors"), DeleteBucketCors, acts("s3:PutBucketCORS"), (*Handler).deleteBucketCors},
+		{options, onBucket, always(), OptionsBucket, nil, (*Handler).preflight},
+		{options, onObject, always(), OptionsObject, nil, (*Handler).preflight},
 	}
 	for _, s := range bucketNotImplemented {
 		routes = append(routes, route{method: anyMethod, target: onBucket, when: sub(s)})
@@ -200,6 +216,12 @@ func notImplemented() error {
 // matches reports whether a request satisfies the row.
 func (rt *route) matches(method string, t target, q url.Values, h http.Header) bool {
 	if rt.target != t || (rt.method != method && rt.method != anyMethod) {
+		return false
+	}
+	// A preflight is answered from the CORS rules whatever the query
+	// names: OPTIONS /b?logging is a preflight for a request to come, not
+	// an unimplemented operation.
+	if rt.method == anyMethod && method == http.MethodOptions {
 		return false
 	}
 	for _, s := range rt.when.sub {

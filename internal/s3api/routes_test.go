@@ -101,8 +101,11 @@ func TestRoutesEveryKindOnce(t *testing.T) {
 		if rt.serve == nil {
 			t.Errorf("%s: no handler", rt.kind)
 		}
-		if len(rt.actions) == 0 {
+		if len(rt.actions) == 0 && !beforeAuth[rt.kind] {
 			t.Errorf("%s: no IAM actions", rt.kind)
+		}
+		if len(rt.actions) != 0 && beforeAuth[rt.kind] {
+			t.Errorf("%s: answered before authentication, yet has IAM actions %v", rt.kind, rt.actions)
 		}
 		for _, a := range rt.actions {
 			if !strings.HasPrefix(a, "s3:") || len(a) == len("s3:") {
@@ -190,11 +193,16 @@ func TestRouteRules(t *testing.T) {
 		{"PUT", "/b/k", false, PutObject, "", ""},
 		// Unimplemented sub-resources answer NotImplemented whatever the
 		// method, even beside an implemented row's requirements.
-		{"PATCH", "/b?cors", false, "", s3err.NotImplemented, "A header you provided implies functionality that is not implemented"},
+		{"PATCH", "/b?website", false, "", s3err.NotImplemented, "A header you provided implies functionality that is not implemented"},
 		{"GET", "/b?versions&list-type=2", false, "", s3err.NotImplemented, ""},
 		{"PUT", "/b/k?retention&uploadId=u", true, "", s3err.NotImplemented, ""},
 		{"GET", "/b?tagging", false, "", s3err.NotImplemented, ""},
 		{"GET", "/b/k?legal-hold", false, GetObjectLegalHold, "", ""},
+		// A preflight is a preflight whatever the query names: S3 answers
+		// it from the CORS rules before any operation.
+		{"OPTIONS", "/b?website", false, OptionsBucket, "", ""},
+		{"OPTIONS", "/b/k?uploadId=u&partNumber=1", false, OptionsObject, "", ""},
+		{"OPTIONS", "/b?cors", false, OptionsBucket, "", ""},
 		// A DELETE naming a sub-resource no DELETE row serves is refused,
 		// never taken for DeleteObject (which would delete the object).
 		{"DELETE", "/b/k?legal-hold", false, "", s3err.MethodNotAllowed, ""},
@@ -238,7 +246,8 @@ func TestRouteMethodNotAllowed(t *testing.T) {
 		{"DELETE", "/", "SERVICE"},
 		{"PATCH", "/b?acl", "BUCKET"},
 		{"POST", "/b/k", "OBJECT"},
-		{"OPTIONS", "/b/k?tagging", "OBJECT"},
+		{"PATCH", "/b/k?tagging", "OBJECT"},
+		{"OPTIONS", "/", "SERVICE"},
 	} {
 		r := httptest.NewRequest(tc.method, tc.target, nil)
 		_, err := parse(r, nil)
@@ -303,6 +312,13 @@ func TestActionsFor(t *testing.T) {
 		GetBucketEncryption:             {"s3:GetEncryptionConfiguration"},
 		// S3 has no s3:DeleteEncryptionConfiguration: deleting needs the Put action.
 		DeleteBucketEncryption: {"s3:PutEncryptionConfiguration"},
+		PutBucketCors:          {"s3:PutBucketCORS"},
+		GetBucketCors:          {"s3:GetBucketCORS"},
+		// S3 has no s3:DeleteBucketCORS (API_DeleteBucketCors).
+		DeleteBucketCors: {"s3:PutBucketCORS"},
+		// Preflights are answered before authentication.
+		OptionsBucket: nil,
+		OptionsObject: nil,
 	}
 	for _, k := range kindConstants(t) {
 		if got := actionsFor(k, false); !slices.Equal(got, want[k]) {

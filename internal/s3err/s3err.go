@@ -91,6 +91,11 @@ const (
 	InvalidPolicyDocument        Code = "InvalidPolicyDocument"
 	MalformedPOSTRequest         Code = "MalformedPOSTRequest"
 	MaxPostPreDataLengthExceeded Code = "MaxPostPreDataLengthExceeded"
+	// CORS (LocalStack snapshots recorded against AWS, research12 §5).
+	NoSuchCORSConfiguration Code = "NoSuchCORSConfiguration"
+	// AccessForbidden is a refused CORS preflight; S3's error table does
+	// not list it, the wire carries it.
+	AccessForbidden Code = "AccessForbidden"
 )
 
 type entry struct {
@@ -171,6 +176,9 @@ var table = map[Code]entry{
 	InvalidPolicyDocument:        {http.StatusBadRequest, "The content of the form does not meet the conditions specified in the policy document."},
 	MalformedPOSTRequest:         {http.StatusBadRequest, "The body of your POST request is not well-formed multipart/form-data."},
 	MaxPostPreDataLengthExceeded: {http.StatusBadRequest, "Your POST request fields preceeding the upload file was too large."},
+	// The wire message, not the error table's (versitygw#1842, LS test_get_cors).
+	NoSuchCORSConfiguration: {http.StatusNotFound, "The CORS configuration does not exist"},
+	AccessForbidden:         {http.StatusForbidden, "CORSResponse: This CORS request is not allowed."},
 }
 
 // Status is the HTTP status S3 answers the code with (500 for an unknown code).
