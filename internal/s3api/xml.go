@@ -33,6 +33,8 @@ type bucketEntry struct {
 type createBucketConfiguration struct {
 	XMLName            xml.Name `xml:"CreateBucketConfiguration"`
 	LocationConstraint string   `xml:"LocationConstraint"`
+	// Tags are the new bucket's tags (bucket_tagging.go).
+	Tags []tag `xml:"Tags>Tag"`
 }
 
 type locationConstraint struct {
