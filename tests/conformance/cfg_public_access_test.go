@@ -105,7 +105,6 @@ func TestCfgPublicAccessBlockEnforced(t *testing.T) {
 	cfgWant(t, "PutBucketAcl to an account, BlockPublicAcls", err, "", 0, "")
 }
 
-
 // TestCfgPolicyStatus: IsPublic as S3 defines "public" (user guide, "The
 // meaning of public"), computed from the policy alone; no policy →
 // NoSuchBucketPolicy (CloudTrail record in turbot/steampipe-plugin-aws#1136).

@@ -26,7 +26,10 @@ func TestCfgReadsOfAbsentFeatures(t *testing.T) {
 		message string
 	}{
 		// LocalStack test_crud_website_configuration (recorded against AWS, 2022-09).
-		{"GetBucketWebsite", func() error { _, err := e.root.GetBucketWebsite(ctx(), &s3.GetBucketWebsiteInput{Bucket: bk}); return err },
+		{"GetBucketWebsite", func() error {
+			_, err := e.root.GetBucketWebsite(ctx(), &s3.GetBucketWebsiteInput{Bucket: bk})
+			return err
+		},
 			"NoSuchWebsiteConfiguration", 404, "The specified bucket does not have a website configuration"},
 		// LocalStack TestS3BucketReplication::test_replication_config (recorded, 2023-08).
 		{"GetBucketReplication", func() error {
@@ -113,7 +116,10 @@ func TestCfgReadsOfAbsentFeatures(t *testing.T) {
 			return err
 		}, "NoSuchConfiguration", 404, "The specified configuration does not exist."},
 		// Recorded: DeleteBucketWebsite and DeleteBucketReplication with none → 204.
-		{"DeleteBucketWebsite", func() error { _, err := e.root.DeleteBucketWebsite(ctx(), &s3.DeleteBucketWebsiteInput{Bucket: bk}); return err }, "", 0, ""},
+		{"DeleteBucketWebsite", func() error {
+			_, err := e.root.DeleteBucketWebsite(ctx(), &s3.DeleteBucketWebsiteInput{Bucket: bk})
+			return err
+		}, "", 0, ""},
 		{"DeleteBucketReplication", func() error {
 			_, err := e.root.DeleteBucketReplication(ctx(), &s3.DeleteBucketReplicationInput{Bucket: bk})
 			return err
