@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"errors"
+	"maps"
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/tessera-s3/tessera/internal/meta"
@@ -50,8 +52,11 @@ func ValidBucketName(name string) bool {
 // LocationConstraint from the request body ("" when absent); objectLock
 // (x-amz-bucket-object-lock-enabled) turns Object Lock on, and with it
 // versioning, for good. See createbucket.go for S3's answers when the name
-// is taken or the constraint does not fit this server's region.
-func (e *Engine) CreateBucket(ctx context.Context, owner Owner, name, location string, objectLock bool) error {
+// is taken or the constraint does not fit this server's region. docs are
+// the configuration documents the new bucket starts with (S3's defaults
+// for new buckets, the request's ownership and tags); they are stored only
+// when the bucket is created.
+func (e *Engine) CreateBucket(ctx context.Context, owner Owner, name, location string, objectLock bool, docs map[string][]byte) error {
 	if !ValidBucketName(name) {
 		return s3err.New(s3err.InvalidBucketName).With("BucketName", name)
 	}
@@ -66,7 +71,19 @@ func (e *Engine) CreateBucket(ctx context.Context, owner Owner, name, location s
 	if errors.Is(err, meta.ErrBucketExists) {
 		return e.takenOr(ctx, owner, name, true, err)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	// Not one atomic step with the creation: a crash in between leaves a
+	// bucket without some of its defaults, as buckets made before S3 had
+	// them are (no public access block, no ownership controls), which
+	// grants no one anything the bucket owner did not.
+	for _, n := range slices.Sorted(maps.Keys(docs)) {
+		if err := e.meta.PutBucketConfig(ctx, name, n, docs[n]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // HeadBucket returns the bucket or NoSuchBucket.

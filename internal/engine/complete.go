@@ -202,6 +202,7 @@ func (e *Engine) assemble(u Upload, stored []Part, in CompleteInput) (Object, er
 		Owner:        u.Owner, StorageClass: u.StorageClass, Headers: u.Headers,
 		UserMeta: u.UserMeta, Tagging: u.Tagging, WebsiteRedirectLocation: u.WebsiteRedirectLocation,
 		Encryption: u.Encryption, Retention: u.Retention, LegalHold: u.LegalHold,
+		ACL:        u.ACL,
 		PartsCount: len(segs), Segments: segs,
 	}
 	cks, typ, err := objectChecksums(alg, u.ChecksumType, segs)

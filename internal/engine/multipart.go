@@ -105,6 +105,7 @@ func (e *Engine) CreateMultipartUpload(ctx context.Context, in CreateUploadInput
 		Headers: in.Attrs.Headers, UserMeta: in.Attrs.UserMeta, Tagging: in.Attrs.Tagging,
 		ChecksumAlgorithm: string(alg), ChecksumType: typ,
 		WebsiteRedirectLocation: in.Attrs.WebsiteRedirectLocation,
+		ACL:                     in.Attrs.ACL,
 	}
 	if err := e.meta.CreateUpload(ctx, u); err != nil {
 		if errors.Is(err, meta.ErrNotFound) {

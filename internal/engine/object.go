@@ -32,6 +32,9 @@ type WriteAttrs struct {
 	Encryption EncryptionInput
 	// Lock is the Object Lock the write asks for.
 	Lock LockInput
+	// ACL is the new version's access control list, encoded by the caller
+	// ("" for the default). A copy never takes its source's.
+	ACL string
 }
 
 // validate checks the attributes against S3's limits.
@@ -208,6 +211,7 @@ func (st *staged) object(bucket, key string, owner Owner, attrs WriteAttrs, ck *
 		Checksums:               st.checksums(ck),
 		ChecksumType:            checksum.FullObject,
 		WebsiteRedirectLocation: attrs.WebsiteRedirectLocation,
+		ACL:                     attrs.ACL,
 	}
 }
 
@@ -291,6 +295,26 @@ func (e *Engine) SetObjectTagging(ctx context.Context, bucket, key, versionID, t
 			return noSuchKey(key)
 		}
 		o.Tagging = tags
+		return nil
+	})
+	if errors.Is(err, meta.ErrNotFound) {
+		return Object{}, noSuchKey(key)
+	}
+	return obj, err
+}
+
+// SetObjectACL replaces a version's access control list (encoded by the
+// caller) and returns the version, as SetObjectTagging does tags. A delete
+// marker has no ACL: S3 answers MethodNotAllowed (readVersion, usePut).
+func (e *Engine) SetObjectACL(ctx context.Context, bucket, key, versionID, acl string) (Object, error) {
+	if _, err := e.readVersion(ctx, bucket, key, versionID, usePut); err != nil {
+		return Object{}, err
+	}
+	obj, err := e.meta.UpdateObject(ctx, bucket, key, versionID, func(o *Object) error {
+		if o.DeleteMarker { // became one since the read
+			return noSuchKey(key)
+		}
+		o.ACL = acl
 		return nil
 	})
 	if errors.Is(err, meta.ErrNotFound) {

@@ -48,7 +48,7 @@ func TestSweepOrphans(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := e.CreateBucket(ctx, Owner{ID: "o"}, "bkt", "", false); err != nil {
+	if err := e.CreateBucket(ctx, Owner{ID: "o"}, "bkt", "", false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.PutObject(ctx, PutInput{Bucket: "bkt", Key: "k", Body: BodyInput{Body: strings.NewReader("object"), Size: 6}}); err != nil {

@@ -136,6 +136,9 @@ type Object struct {
 	WebsiteRedirectLocation string
 	// Encryption is nil for an object stored in plaintext.
 	Encryption *Encryption `json:",omitempty"`
+	// ACL is the version's access control list as the s3api layer encodes
+	// it ("" for the default: its owner has full control).
+	ACL string `json:",omitempty"`
 }
 
 // Upload is an in-progress multipart upload.
@@ -159,6 +162,8 @@ type Upload struct {
 	// Retention and LegalHold are given to the object the upload completes.
 	Retention *Retention `json:",omitempty"`
 	LegalHold string     `json:",omitempty"`
+	// ACL is given to the object the upload completes (see Object.ACL).
+	ACL string `json:",omitempty"`
 }
 
 // Part is one uploaded part of an upload; the latest upload of a part number wins.
@@ -268,7 +273,7 @@ type Store interface {
 	// remaining version becomes latest. The removed version's blobs are
 	// garbage.
 	DeleteObject(ctx context.Context, d Deletion, check CheckFunc) (DeleteResult, []string, error)
-	// UpdateObject edits a version in place (tags, retention, legal hold):
+	// UpdateObject edits a version in place (tags, ACL, retention, legal hold):
 	// fn gets the version (the latest when versionID is "") and may change
 	// anything but its identity, bytes and order (key, version, Seq,
 	// Segments, Size, DeleteMarker). Returns the stored version;

@@ -75,6 +75,11 @@ type bucketAccess struct {
 	ownerAccount iam.Account
 	isOwner      bool
 	policy       *iam.Policy
+	// versionID is the object version the request names in this bucket
+	// ("" for the latest), whose ACL object grants come from.
+	versionID string
+	// acls reads the bucket's ACL settings when a decision needs them.
+	acls *aclAccess
 }
 
 // loadBucket reads a bucket's owner and policy.
@@ -98,6 +103,7 @@ func (h *Handler) loadBucket(q *request, bucket string) (bucketAccess, error) {
 		return ba, err
 	}
 	ba.policy = h.policies.get(bucket, doc)
+	ba.acls = &aclAccess{h: h, q: q, bucket: bucket, owner: ba.ownerAccount.Owner()}
 	return ba, nil
 }
 
@@ -125,8 +131,12 @@ func (q *request) conditionContext() map[string][]string {
 }
 
 // allowed decides actions on one resource: an explicit Deny of any of
-// them refuses even the owner; the owner is allowed; anyone else needs an
-// Allow for every one of them.
+// them refuses even the owner; the owner is allowed; anyone else needs,
+// for every one of them, an Allow of the bucket policy or a grant of an
+// ACL (S3's evaluation: an explicit deny wins, then any allow). A public
+// access block's RestrictPublicBuckets voids a public policy's Allows for
+// callers outside the owner's account, and its IgnorePublicAcls the ACLs'
+// public grants (aclAccess.grants).
 func (q *request) allowed(ba bucketAccess, acts []string, resource string) bool {
 	req := iam.Request{Resource: resource, Context: q.conditionContext()}
 	if !q.auth.Anonymous {
@@ -138,9 +148,12 @@ func (q *request) allowed(ba bucketAccess, acts []string, resource string) bool 
 		switch ba.policy.Evaluate(req) {
 		case iam.Deny:
 			return false
-		case iam.NotApplicable:
-			granted = granted && ba.isOwner
+		case iam.Allow:
+			if ba.isOwner || !ba.acls.restricted(ba.policy) {
+				continue
+			}
 		}
+		granted = granted && (ba.isOwner || ba.acls.grants(a, resource, ba.versionID))
 	}
 	return granted
 }
@@ -167,6 +180,7 @@ func (h *Handler) authorize(q *request) error {
 		return nil // the handler answers NoSuchBucket
 	}
 	q.bucketOwner = ba.ownerAccount.Owner()
+	ba.versionID = q.op.Query.Get("versionId")
 	q.access = ba
 	if v := q.r.Header.Get("x-amz-expected-bucket-owner"); v != "" && v != ba.ownerAccount.ID {
 		return denied
@@ -220,6 +234,7 @@ func (h *Handler) authorizeCopySource(q *request) error {
 	if v := q.r.Header.Get("x-amz-source-expected-bucket-owner"); v != "" && v != ba.ownerAccount.ID {
 		return s3err.New(s3err.AccessDenied)
 	}
+	ba.versionID = versionID
 	if !q.allowed(ba, []string{read}, resourceARN(bucket, key)) {
 		return s3err.New(s3err.AccessDenied)
 	}

@@ -59,7 +59,11 @@ func (h *Handler) createBucket(q *request) error {
 		return err
 	}
 	lock := strings.EqualFold(q.r.Header.Get("x-amz-bucket-object-lock-enabled"), "true")
-	if err := h.cfg.Engine.CreateBucket(q.ctx(), q.owner, q.op.Bucket, cfg.LocationConstraint, lock); err != nil {
+	docs, err := h.newBucketDocs(q, cfg.Tags)
+	if err != nil {
+		return err
+	}
+	if err := h.cfg.Engine.CreateBucket(q.ctx(), q.owner, q.op.Bucket, cfg.LocationConstraint, lock, docs); err != nil {
 		return err
 	}
 	q.w.Header().Set("Location", "/"+q.op.Bucket)

@@ -47,8 +47,12 @@ func (h *Handler) createMultipartUpload(q *request) error {
 	if err != nil {
 		return err
 	}
+	var owner engine.Owner
+	if attrs.ACL, owner, err = h.objectWriteACL(q); err != nil {
+		return err
+	}
 	u, err := h.cfg.Engine.CreateMultipartUpload(q.ctx(), engine.CreateUploadInput{
-		Bucket: q.op.Bucket, Key: q.op.Key, Owner: q.bucketOwner, Initiator: q.owner,
+		Bucket: q.op.Bucket, Key: q.op.Key, Owner: owner, Initiator: q.owner,
 		Attrs:             attrs,
 		ChecksumAlgorithm: q.r.Header.Get("x-amz-checksum-algorithm"),
 		ChecksumType:      q.r.Header.Get("x-amz-checksum-type"),

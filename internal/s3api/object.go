@@ -26,8 +26,12 @@ func (h *Handler) putObject(q *request) error {
 	if err != nil {
 		return err
 	}
+	var owner engine.Owner
+	if attrs.ACL, owner, err = h.objectWriteACL(q); err != nil {
+		return err
+	}
 	obj, err := h.cfg.Engine.PutObject(q.ctx(), engine.PutInput{
-		Bucket: q.op.Bucket, Key: q.op.Key, Owner: q.bucketOwner, Body: body,
+		Bucket: q.op.Bucket, Key: q.op.Key, Owner: owner, Body: body,
 		Attrs: attrs,
 		Cond:  engine.WriteConditions{IfMatch: q.r.Header.Get("If-Match"), IfNoneMatch: q.r.Header.Get("If-None-Match")},
 	})
@@ -314,10 +318,14 @@ func (h *Handler) copyObject(q *request) error {
 	if err != nil {
 		return err
 	}
+	var owner engine.Owner
+	if attrs.ACL, owner, err = h.objectWriteACL(q); err != nil {
+		return err
+	}
 	in := engine.CopyInput{
 		SrcBucket: srcBucket, SrcKey: srcKey, SrcVersionID: srcVersion,
 		SrcCond: readConditions(q.r.Header, "x-amz-copy-source-"),
-		Bucket:  q.op.Bucket, Key: q.op.Key, Owner: q.bucketOwner,
+		Bucket:  q.op.Bucket, Key: q.op.Key, Owner: owner,
 		ReplaceMetadata: directive == "REPLACE",
 		Attrs:           attrs,
 		Cond:            engine.WriteConditions{IfMatch: q.r.Header.Get("If-Match"), IfNoneMatch: q.r.Header.Get("If-None-Match")},

@@ -48,7 +48,8 @@ func TestParse(t *testing.T) {
 		{"GET", "/b?encryption", "", false, GetBucketEncryption, "b", "", ""},
 		{"DELETE", "/b?encryption", "", false, DeleteBucketEncryption, "b", "", ""},
 		{"GET", "/b?list-type=1", "", false, ListObjects, "b", "", ""},
-		{"PUT", "/b?tagging", "", false, "", "b", "", s3err.NotImplemented},
+		{"PUT", "/b?tagging", "", false, PutBucketTagging, "b", "", ""},
+		{"PUT", "/b?cors", "", false, "", "b", "", s3err.NotImplemented},
 		{"PUT", "/", "", false, "", "", "", s3err.MethodNotAllowed},
 		// A browser form upload; S3 answers 412, not 405, when the body is
 		// not a form (LocalStack recording, research12 §6b).

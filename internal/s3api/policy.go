@@ -29,11 +29,15 @@ func (h *Handler) putBucketPolicy(q *request) error {
 	if len(strings.TrimSpace(string(data))) == 0 || strings.TrimSpace(string(data))[0] != '{' {
 		return s3err.New(s3err.MalformedPolicy)
 	}
-	if _, err := iam.ParsePolicy(data, q.op.Bucket); err != nil {
+	p, err := iam.ParsePolicy(data, q.op.Bucket)
+	if err != nil {
 		var pe *iam.PolicyError
 		if errors.As(err, &pe) {
 			return s3err.Newf(s3err.MalformedPolicy, "%s", pe.Msg)
 		}
+		return err
+	}
+	if err := h.checkPublicPolicy(q, p); err != nil {
 		return err
 	}
 	if err := h.cfg.Engine.PutBucketConfig(q.ctx(), q.op.Bucket, policyDoc, data); err != nil {

@@ -41,13 +41,15 @@ func writeXML(w http.ResponseWriter, status int, v any) {
 }
 
 type errorBody struct {
-	XMLName   xml.Name `xml:"Error"`
-	Code      string   `xml:"Code"`
-	Message   string   `xml:"Message"`
-	Inner     []byte   `xml:",innerxml"`
-	Resource  string   `xml:"Resource,omitempty"`
-	RequestID string   `xml:"RequestId"`
-	HostID    string   `xml:"HostId"`
+	XMLName xml.Name `xml:"Error"`
+	Code    string   `xml:"Code"`
+	// Message is omitted when empty: S3 sends no Message for some errors
+	// (InvalidArgument for an unknown x-amz-acl, research12 §3.3).
+	Message   string `xml:"Message,omitempty"`
+	Inner     []byte `xml:",innerxml"`
+	Resource  string `xml:"Resource,omitempty"`
+	RequestID string `xml:"RequestId"`
+	HostID    string `xml:"HostId"`
 }
 
 // writeError is the one place an error becomes a response: an S3 error

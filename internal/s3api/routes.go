@@ -78,12 +78,7 @@ func acts(a ...string) []string     { return a }
 
 // bucketNotImplemented are bucket configuration sub-resources Tessera does
 // not implement yet; a request for one gets NotImplemented, never a listing.
-var bucketNotImplemented = []string{
-	"accelerate", "analytics", "intelligent-tiering", "inventory",
-	"logging", "metrics", "notification", "ownershipControls",
-	"policyStatus", "publicAccessBlock", "replication", "tagging",
-	"website",
-}
+var bucketNotImplemented = []string{}
 
 // objectNotImplemented are the object sub-resources Tessera does not implement yet.
 var objectNotImplemented = []string{
@@ -161,6 +156,50 @@ func init() {
 		{post, onBucket, always(), PostObject, acts("s3:PutObject"), (*Handler).postObject},
 		{get, onBucket, sub("encryption"), GetBucketEncryption, acts("s3:GetEncryptionConfiguration"), (*Handler).getBucketEncryption},
 		{del, onBucket, sub("encryption"), DeleteBucketEncryption, acts("s3:PutEncryptionConfiguration"), (*Handler).deleteBucketEncryption},
+
+		// Configuration of features Tessera does not have: reads answer as
+		// S3 does for a bucket without it, writes NotImplemented
+		// (config_absent.go). A Delete S3 serves without an id is 204,
+		// as S3 answers when there is nothing to delete.
+		{get, onBucket, sub("website"), GetBucketWebsite, acts("s3:GetBucketWebsite"), (*Handler).getBucketWebsite},
+		{put, onBucket, sub("website"), PutBucketWebsite, acts("s3:PutBucketWebsite"), (*Handler).notSupported},
+		{del, onBucket, sub("website"), DeleteBucketWebsite, acts("s3:DeleteBucketWebsite"), (*Handler).deleteAbsent},
+		{get, onBucket, sub("accelerate"), GetBucketAccelerateConfiguration, acts("s3:GetAccelerateConfiguration"), (*Handler).getBucketAccelerate},
+		{put, onBucket, sub("accelerate"), PutBucketAccelerateConfiguration, acts("s3:PutAccelerateConfiguration"), (*Handler).notSupported},
+		{get, onBucket, sub("logging"), GetBucketLogging, acts("s3:GetBucketLogging"), (*Handler).getBucketLogging},
+		{put, onBucket, sub("logging"), PutBucketLogging, acts("s3:PutBucketLogging"), (*Handler).notSupported},
+		{get, onBucket, sub("replication"), GetBucketReplication, acts("s3:GetReplicationConfiguration"), (*Handler).getBucketReplication},
+		{put, onBucket, sub("replication"), PutBucketReplication, acts("s3:PutReplicationConfiguration"), (*Handler).notSupported},
+		{del, onBucket, sub("replication"), DeleteBucketReplication, acts("s3:PutReplicationConfiguration"), (*Handler).deleteAbsent},
+		{get, onBucket, sub("notification"), GetBucketNotificationConfiguration, acts("s3:GetBucketNotification"), (*Handler).getBucketNotification},
+		{put, onBucket, sub("notification"), PutBucketNotificationConfiguration, acts("s3:PutBucketNotification"), (*Handler).notSupported},
+		{get, onBucket, sub("analytics"), ListBucketAnalyticsConfigurations, acts("s3:GetAnalyticsConfiguration"), (*Handler).listAbsentConfigs},
+		{get, onBucket, sub("analytics", "id"), GetBucketAnalyticsConfiguration, acts("s3:GetAnalyticsConfiguration"), (*Handler).noSuchConfiguration},
+		{put, onBucket, sub("analytics"), PutBucketAnalyticsConfiguration, acts("s3:PutAnalyticsConfiguration"), (*Handler).notSupported},
+		{del, onBucket, sub("analytics", "id"), DeleteBucketAnalyticsConfiguration, acts("s3:PutAnalyticsConfiguration"), (*Handler).noSuchConfiguration},
+		{get, onBucket, sub("metrics"), ListBucketMetricsConfigurations, acts("s3:GetMetricsConfiguration"), (*Handler).listAbsentConfigs},
+		{get, onBucket, sub("metrics", "id"), GetBucketMetricsConfiguration, acts("s3:GetMetricsConfiguration"), (*Handler).noSuchConfiguration},
+		{put, onBucket, sub("metrics"), PutBucketMetricsConfiguration, acts("s3:PutMetricsConfiguration"), (*Handler).notSupported},
+		{del, onBucket, sub("metrics", "id"), DeleteBucketMetricsConfiguration, acts("s3:PutMetricsConfiguration"), (*Handler).noSuchConfiguration},
+		{get, onBucket, sub("inventory"), ListBucketInventoryConfigurations, acts("s3:GetInventoryConfiguration"), (*Handler).listAbsentConfigs},
+		{get, onBucket, sub("inventory", "id"), GetBucketInventoryConfiguration, acts("s3:GetInventoryConfiguration"), (*Handler).noSuchConfiguration},
+		{put, onBucket, sub("inventory"), PutBucketInventoryConfiguration, acts("s3:PutInventoryConfiguration"), (*Handler).notSupported},
+		{del, onBucket, sub("inventory", "id"), DeleteBucketInventoryConfiguration, acts("s3:PutInventoryConfiguration"), (*Handler).noSuchConfiguration},
+		{get, onBucket, sub("intelligent-tiering"), ListBucketIntelligentTieringConfigurations, acts("s3:GetIntelligentTieringConfiguration"), (*Handler).listAbsentConfigs},
+		{get, onBucket, sub("intelligent-tiering", "id"), GetBucketIntelligentTieringConfiguration, acts("s3:GetIntelligentTieringConfiguration"), (*Handler).noSuchConfiguration},
+		{put, onBucket, sub("intelligent-tiering"), PutBucketIntelligentTieringConfiguration, acts("s3:PutIntelligentTieringConfiguration"), (*Handler).notSupported},
+		{del, onBucket, sub("intelligent-tiering", "id"), DeleteBucketIntelligentTieringConfiguration, acts("s3:PutIntelligentTieringConfiguration"), (*Handler).noSuchConfiguration},
+		// Bucket tags, Object Ownership, the public access block.
+		{get, onBucket, sub("tagging"), GetBucketTagging, acts("s3:GetBucketTagging"), (*Handler).getBucketTagging},
+		{put, onBucket, sub("tagging"), PutBucketTagging, acts("s3:PutBucketTagging"), (*Handler).putBucketTagging},
+		{del, onBucket, sub("tagging"), DeleteBucketTagging, acts("s3:PutBucketTagging"), (*Handler).deleteBucketTagging},
+		{get, onBucket, sub("ownershipControls"), GetBucketOwnershipControls, acts("s3:GetBucketOwnershipControls"), (*Handler).getOwnershipControls},
+		{put, onBucket, sub("ownershipControls"), PutBucketOwnershipControls, acts("s3:PutBucketOwnershipControls"), (*Handler).putOwnershipControls},
+		{del, onBucket, sub("ownershipControls"), DeleteBucketOwnershipControls, acts("s3:PutBucketOwnershipControls"), (*Handler).deleteOwnershipControls},
+		{get, onBucket, sub("publicAccessBlock"), GetPublicAccessBlock, acts("s3:GetBucketPublicAccessBlock"), (*Handler).getPublicAccessBlock},
+		{put, onBucket, sub("publicAccessBlock"), PutPublicAccessBlock, acts("s3:PutBucketPublicAccessBlock"), (*Handler).putPublicAccessBlock},
+		{del, onBucket, sub("publicAccessBlock"), DeletePublicAccessBlock, acts("s3:PutBucketPublicAccessBlock"), (*Handler).deletePublicAccessBlock},
+		{get, onBucket, sub("policyStatus"), GetBucketPolicyStatus, acts("s3:GetBucketPolicyStatus"), (*Handler).getBucketPolicyStatus},
 
 		{put, onObject, always(), PutObject, acts("s3:PutObject"), (*Handler).putObject},
 		{put, onObject, always().withCopySource(), CopyObject, acts("s3:PutObject"), (*Handler).copyObject},

@@ -20,6 +20,8 @@ type owner struct {
 type createBucketConfiguration struct {
 	XMLName            xml.Name `xml:"CreateBucketConfiguration"`
 	LocationConstraint string   `xml:"LocationConstraint"`
+	// Tags are the new bucket's tags (bucket_tagging.go).
+	Tags []tag `xml:"Tags>Tag"`
 }
 
 type locationConstraint struct {

@@ -96,6 +96,19 @@ const (
 	// AccessForbidden is a refused CORS preflight; S3's error table does
 	// not list it, the wire carries it.
 	AccessForbidden Code = "AccessForbidden"
+	// Bucket configuration, tags, Object Ownership, ACLs and the public
+	// access block (LocalStack snapshots recorded against AWS, compiled
+	// in /tmp/research12.md §1-§4).
+	NoSuchWebsiteConfiguration           Code = "NoSuchWebsiteConfiguration"
+	ReplicationConfigurationNotFound     Code = "ReplicationConfigurationNotFoundError"
+	NoSuchConfiguration                  Code = "NoSuchConfiguration"
+	NoSuchTagSet                         Code = "NoSuchTagSet"
+	OwnershipControlsNotFound            Code = "OwnershipControlsNotFoundError"
+	NoSuchPublicAccessBlockConfiguration Code = "NoSuchPublicAccessBlockConfiguration"
+	InvalidBucketAclWithObjectOwnership  Code = "InvalidBucketAclWithObjectOwnership"
+	MalformedACLError                    Code = "MalformedACLError"
+	UnexpectedContent                    Code = "UnexpectedContent"
+	UnresolvableGrantByEmailAddress      Code = "UnresolvableGrantByEmailAddress"
 )
 
 type entry struct {
@@ -156,6 +169,17 @@ var table = map[Code]entry{
 	InvalidTag:                        {http.StatusBadRequest, "The TagValue you have provided is invalid"},
 	BadRequest:                        {http.StatusBadRequest, "Bad Request"},
 	AccessControlListNotSupported:     {http.StatusBadRequest, "The bucket does not allow ACLs"},
+
+	NoSuchWebsiteConfiguration:           {http.StatusNotFound, "The specified bucket does not have a website configuration"},
+	ReplicationConfigurationNotFound:     {http.StatusNotFound, "The replication configuration was not found"},
+	NoSuchConfiguration:                  {http.StatusNotFound, "The specified configuration does not exist."},
+	NoSuchTagSet:                         {http.StatusNotFound, "The TagSet does not exist"},
+	OwnershipControlsNotFound:            {http.StatusNotFound, "The bucket ownership controls were not found"},
+	NoSuchPublicAccessBlockConfiguration: {http.StatusNotFound, "The public access block configuration was not found"},
+	InvalidBucketAclWithObjectOwnership:  {http.StatusBadRequest, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"},
+	MalformedACLError:                    {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema"},
+	UnexpectedContent:                    {http.StatusBadRequest, "This request does not support content"},
+	UnresolvableGrantByEmailAddress:      {http.StatusBadRequest, "The e-mail address you provided does not match any account on record."},
 
 	NoSuchVersion:                   {http.StatusNotFound, "The specified version does not exist."},
 	InvalidBucketState:              {http.StatusConflict, "The request is not valid with the current state of the bucket."},

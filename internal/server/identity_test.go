@@ -25,7 +25,7 @@ func TestStoreBinding(t *testing.T) {
 	// First start binds dirA and dbA; a blob written there must survive
 	// every refused start below.
 	s := pgCfg(dirA, dbA).open(t)
-	if err := s.engine.CreateBucket(context.Background(), RootOwner, "bound", "", false); err != nil {
+	if err := s.engine.CreateBucket(context.Background(), RootOwner, "bound", "", false, nil); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

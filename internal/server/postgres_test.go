@@ -25,7 +25,7 @@ func TestPostgresMetadata(t *testing.T) {
 		t.Fatalf("Open: %v", err)
 	}
 	ctx := context.Background()
-	if err := s.engine.CreateBucket(ctx, RootOwner, "kept", "", false); err != nil {
+	if err := s.engine.CreateBucket(ctx, RootOwner, "kept", "", false, nil); err != nil {
 		t.Fatalf("CreateBucket: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, "meta")); !os.IsNotExist(err) {

@@ -138,8 +138,17 @@ func acctOK(t testing.TB, what string, err error) {
 }
 
 // acctPolicy sets a bucket policy (owner's client), failing the test on error.
+// It first removes the bucket's public access block: S3 gives every new
+// bucket one with all four settings on (LocalStack
+// test_crud_public_access_block, recorded against AWS), which would refuse
+// the public policies these tests evaluate (BlockPublicPolicy) and void
+// their grants to anonymous and other-account callers
+// (RestrictPublicBuckets).
 func acctPolicy(t testing.TB, c *s3.Client, bucket, doc string) {
 	t.Helper()
+	if _, err := c.DeletePublicAccessBlock(acctCtx(), &s3.DeletePublicAccessBlockInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("DeletePublicAccessBlock(%s): %v", bucket, err)
+	}
 	if _, err := c.PutBucketPolicy(acctCtx(), &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(doc)}); err != nil {
 		t.Fatalf("PutBucketPolicy(%s): %v\n%s", bucket, err, doc)
 	}

@@ -45,10 +45,23 @@ func TestACLsAnswerTruthfully(t *testing.T) {
 			t.Errorf("%s ACL: owner %+v grants %+v", what, acl.owner, acl.grants)
 		}
 	}
-	if _, err := c.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: b, ACL: types.BucketCannedACLPrivate}); err != nil {
+	// Under BucketOwnerEnforced only "no ACL" or bucket-owner-full-control
+	// (or its XML form) is accepted; private is refused like any other ACL
+	// (ceph s3-tests _test_object_ownership_bucket_owner_enforced, written
+	// against AWS, and the Object Ownership docs: research12 §4.4).
+	if _, err := c.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: b, ACL: types.BucketCannedACLPrivate}); taggingCode(err) != "AccessControlListNotSupported" {
 		t.Errorf("PutBucketAcl private: %v", err)
 	}
-	if _, err := c.PutObjectAcl(ctx, &s3.PutObjectAclInput{Bucket: b, Key: aws.String("k"), ACL: types.ObjectCannedACLPublicRead}); taggingCode(err) != "AccessControlListNotSupported" {
+	if _, err := c.PutObjectAcl(ctx, &s3.PutObjectAclInput{Bucket: b, Key: aws.String("k"), ACL: types.ObjectCannedACLBucketOwnerFullControl}); err != nil {
+		t.Errorf("PutObjectAcl bucket-owner-full-control: %v", err)
+	}
+	if _, err := c.PutObjectAcl(ctx, &s3.PutObjectAclInput{Bucket: b, Key: aws.String("k"), ACL: types.ObjectCannedACLPrivate}); taggingCode(err) != "AccessControlListNotSupported" {
+		t.Errorf("PutObjectAcl private: %v", err)
+	}
+	// A public ACL meets the new bucket's public access block first
+	// (research12 §4.2: put-object-acl answered AccessDenied BlockPublicAcls
+	// on a BucketOwnerEnforced bucket).
+	if _, err := c.PutObjectAcl(ctx, &s3.PutObjectAclInput{Bucket: b, Key: aws.String("k"), ACL: types.ObjectCannedACLPublicRead}); taggingCode(err) != "AccessDenied" {
 		t.Errorf("PutObjectAcl public-read: %v", err)
 	}
 	if _, err := c.GetObjectAcl(ctx, &s3.GetObjectAclInput{Bucket: b, Key: aws.String("missing")}); taggingCode(err) != "NoSuchKey" {
