@@ -193,7 +193,7 @@ func TestRouteRules(t *testing.T) {
 		{"PUT", "/b/k", false, PutObject, "", ""},
 		// Unimplemented sub-resources answer NotImplemented whatever the
 		// method, even beside an implemented row's requirements.
-		{"PATCH", "/b?website", false, "", s3err.NotImplemented, "A header you provided implies functionality that is not implemented"},
+		{"PATCH", "/b/k?select", false, "", s3err.NotImplemented, "A header you provided implies functionality that is not implemented"},
 		{"GET", "/b?versions&list-type=2", false, "", s3err.NotImplemented, ""},
 		{"PUT", "/b/k?retention&uploadId=u", true, "", s3err.NotImplemented, ""},
 		{"GET", "/b?tagging", false, GetBucketTagging, "", ""},
