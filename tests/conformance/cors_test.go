@@ -482,11 +482,9 @@ func TestCORSActualRequests(t *testing.T) {
 
 	// An anonymous GET a bucket policy grants carries them too (LS's
 	// recordings used public objects).
-	_, err = c.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String(b), Policy: aws.String(fmt.Sprintf(
-		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}`, b))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// (acctPolicy first lifts the public access block new buckets have.)
+	acctPolicy(t, c, b, fmt.Sprintf(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}`, b))
 	resp, body = corsUnsigned(t, srv, http.MethodGet, obj, map[string]string{"Origin": "https://localhost:4200"})
 	wantStatus(t, resp, body, 200)
 	if string(body) != "hello" {
