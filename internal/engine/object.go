@@ -287,38 +287,23 @@ func ReportedChecksum(obj Object) (alg, value string) {
 // is; "" removes it) and returns the version. The bytes, ETag and
 // Last-Modified stay as they are, and no version is made.
 func (e *Engine) SetObjectTagging(ctx context.Context, bucket, key, versionID, tags string) (Object, error) {
-	if _, err := e.readVersion(ctx, bucket, key, versionID, usePut); err != nil {
-		return Object{}, err
-	}
-	obj, err := e.meta.UpdateObject(ctx, bucket, key, versionID, func(o *Object) error {
-		if o.DeleteMarker { // became one since the read
-			return noSuchKey(key)
-		}
-		o.Tagging = tags
-		return nil
-	})
-	if errors.Is(err, meta.ErrNotFound) {
-		return Object{}, noSuchKey(key)
-	}
-	return obj, err
+	return e.setSubresource(ctx, bucket, key, versionID, func(o *Object) { o.Tagging = tags })
 }
 
 // SetObjectACL replaces a version's access control list (encoded by the
-// caller) and returns the version, as SetObjectTagging does tags. A delete
-// marker has no ACL: S3 answers MethodNotAllowed (readVersion, usePut).
+// caller) and returns the version, as SetObjectTagging does tags.
 func (e *Engine) SetObjectACL(ctx context.Context, bucket, key, versionID, acl string) (Object, error) {
+	return e.setSubresource(ctx, bucket, key, versionID, func(o *Object) { o.ACL = acl })
+}
+
+// setSubresource edits a version in place for a PUT of one of its
+// sub-resources; a delete marker answers as S3 does (readVersion, usePut).
+func (e *Engine) setSubresource(ctx context.Context, bucket, key, versionID string, set func(*Object)) (Object, error) {
 	if _, err := e.readVersion(ctx, bucket, key, versionID, usePut); err != nil {
 		return Object{}, err
 	}
-	obj, err := e.meta.UpdateObject(ctx, bucket, key, versionID, func(o *Object) error {
-		if o.DeleteMarker { // became one since the read
-			return noSuchKey(key)
-		}
-		o.ACL = acl
+	return e.updateVersion(ctx, bucket, key, versionID, func(o *Object) error {
+		set(o)
 		return nil
 	})
-	if errors.Is(err, meta.ErrNotFound) {
-		return Object{}, noSuchKey(key)
-	}
-	return obj, err
 }

@@ -205,11 +205,7 @@ type retentionXML struct {
 // without a date, or one S3 does not name, is MalformedXML (LocalStack
 // test_s3_object_retention_exc and test_s3_object_retention).
 func (h *Handler) putObjectRetention(q *request) error {
-	versionID, err := q.versionID()
-	if err != nil {
-		return err
-	}
-	data, err := readIntegrityBody(q, 64<<10, lockIntegrityMissing)
+	versionID, data, err := q.lockRequest()
 	if err != nil {
 		return err
 	}
@@ -229,13 +225,26 @@ func (h *Handler) putObjectRetention(q *request) error {
 		}
 		in.Retention = &engine.Retention{Mode: x.Mode, Until: t.UTC()}
 	}
-	sent, bypass, err := q.bypassGovernance()
-	if err != nil {
+	if _, in.Bypass, err = q.bypassGovernance(); err != nil {
 		return err
 	}
-	_ = sent
-	in.Bypass = bypass
 	obj, err := h.cfg.Engine.PutObjectRetention(q.ctx(), in)
+	return h.lockReply(q, obj, err)
+}
+
+// lockRequest reads what PutObjectRetention and PutObjectLegalHold share:
+// the version named and the body, which S3 requires Content-MD5 or a
+// checksum of.
+func (q *request) lockRequest() (versionID string, body []byte, err error) {
+	if versionID, err = q.versionID(); err != nil {
+		return "", nil, err
+	}
+	body, err = readIntegrityBody(q, 64<<10, lockIntegrityMissing)
+	return versionID, body, err
+}
+
+// lockReply answers a PutObjectRetention or PutObjectLegalHold.
+func (h *Handler) lockReply(q *request, obj engine.Object, err error) error {
 	if err != nil {
 		return q.hideMissingKey(err)
 	}
@@ -263,11 +272,7 @@ type legalHoldXML struct {
 }
 
 func (h *Handler) putObjectLegalHold(q *request) error {
-	versionID, err := q.versionID()
-	if err != nil {
-		return err
-	}
-	data, err := readIntegrityBody(q, 64<<10, lockIntegrityMissing)
+	versionID, data, err := q.lockRequest()
 	if err != nil {
 		return err
 	}
@@ -279,12 +284,7 @@ func (h *Handler) putObjectLegalHold(q *request) error {
 		return s3err.New(s3err.MalformedXML)
 	}
 	obj, err := h.cfg.Engine.PutObjectLegalHold(q.ctx(), q.op.Bucket, q.op.Key, versionID, x.Status)
-	if err != nil {
-		return q.hideMissingKey(err)
-	}
-	setVersionID(q.w.Header(), h.cfg.Engine.VersionHeader(q.ctx(), obj))
-	q.w.WriteHeader(http.StatusOK)
-	return nil
+	return h.lockReply(q, obj, err)
 }
 
 func (h *Handler) getObjectLegalHold(q *request) error {

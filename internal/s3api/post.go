@@ -221,8 +221,14 @@ func (h *Handler) postObject(q *request) error {
 	if err != nil {
 		return err
 	}
+	// The form's acl field (now x-amz-acl) is honoured or refused exactly
+	// as on PutObject, and decides the object's owner the same way.
+	var owner engine.Owner
+	if attrs.ACL, owner, err = h.objectWriteACL(q); err != nil {
+		return err
+	}
 	obj, err := h.cfg.Engine.PutObject(q.ctx(), engine.PutInput{
-		Bucket: q.op.Bucket, Key: q.op.Key, Owner: q.bucketOwner, Body: body, Attrs: attrs,
+		Bucket: q.op.Bucket, Key: q.op.Key, Owner: owner, Body: body, Attrs: attrs,
 	})
 	if err != nil {
 		return err

@@ -316,6 +316,13 @@ func TestPostObjectSigV2(t *testing.T) {
 	srv := tesseratest.New(t)
 	c := srv.S3()
 	bucket := newBucket(t, c)
+	// s3-tests' form carries acl=private, written when buckets had ACLs
+	// enabled; a new bucket is BucketOwnerEnforced and refuses it (as
+	// PutObject does), so this bucket enables ACLs first.
+	if _, err := c.PutBucketOwnershipControls(ctx(), &s3.PutBucketOwnershipControlsInput{Bucket: aws.String(bucket),
+		OwnershipControls: &types.OwnershipControls{Rules: []types.OwnershipControlsRule{{ObjectOwnership: types.ObjectOwnershipObjectWriter}}}}); err != nil {
+		t.Fatal(err)
+	}
 	conds := []any{map[string]string{"bucket": bucket}, []string{"starts-with", "$key", "foo"}, map[string]string{"acl": "private"},
 		[]string{"starts-with", "$Content-Type", "text/plain"}, []any{"content-length-range", 0, 1024}}
 	for _, akName := range []string{"AWSAccessKeyId", "awsaccesskeyid"} {
@@ -326,9 +333,24 @@ func TestPostObjectSigV2(t *testing.T) {
 		wantStatus(t, resp, body, 204)
 		wantBody(t, c, bucket, "foo.txt", []byte("bar"))
 	}
+	// The acl field is honoured or refused as x-amz-acl on PutObject: on a
+	// BucketOwnerEnforced bucket (the default) a granting ACL is
+	// AccessControlListNotSupported and nothing is stored (AWS docs, "Object
+	// Ownership": requests that set ACLs fail with that code).
+	enforced := newBucket(t, c)
+	econds := []any{map[string]string{"bucket": enforced}, []string{"starts-with", "$key", ""}, map[string]string{"acl": "public-read"}}
+	esig := postSigV2(t, accessKey, secretKey, time.Now().Add(time.Hour), econds...)
+	resp, body := postForm(t, srv, enforced, fields([]postField{{"key", "pub.txt"}, {"acl", "public-read"}}, esig), &postFile{filename: "pub.txt", data: []byte("x")})
+	wantStatus(t, resp, body, 400)
+	if !strings.Contains(string(body), "AccessControlListNotSupported") {
+		t.Fatalf("acl on an enforced bucket: %s", body)
+	}
+	if _, err := c.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String(enforced), Key: aws.String("pub.txt")}); err == nil {
+		t.Fatal("a refused POST stored the object")
+	}
 	// LocalStack test_post_request_missing_signature[s3].
 	sig := postSigV2(t, accessKey, secretKey, time.Now().Add(time.Hour), conds...)
-	resp, body := postForm(t, srv, bucket, fields([]postField{{"key", "foo2"}}, sig[:2]), &postFile{filename: "f", data: []byte("x")})
+	resp, body = postForm(t, srv, bucket, fields([]postField{{"key", "foo2"}}, sig[:2]), &postFile{filename: "f", data: []byte("x")})
 	postWantErr(t, resp, body, 400, "InvalidArgument", "Bucket POST must contain a field named 'Signature'.  If it is specified, please check the order of the fields.")
 }
 
