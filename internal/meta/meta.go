@@ -358,6 +358,9 @@ type Store interface {
 	// DeleteDoc removes the document (absent is not an error).
 	DeleteDoc(ctx context.Context, kind, id string) error
 
+	// Cluster is how gateways sharing the store coordinate (cluster.go).
+	Cluster
+
 	// Close releases the store.
 	Close() error
 }

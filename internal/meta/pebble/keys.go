@@ -22,7 +22,7 @@ import (
 //	tUploadByID | uploadID                                          → the tUpload key of that upload
 //	tPart       | uploadID 0x00 | part number (4, big-endian)       → Part (binary, metacodec)
 //	tCompletion | uploadID                                          → Completion (JSON)
-//	tGarbage    | blobID                                            → empty
+//	tGarbage    | blobID                                            → when recorded (Unix ns, 8 bytes big-endian; empty = before dating)
 //	tVersion    | bucket 0x00 | esc(key) 0x00 0x01 | rank(8)       → noncurrent version header (JSON)
 //	tVManifest  | bucket 0x00 | esc(key) 0x00 0x01 | rank(8)       → its []Segment (binary)
 //	tNullVer    | bucket 0x00 | key                                 → Seq(8) of the key's noncurrent null version

@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"sync"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -48,6 +49,8 @@ type Store struct {
 	bucketLocks [stripes]sync.RWMutex
 	keyLocks    [stripes]sync.Mutex
 	uploadLocks [stripes]sync.Mutex
+
+	cluster cluster // the in-memory Cluster (cluster.go)
 }
 
 // Open opens (creating if needed) the store in dir.
@@ -204,7 +207,7 @@ func (b *batch) addGarbage(ids ...string) {
 			continue
 		}
 		b.garbage = append(b.garbage, id)
-		b.set(garbageKey(id), nil)
+		b.set(garbageKey(id), garbageSince(time.Now()))
 	}
 }
 
