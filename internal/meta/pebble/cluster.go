@@ -161,7 +161,7 @@ func (s *Store) CollectableGarbage(ctx context.Context, minAge, ttl time.Duratio
 	cutoff := now.Add(-minAge)
 	var out []string
 	lower := []byte{tGarbage}
-	err := s.scan(lower, successor(lower), 0, func(k, v []byte) (bool, error) {
+	err := s.scan(lower, successor(lower), -1, func(k, v []byte) (bool, error) {
 		id := string(k[1:])
 		if _, held := leased[id]; held || garbageTime(v).After(cutoff) {
 			return true, nil
