@@ -42,6 +42,15 @@ type Config struct {
 	// server re-seals every SSE-S3 and SSE-KMS data key still sealed under
 	// it under the current root key, then needs it no more.
 	KMSPreviousKeyFile string
+	// GatewayID names this server among the gateways sharing one
+	// PostgreSQL database and data directory: in logs, metrics, the
+	// gateway registry and its temporary directory tmp/<id>. Empty: the
+	// host name and a random suffix, new at every start.
+	GatewayID string
+	// DrainDelay is how long a stopping server keeps serving while its
+	// readiness check fails, so a load balancer stops sending it requests
+	// before it closes its listener.
+	DrainDelay time.Duration
 }
 
 // option binds one flag to its environment variable so --help can list both.
@@ -66,6 +75,8 @@ var options = []option{
 	{"shutdown-timeout", "TESSERA_SHUTDOWN_TIMEOUT", "how long graceful shutdown waits for in-flight requests", false},
 	{"lifecycle-interval", "TESSERA_LIFECYCLE_INTERVAL", "time between passes of the lifecycle worker (abort incomplete uploads, expire objects); 0 disables it", false},
 	{"kms-key-file", "TESSERA_KMS_KEY_FILE", "file holding the root key of server-side encryption (base64 of 32 bytes; must exist); default <data>/kms-root-key, generated on first start. TESSERA_KMS_KEY may hold the key itself instead. Keep a copy away from the data: without it encrypted objects cannot be read", false},
+	{"gateway-id", "TESSERA_GATEWAY_ID", "this server's name among gateways sharing one --postgres database and --data directory (logs, metrics, registry, tmp/<id>); 1-64 of A-Z a-z 0-9 . _ -. Default: host name plus a random suffix, new at each start. A fixed ID lets a restarted gateway take over its own registration", false},
+	{"drain-delay", "TESSERA_DRAIN_DELAY", "on SIGTERM, keep serving this long with /_tessera/health/ready answering 503, so a load balancer moves traffic away first (behind one, use twice its health-check interval); then stop accepting and finish in-flight requests within --shutdown-timeout", false},
 	{"kms-previous-key-file", "TESSERA_KMS_PREVIOUS_KEY_FILE", "root key rotation: file holding the root key being replaced. At start, before serving, every SSE-S3 and SSE-KMS data key sealed under it is re-sealed under the current root key (--kms-key-file); afterwards it is no longer needed. Stop every other gateway first", false},
 }
 
@@ -105,6 +116,12 @@ func ParseServer(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.DurationVar(&c.LifecycleInterval, "lifecycle-interval", defInterval, "")
 	fs.StringVar(&c.KMSKeyFile, "kms-key-file", env("TESSERA_KMS_KEY_FILE", ""), "")
 	fs.StringVar(&c.KMSPreviousKeyFile, "kms-previous-key-file", env("TESSERA_KMS_PREVIOUS_KEY_FILE", ""), "")
+	fs.StringVar(&c.GatewayID, "gateway-id", env("TESSERA_GATEWAY_ID", ""), "")
+	defDrain, err := time.ParseDuration(env("TESSERA_DRAIN_DELAY", "0s"))
+	if err != nil {
+		return Config{}, fmt.Errorf("config: TESSERA_DRAIN_DELAY: %w", err)
+	}
+	fs.DurationVar(&c.DrainDelay, "drain-delay", defDrain, "")
 	c.KMSKey = getenv("TESSERA_KMS_KEY")
 	fs.Usage = func() { Usage(out, fs) }
 	if err := fs.Parse(args); err != nil {
@@ -139,6 +156,10 @@ func (c Config) Validate() error {
 		return errors.New("config: root user must be at least 3 characters and root password at least 8")
 	case (c.TLSCert == "") != (c.TLSKey == ""):
 		return errors.New("config: set both --tls-cert and --tls-key")
+	case c.GatewayID != "" && !ValidGatewayID(c.GatewayID):
+		return fmt.Errorf("config: --gateway-id %q: want 1 to 64 of A-Z a-z 0-9 . _ - (not . or ..)", c.GatewayID)
+	case c.DrainDelay < 0:
+		return errors.New("config: --drain-delay must not be negative")
 	case c.LifecycleInterval < 0:
 		return errors.New("config: --lifecycle-interval must not be negative")
 	case c.LogFormat != "text" && c.LogFormat != "json":
@@ -153,6 +174,9 @@ func Usage(out io.Writer, fs *flag.FlagSet) {
 
 Runs the S3 API on --address, storing metadata and object bytes under --data
 (metadata in PostgreSQL instead when --postgres is set).
+Any number of servers may share one --postgres database and one --data
+directory on a shared filesystem (NFS, CephFS, ...) behind a load balancer:
+they coordinate through the database (see README, "Scale-out").
 Every request must be signed (AWS Signature V4, or V2 presigned URLs) with a
 key the server knows. Without --root-user/--root-password the server
 generates root credentials on first start, prints them once and keeps them in
@@ -175,3 +199,18 @@ Flags (each can also be set by the environment variable shown):
 
 // Getenv is os.Getenv; a variable so main can pass it explicitly.
 var Getenv = os.Getenv
+
+// ValidGatewayID reports whether id can name a gateway: it becomes a
+// directory name (tmp/<id>) and a metric label, so 1 to 64 characters of
+// A-Z a-z 0-9 . _ -, and not "." or "..".
+func ValidGatewayID(id string) bool {
+	if len(id) == 0 || len(id) > 64 || id == "." || id == ".." {
+		return false
+	}
+	for _, c := range id {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

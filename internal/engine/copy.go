@@ -58,7 +58,7 @@ func (e *Engine) copyObject(ctx context.Context, in CopyInput) (Object, Object, 
 	if err := ValidKey(in.Key); err != nil {
 		return Object{}, Object{}, err
 	}
-	src, release, err := e.pinnedObject(ctx, in.SrcBucket, in.SrcKey, in.SrcVersionID, useCopy)
+	src, release, guard, err := e.pinnedObject(ctx, in.SrcBucket, in.SrcKey, in.SrcVersionID, useCopy)
 	if err != nil {
 		return Object{}, Object{}, err
 	}
@@ -134,7 +134,7 @@ func (e *Engine) copyObject(ctx context.Context, in CopyInput) (Object, Object, 
 	if err != nil {
 		return Object{}, Object{}, err
 	}
-	body := &segmentReader{e: e, segs: src.Segments, left: src.Size, keys: srcKeys}
+	body := &segmentReader{e: e, segs: src.Segments, left: src.Size, keys: srcKeys, guard: guard}
 	defer body.Close()
 	st, err := e.stage(ctx, BodyInput{Body: body, Size: src.Size, Checksum: ck}, MaxPutSize, bk)
 	if err != nil {

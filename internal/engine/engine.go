@@ -55,6 +55,9 @@ type Options struct {
 	RootKey []byte
 	// Keys is the KMS of SSE-KMS; nil refuses SSE-KMS.
 	Keys KeyService
+	// Cluster places this engine among the gateways sharing its store
+	// (zero: defaults, gateway ID "").
+	Cluster ClusterOptions
 }
 
 // Engine is safe for concurrent use.
@@ -70,6 +73,7 @@ type Engine struct {
 	lc          lcCache    // parsed lifecycle configurations (lifecycle.go)
 	enc         encCache   // parsed default encryption configurations (encryptionconfig.go)
 	pins        pins       // blobs open readers still need (pins.go)
+	cluster     clusterSettings
 }
 
 // New returns an engine over the stores; it does not own them.
@@ -87,6 +91,7 @@ func New(store meta.Store, blobs *blob.Store, opts Options) *Engine {
 	if e.region == "" {
 		e.region = "us-east-1"
 	}
+	e.cluster = opts.Cluster.settings()
 	if len(opts.RootKey) > 0 {
 		if len(opts.RootKey) != sse.KeySize {
 			e.log.Error("engine: unusable root key; SSE-S3 is off", "err", sse.ErrKeySize)
@@ -126,12 +131,20 @@ func (e *Engine) bucketExists(ctx context.Context, name string) (Bucket, error) 
 }
 
 // freeBlobs removes blobs the store has recorded as garbage, then forgets
-// them. Blobs a reader still holds, and failures, are left for the
-// collector.
+// them — at once when this is the only gateway; otherwise the leader's
+// collector removes them once no gateway can still be reading them (see
+// CollectGarbage). Blobs a reader still holds, and failures, are left for
+// the collector.
 func (e *Engine) freeBlobs(ids []string) {
-	if len(ids) == 0 {
+	if len(ids) == 0 || !e.alone(context.Background()) {
 		return
 	}
+	e.removeGarbage(ids)
+}
+
+// removeGarbage removes the blobs no reader of this gateway holds and
+// forgets them.
+func (e *Engine) removeGarbage(ids []string) {
 	var done []string
 	for _, id := range e.pins.unpinned(ids) {
 		if err := e.blobs.Remove(id); err != nil {
@@ -148,16 +161,26 @@ func (e *Engine) freeBlobs(ids []string) {
 	}
 }
 
-// CollectGarbage removes every blob the store lists as garbage; run at start
-// and now and then, it finishes what a crash interrupted.
+// CollectGarbage removes the blobs the store lists as garbage that no
+// gateway may still be reading: all of them when this is the only gateway,
+// else those garbage for GarbageGrace and leased by no live gateway. The
+// leader runs it now and then; it also finishes what a crash interrupted.
 func (e *Engine) CollectGarbage(ctx context.Context) error {
 	ids, err := e.meta.Garbage(ctx, 1<<20)
 	if err != nil {
 		return err
 	}
+	// Listed before asking: a gateway that joins after the answer reads
+	// metadata committed after every listed blob became garbage.
+	if len(ids) > 0 && !e.alone(ctx) {
+		ids, err = e.meta.CollectableGarbage(ctx, e.cluster.grace, e.cluster.ttl, 1<<20)
+		if err != nil {
+			return err
+		}
+	}
 	for len(ids) > 0 {
 		n := min(len(ids), 1000)
-		e.freeBlobs(ids[:n])
+		e.removeGarbage(ids[:n])
 		ids = ids[n:]
 	}
 	return nil

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"time"
 )
 
 // pins counts the readers of each blob. A reader opens a multipart object's
@@ -17,10 +19,17 @@ import (
 // reach freeBlobs after the metadata commit that dropped them, so a reader
 // that starts reading after that decision sees the new metadata and never
 // pins them.
+//
+// Other gateways learn of this gateway's pins as leases: the server's
+// heartbeat sends Leased to the store every second or so and reports each
+// success with Confirmed (see leaseGuard for why a reader checks that).
 type pins struct {
 	gate sync.RWMutex
-	mu   sync.Mutex // guards n; readers pin concurrently under the shared gate
+	mu   sync.Mutex // guards n and confirmed; readers pin concurrently under the shared gate
 	n    map[string]int
+	// confirmed is when the last lease set the store accepted was taken:
+	// every pin older than that is a lease other gateways respect.
+	confirmed time.Time
 }
 
 func (p *pins) add(segs []Segment, delta int) {
@@ -52,20 +61,80 @@ func (p *pins) unpinned(ids []string) []string {
 	return free
 }
 
+// Leased returns the blobs this gateway's readers hold, for the store's
+// lease table. Call Confirmed with the time taken just before calling
+// Leased once the store has accepted them.
+func (e *Engine) Leased() []string {
+	e.pins.mu.Lock()
+	defer e.pins.mu.Unlock()
+	out := make([]string, 0, len(e.pins.n))
+	for id := range e.pins.n {
+		out = append(out, id)
+	}
+	return out
+}
+
+// Confirmed records that the lease set taken at t is in the store.
+func (e *Engine) Confirmed(t time.Time) {
+	e.pins.mu.Lock()
+	defer e.pins.mu.Unlock()
+	if t.After(e.pins.confirmed) {
+		e.pins.confirmed = t
+	}
+}
+
+// errLeaseLapsed cuts a read short whose blobs another gateway may have
+// collected: its lease never reached the store in time.
+var errLeaseLapsed = errors.New("engine: read lease lapsed (the metadata store has been unreachable); read cut short")
+
+// leaseGuard tells a reader whether its next blob is still safe to open.
+// Another gateway collects a garbage blob only once it has been garbage for
+// GarbageGrace and no live gateway leases it. A blob this reader pinned
+// became garbage after the reader read the metadata naming it, so within
+// GarbageGrace/2 of the pin it is safe on any clock; later, only if a lease
+// set holding it reached the store (confirmed after the pin) recently
+// enough that the lease is still live.
+type leaseGuard struct {
+	p        *pins
+	pinnedAt time.Time // monotonic
+	grace    time.Duration
+	ttl      time.Duration
+}
+
+func (g leaseGuard) check() error {
+	if g.p == nil {
+		return nil
+	}
+	now := time.Now()
+	if now.Sub(g.pinnedAt) < g.grace/2 {
+		return nil
+	}
+	g.p.mu.Lock()
+	confirmed := g.p.confirmed
+	g.p.mu.Unlock()
+	if confirmed.After(g.pinnedAt) && now.Sub(confirmed) < g.ttl/2 {
+		return nil
+	}
+	return errLeaseLapsed
+}
+
 // pinnedObject reads a version (readVersion's arguments) with its blobs
-// pinned; release unpins them (it may be called more than once).
-func (e *Engine) pinnedObject(ctx context.Context, bucket, key, versionID, use string) (Object, func(), error) {
+// pinned; release unpins them (it may be called more than once); guard
+// says whether a blob not opened yet may still be opened.
+func (e *Engine) pinnedObject(ctx context.Context, bucket, key, versionID, use string) (Object, func(), leaseGuard, error) {
 	e.pins.gate.RLock()
+	pinnedAt := time.Now()
 	obj, err := e.readVersion(ctx, bucket, key, versionID, use)
 	if err == nil {
 		e.pins.add(obj.Segments, +1)
 	}
 	e.pins.gate.RUnlock()
 	if err != nil {
-		return Object{}, nil, err
+		return Object{}, nil, leaseGuard{}, err
 	}
 	var once sync.Once
-	return obj, func() { once.Do(func() { e.pins.add(obj.Segments, -1) }) }, nil
+	guard := leaseGuard{p: &e.pins, pinnedAt: pinnedAt, grace: e.cluster.grace, ttl: e.cluster.ttl}
+	return obj, func() { once.Do(func() { e.pins.add(obj.Segments, -1) }) }, guard, nil
 }
 
 func sameBlobs(a, b []Segment) bool {

@@ -186,7 +186,7 @@ const timeFormatHTTP = "Mon, 02 Jan 2006 15:04:05 GMT"
 // The object's blobs stay pinned until the body is closed, so an overwrite
 // or delete meanwhile cannot cut the read short.
 func (e *Engine) GetObject(ctx context.Context, in GetInput) (GetOutput, error) {
-	obj, release, err := e.pinnedObject(ctx, in.Bucket, in.Key, in.VersionID, useGet)
+	obj, release, guard, err := e.pinnedObject(ctx, in.Bucket, in.Key, in.VersionID, useGet)
 	if err != nil {
 		return GetOutput{}, err
 	}
@@ -204,7 +204,7 @@ func (e *Engine) GetObject(ctx context.Context, in GetInput) (GetOutput, error) 
 		release()
 		return GetOutput{}, err
 	}
-	body := &segmentReader{e: e, segs: out.Object.Segments, skip: out.Start, left: out.Length, release: release, keys: keys}
+	body := &segmentReader{e: e, segs: out.Object.Segments, skip: out.Start, left: out.Length, release: release, keys: keys, guard: guard}
 	out.Body = body
 	if keys != nil {
 		// Fail before the response starts when the data key cannot be
@@ -233,6 +233,8 @@ type segmentReader struct {
 	keys *keySource
 	// release unpins the object's blobs (nil: nothing pinned).
 	release func()
+	// guard vets each blob before it is opened (pins.go).
+	guard leaseGuard
 }
 
 // prime opens the window's first segment now, so that unsealing its key
@@ -263,6 +265,10 @@ func (r *segmentReader) open() error {
 			continue
 		}
 		n := min(s.Size-r.skip, r.left)
+		if err := r.guard.check(); err != nil {
+			r.e.log.Error("engine: read cut short", "blob", s.BlobID, "err", err)
+			return err
+		}
 		f, err := r.e.openSegment(s, r.keys, r.skip, n)
 		if err != nil {
 			return fmt.Errorf("engine: opening blob %s: %w", s.BlobID, err)

@@ -33,7 +33,7 @@ func (e *Engine) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (Pa
 	if err := partKey(u, in.CustomerKey); err != nil {
 		return PartResult{}, err
 	}
-	src, release, err := e.pinnedObject(ctx, in.SrcBucket, in.SrcKey, in.SrcVersionID, useCopy)
+	src, release, guard, err := e.pinnedObject(ctx, in.SrcBucket, in.SrcKey, in.SrcVersionID, useCopy)
 	if err != nil {
 		return PartResult{}, err
 	}
@@ -77,7 +77,7 @@ func (e *Engine) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (Pa
 	if err != nil {
 		return PartResult{}, err
 	}
-	body := &segmentReader{e: e, segs: src.Segments, skip: start, left: length, keys: srcKeys}
+	body := &segmentReader{e: e, segs: src.Segments, skip: start, left: length, keys: srcKeys, guard: guard}
 	defer body.Close()
 	st, err := e.stage(ctx, BodyInput{Body: body, Size: length, Checksum: ck}, MaxPutSize, bk)
 	if err != nil {

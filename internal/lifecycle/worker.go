@@ -97,6 +97,9 @@ type WorkerOptions struct {
 	Logger   *slog.Logger
 	// PageSize bounds each listing call (default 1000).
 	PageSize int
+	// Leading, when set, is asked before each pass of Run: only the
+	// gateway leading the cluster makes passes (nil: always).
+	Leading func() bool
 }
 
 // Worker enforces lifecycle configurations: on each pass it aborts the
@@ -143,7 +146,9 @@ func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(w.opts.Interval)
 	defer t.Stop()
 	for {
-		w.RunOnce(ctx)
+		if w.opts.Leading == nil || w.opts.Leading() {
+			w.RunOnce(ctx)
+		}
 		select {
 		case <-ctx.Done():
 			return

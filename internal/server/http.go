@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tessera-s3/tessera/internal/admin"
+	"github.com/tessera-s3/tessera/internal/engine"
 	"github.com/tessera-s3/tessera/internal/lifecycle"
 	"github.com/tessera-s3/tessera/internal/s3api"
 )
@@ -25,6 +26,8 @@ const (
 
 type metrics struct {
 	registry *prometheus.Registry
+	// reg registers with the gateway label every series carries.
+	reg      prometheus.Registerer
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	bytesIn  prometheus.Counter
@@ -32,9 +35,14 @@ type metrics struct {
 	inflight prometheus.Gauge
 }
 
-func newMetrics() *metrics {
+// newMetrics labels every series with the gateway ID, so that the series
+// of several gateways behind one load balancer stay apart when scraped
+// through it or federated.
+func newMetrics(gateway string) *metrics {
+	registry := prometheus.NewRegistry()
 	m := &metrics{
-		registry: prometheus.NewRegistry(),
+		registry: registry,
+		reg:      prometheus.WrapRegistererWith(prometheus.Labels{"gateway": gateway}, registry),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tessera_s3_requests_total", Help: "S3 requests by action and HTTP status.",
 		}, []string{"action", "status"}),
@@ -46,7 +54,7 @@ func newMetrics() *metrics {
 		bytesOut: prometheus.NewCounter(prometheus.CounterOpts{Name: "tessera_s3_sent_bytes_total", Help: "Response body bytes sent."}),
 		inflight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tessera_s3_requests_in_flight", Help: "S3 requests being served."}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.bytesIn, m.bytesOut, m.inflight,
+	m.reg.MustRegister(m.requests, m.duration, m.bytesIn, m.bytesOut, m.inflight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -57,11 +65,34 @@ func (m *metrics) registerLifecycle(stats func() lifecycle.Stats) {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
 			func() float64 { return float64(f(stats())) })
 	}
-	m.registry.MustRegister(
+	m.reg.MustRegister(
 		counter("tessera_lifecycle_passes_total", "Completed lifecycle worker passes.", func(s lifecycle.Stats) int64 { return s.Passes }),
 		counter("tessera_lifecycle_uploads_aborted_total", "Multipart uploads aborted by AbortIncompleteMultipartUpload rules.", func(s lifecycle.Stats) int64 { return s.Aborted }),
 		counter("tessera_lifecycle_objects_expired_total", "Objects deleted by Expiration rules.", func(s lifecycle.Stats) int64 { return s.Expired }),
 		counter("tessera_lifecycle_errors_total", "Lifecycle worker failures (each logged, retried next pass).", func(s lifecycle.Stats) int64 { return s.Errors }),
+	)
+}
+
+// registerMember exposes the gateway's place in the cluster: whether it
+// leads, how often it gained leadership, its read leases and failed
+// heartbeats.
+func (m *metrics) registerMember(mb *member, eng *engine.Engine) {
+	mb.leaderGains = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "tessera_cluster_leader_gains_total", Help: "Times this gateway became the cluster's leader (runs garbage collection, orphan sweep, lifecycle).",
+	})
+	mb.beatErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "tessera_cluster_heartbeat_failures_total", Help: "Heartbeats that did not reach the metadata store.",
+	})
+	m.reg.MustRegister(mb.leaderGains, mb.beatErrors,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tessera_cluster_leader", Help: "1 while this gateway leads the cluster, else 0."},
+			func() float64 {
+				if mb.leading.Load() {
+					return 1
+				}
+				return 0
+			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tessera_cluster_read_leases", Help: "Blobs this gateway's readers hold (leased in the metadata store)."},
+			func() float64 { return float64(len(eng.Leased())) }),
 	)
 }
 
@@ -90,15 +121,46 @@ func (s *Server) routes(api http.Handler) http.Handler {
 	})
 }
 
-// ready answers 200 when the metadata store answers.
+// ready answers 200 when this gateway can serve: it is not draining, the
+// metadata store answers and the data directory takes a write — what a
+// load balancer's health check needs to know.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		http.Error(w, "draining", http.StatusServiceUnavailable)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if _, err := s.meta.ListBuckets(ctx); err != nil {
 		http.Error(w, "metadata store unavailable", http.StatusServiceUnavailable)
 		return
 	}
+	if err := s.probeData(ctx); err != nil {
+		s.log.Warn("readiness: data directory", "err", err)
+		http.Error(w, "data directory unavailable", http.StatusServiceUnavailable)
+		return
+	}
 	w.Write([]byte("ok\n"))
+}
+
+// probeData creates and discards a temporary blob. A hung network
+// filesystem blocks the probe, not the check: it gives up at ctx's end.
+func (s *Server) probeData(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() {
+		w, err := s.blobs.Create()
+		if err == nil {
+			_, err = w.Write([]byte("probe"))
+			w.Abort()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // recorder captures the status and body size for the log and metrics.

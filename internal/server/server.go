@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/tessera-s3/tessera/internal/admin"
@@ -52,6 +53,8 @@ type Options struct {
 	Now func() time.Time
 	// MinPartSize overrides S3's 5 MiB minimum part size (tests).
 	MinPartSize int64
+	// Timing overrides the cluster's heartbeat, TTL and job intervals (tests).
+	Timing Timing
 }
 
 // Server is a running Tessera instance's components.
@@ -72,17 +75,21 @@ type Server struct {
 	stopFlush context.CancelFunc
 	flushDone chan struct{}
 	keys      *kms.Service
+	// member is this gateway's registration, heartbeat and leader jobs.
+	member *member
+	// draining makes readiness fail while a stopping server drains.
+	draining atomic.Bool
 }
 
-// How often usage counters reach the store, and how often the engine's
-// housekeeping (garbage blobs, old completions) runs.
+// How often usage counters reach the store, and how often the leader's
+// housekeeping (old completions) runs.
 const (
 	usageFlushInterval  = 10 * time.Second
 	maintenanceInterval = 15 * time.Minute
 )
 
 // startUsageFlusher runs the background chores: persisting usage counters
-// and engine maintenance. Close stops it after a last flush.
+// and, on the leader, engine maintenance. Close stops it after a last flush.
 func (s *Server) startUsageFlusher() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopFlush, s.flushDone = cancel, make(chan struct{})
@@ -101,6 +108,9 @@ func (s *Server) startUsageFlusher() {
 					s.log.Warn("flushing usage counters", "err", err)
 				}
 			case <-maintain.C:
+				if !s.member.leading.Load() {
+					continue
+				}
 				if err := s.engine.Maintain(ctx); err != nil && ctx.Err() == nil {
 					s.log.Warn("engine maintenance", "err", err)
 				}
@@ -115,6 +125,8 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	id := gatewayID(cfg)
+	log = log.With("gateway", id)
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("server: data directory: %w", err)
 	}
@@ -129,7 +141,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	blobs, err := blob.Open(cfg.DataDir)
+	blobs, err := blob.Open(cfg.DataDir, id)
 	if err != nil {
 		return nil, err
 	}
@@ -152,18 +164,13 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		store.Close()
 		return nil, err
 	}
-	eng := engine.New(store, blobs, engine.Options{Region: cfg.Region, Now: opts.Now, Logger: log, MinPartSize: opts.MinPartSize, RootKey: rootKey, Keys: keys})
+	timing := opts.Timing.withDefaults()
+	eng := engine.New(store, blobs, engine.Options{Region: cfg.Region, Now: opts.Now, Logger: log, MinPartSize: opts.MinPartSize, RootKey: rootKey, Keys: keys,
+		Cluster: engine.ClusterOptions{GatewayID: id, TTL: timing.TTL, GarbageGrace: timing.GarbageGrace}})
 	keys.SetResealer(eng) // rotating a KMS key re-seals its data keys
 	if err := rotateRoot(cfg, eng, rootKey, log); err != nil {
 		store.Close()
 		return nil, err
-	}
-	if err := eng.CollectGarbage(context.Background()); err != nil {
-		log.Warn("garbage collection at start", "err", err)
-	}
-	// Blobs a crash left between their commit and their metadata commit.
-	if _, err := eng.SweepOrphans(context.Background(), engine.OrphanGrace); err != nil {
-		log.Warn("orphan sweep at start", "err", err)
 	}
 	rootAccount := iam.Account{ID: RootAccountID, CanonicalID: RootOwner.ID, Name: RootOwner.DisplayName}
 	accounts, err := iam.NewService(context.Background(), store, rootAccount,
@@ -183,10 +190,23 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		bs, err := eng.ListBuckets(ctx, engine.Owner{ID: canonicalID})
 		return len(bs), err
 	}
-	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics(), keys: keys,
+	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics(id), keys: keys,
 		accounts: accounts, admin: admin.New(accounts, keys, adminVerifier, ownedBuckets, opts.Now, log)}
+	s.member = &member{id: id, s: s, timing: timing}
+	if err := s.member.join(context.Background()); err != nil {
+		store.Close()
+		return nil, err
+	}
+	s.metrics.registerMember(s.member, eng)
+	// The first leader finishes what a crash interrupted: garbage, blobs a
+	// crash left between their commit and their metadata commit, and the
+	// temporary files of gateways that are gone.
+	if s.member.lead(context.Background()) {
+		s.member.leaderJobs(context.Background(), true)
+	}
+	s.member.start()
 	s.startUsageFlusher()
-	s.lifecycle = lifecycle.NewWorker(eng.LifecycleSource(), lifecycle.WorkerOptions{Interval: cfg.LifecycleInterval, Logger: log})
+	s.lifecycle = lifecycle.NewWorker(eng.LifecycleSource(), lifecycle.WorkerOptions{Interval: cfg.LifecycleInterval, Logger: log, Leading: s.member.leading.Load})
 	s.metrics.registerLifecycle(s.lifecycle.Stats)
 	s.handler = s.routes(api)
 	return s, nil
@@ -200,15 +220,7 @@ func openMeta(cfg config.Config) (meta.Store, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	store, err := postgres.Open(ctx, cfg.PostgresDSN)
-	if err != nil {
-		return nil, err
-	}
-	if err := store.ClaimGateway(ctx); err != nil {
-		store.Close()
-		return nil, err
-	}
-	return store, nil
+	return postgres.Open(ctx, cfg.PostgresDSN)
 }
 
 // RootCredentials returns the root access key pair in use.
@@ -223,16 +235,23 @@ func (s *Server) Lifecycle() *lifecycle.Worker { return s.lifecycle }
 // Handler is the whole HTTP surface: S3 API, health and metrics.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close releases the stores after a last usage flush. In-flight requests
-// must be finished.
+// Close leaves the cluster and releases the stores after a last usage
+// flush. In-flight requests must be finished.
 func (s *Server) Close() error {
 	s.stopFlush()
 	<-s.flushDone
 	if err := s.accounts.Flush(context.Background()); err != nil {
 		s.log.Warn("flushing usage counters", "err", err)
 	}
+	s.member.close()
 	return s.meta.Close()
 }
+
+// GatewayID is this server's ID among the gateways of its store.
+func (s *Server) GatewayID() string { return s.member.id }
+
+// Leading reports whether this gateway leads the cluster now.
+func (s *Server) Leading() bool { return s.member.leading.Load() }
 
 // Accounts is the account service (tests create accounts through it).
 func (s *Server) Accounts() *iam.Service { return s.accounts }
@@ -292,6 +311,13 @@ func (s *Server) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	if s.cfg.DrainDelay > 0 {
+		// Readiness fails first, so the load balancer stops routing here
+		// while requests it already sent are still served.
+		s.draining.Store(true)
+		s.log.Info("draining", "delay", s.cfg.DrainDelay)
+		time.Sleep(s.cfg.DrainDelay)
 	}
 	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)

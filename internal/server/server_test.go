@@ -71,7 +71,9 @@ func TestConfiguredRootCredentialsAreNotStored(t *testing.T) {
 }
 
 func TestHealthAndMetrics(t *testing.T) {
-	s, err := Open(testConfig(t.TempDir()), Options{Logger: quiet, Announce: io.Discard})
+	cfg := testConfig(t.TempDir())
+	cfg.GatewayID = "gw-1"
+	s, err := Open(cfg, Options{Logger: quiet, Announce: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,9 +100,21 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Errorf("anonymous request: %d %s", code, body)
 	}
 	code, body := get(pathMetrics)
-	if code != 200 || !strings.Contains(body, `tessera_s3_requests_total{action="ListObjects",status="403"} 1`) ||
-		!strings.Contains(body, "tessera_lifecycle_uploads_aborted_total 0") {
-		t.Errorf("metrics: %d\n%s", code, body)
+	// Every series names its gateway; the only gateway leads.
+	for _, want := range []string{
+		`tessera_s3_requests_total{action="ListObjects",gateway="gw-1",status="403"} 1`,
+		`tessera_lifecycle_uploads_aborted_total{gateway="gw-1"} 0`,
+		`tessera_cluster_leader{gateway="gw-1"} 1`,
+		`tessera_cluster_leader_gains_total{gateway="gw-1"} 1`,
+	} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("metrics: %d: no %s in\n%s", code, want, body)
+		}
+	}
+	// A draining gateway tells the load balancer to go elsewhere.
+	s.draining.Store(true)
+	if code, body := get(pathReady); code != 503 || !strings.Contains(body, "draining") {
+		t.Errorf("ready while draining: %d %s", code, body)
 	}
 }
 

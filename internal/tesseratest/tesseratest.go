@@ -39,8 +39,11 @@ type Server struct {
 	opts    options
 	DataDir string
 	URL     string // base URL, e.g. http://127.0.0.1:41234
-	srv     *server.Server
-	hs      *httptest.Server
+	srv     *server.Server   // the first gateway
+	hs      *httptest.Server // what clients talk to: the only gateway, or the balancer
+	// gateways are every gateway (one unless GatewaysEnv says more);
+	// with more than one, hs balances requests across them (gateways.go).
+	gateways []gateway
 }
 
 type options struct {
@@ -54,6 +57,7 @@ type options struct {
 	kmsKeyFile  string
 	kmsPrevFile string
 	region      string
+	gateways    int
 }
 
 // Option configures New.
@@ -115,6 +119,10 @@ func New(t testing.TB, opts ...Option) *Server {
 	if o.logger == nil {
 		o.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	o.gateways = gatewaysFromEnv(t)
+	if o.postgres == "" && o.gateways > 1 {
+		o.postgres = pgtest.DSN(t) // gateways share a database
+	}
 	if o.postgres == "" {
 		switch v := os.Getenv(MetaEnv); v {
 		case "", "pebble":
@@ -132,23 +140,41 @@ func New(t testing.TB, opts ...Option) *Server {
 
 func (s *Server) start() {
 	s.t.Helper()
+	if s.opts.gateways > 1 {
+		s.startGateways()
+		return
+	}
+	g := s.openGateway("")
+	s.gateways = []gateway{g}
+	s.srv, s.hs = g.srv, g.hs
+	s.URL = s.hs.URL
+}
+
+// openGateway opens a server on the test's data directory and store,
+// named id ("" for a generated ID), serving on an httptest server.
+func (s *Server) openGateway(id string) gateway {
+	s.t.Helper()
 	cfg := config.Config{
 		Address: "127.0.0.1:0", DataDir: s.DataDir, Region: s.opts.region,
 		RootUser: AccessKey, RootPassword: SecretKey, Domains: s.opts.domains,
 		LogFormat: "text", ShutdownTimeout: 5 * time.Second, PostgresDSN: s.opts.postgres,
-		KMSKeyFile: s.opts.kmsKeyFile, KMSPreviousKeyFile: s.opts.kmsPrevFile,
+		KMSKeyFile: s.opts.kmsKeyFile, KMSPreviousKeyFile: s.opts.kmsPrevFile, GatewayID: id,
 	}
-	srv, err := server.Open(cfg, server.Options{Logger: s.opts.logger, Now: s.opts.now, MinPartSize: s.opts.minPartSize})
+	opts := server.Options{Logger: s.opts.logger, Now: s.opts.now, MinPartSize: s.opts.minPartSize}
+	if s.opts.gateways > 1 {
+		opts.Timing = gatewayTiming
+	}
+	srv, err := server.Open(cfg, opts)
 	if err != nil {
 		s.t.Fatalf("tesseratest: open server: %v", err)
 	}
-	s.srv = srv
+	g := gateway{srv: srv}
 	if s.opts.tls {
-		s.hs = httptest.NewTLSServer(srv.Handler())
+		g.hs = httptest.NewTLSServer(srv.Handler())
 	} else {
-		s.hs = httptest.NewServer(srv.Handler())
+		g.hs = httptest.NewServer(srv.Handler())
 	}
-	s.URL = s.hs.URL
+	return g
 }
 
 // Stop shuts the server down (idempotent).
@@ -157,10 +183,13 @@ func (s *Server) Stop() {
 		return
 	}
 	s.hs.Close()
-	if err := s.srv.Close(); err != nil {
-		s.t.Errorf("tesseratest: close server: %v", err)
+	for _, g := range s.gateways {
+		g.hs.Close()
+		if err := g.srv.Close(); err != nil {
+			s.t.Errorf("tesseratest: close server: %v", err)
+		}
 	}
-	s.hs, s.srv = nil, nil
+	s.hs, s.srv, s.gateways = nil, nil, nil
 }
 
 // Restart stops the server and starts a new one on the same data directory
