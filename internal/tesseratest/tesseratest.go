@@ -38,7 +38,7 @@ type Server struct {
 	t       testing.TB
 	opts    options
 	DataDir string
-	URL     string // base URL, e.g. http://127.0.0.1:41234
+	URL     string           // base URL, e.g. http://127.0.0.1:41234
 	srv     *server.Server   // the first gateway
 	hs      *httptest.Server // what clients talk to: the only gateway, or the balancer
 	// gateways are every gateway (one unless GatewaysEnv says more);
