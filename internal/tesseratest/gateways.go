@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/tessera-s3/tessera/internal/server"
 )
 
@@ -37,6 +40,10 @@ type gateway struct {
 	srv *server.Server
 	hs  *httptest.Server
 }
+
+// WithGateways runs n gateways on one PostgreSQL database and one data
+// directory behind a round-robin balancer, whatever GatewaysEnv says.
+func WithGateways(n int) Option { return func(o *options) { o.gateways = n } }
 
 func gatewaysFromEnv(t testing.TB) int {
 	v := os.Getenv(GatewaysEnv)
@@ -98,4 +105,16 @@ func (s *Server) Gateways() []*server.Server {
 		out[i] = g.srv
 	}
 	return out
+}
+
+// GatewayURL is gateway i's own base URL, bypassing the balancer (to send
+// requests to chosen gateways at once).
+func (s *Server) GatewayURL(i int) string { return s.gateways[i].hs.URL }
+
+// GatewayS3 is an aws-sdk-go-v2 client, as S3 returns, that talks to
+// gateway i only.
+func (s *Server) GatewayS3(i int, optFns ...func(*s3.Options)) *s3.Client {
+	return s.S3(append([]func(*s3.Options){func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(s.gateways[i].hs.URL)
+	}}, optFns...)...)
 }

@@ -119,7 +119,9 @@ func New(t testing.TB, opts ...Option) *Server {
 	if o.logger == nil {
 		o.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	o.gateways = gatewaysFromEnv(t)
+	if o.gateways == 0 {
+		o.gateways = gatewaysFromEnv(t)
+	}
 	if o.postgres == "" && o.gateways > 1 {
 		o.postgres = pgtest.DSN(t) // gateways share a database
 	}
