@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/big"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -236,6 +237,9 @@ func (s *Service) Accounts() []Account {
 func (s *Service) CreateAccount(ctx context.Context, name string, now time.Time) (Account, Key, error) {
 	if name == "" || len(name) > 64 {
 		return Account{}, Key{}, fmt.Errorf("iam: account name must be 1 to 64 characters")
+	}
+	if strings.ContainsRune(name, 0) { // it is a document ID in the name index
+		return Account{}, Key{}, fmt.Errorf("iam: account name must not contain NUL")
 	}
 	s.mu.RLock()
 	for _, a := range s.accounts { // the common refusal, without a store round trip
