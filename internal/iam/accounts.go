@@ -263,6 +263,7 @@ func (s *Service) CreateAccount(ctx context.Context, name string, now time.Time)
 	s.mu.Lock()
 	s.gen++
 	s.accounts[a.ID] = a
+	clear(s.misses) // as applyAccount does
 	s.mu.Unlock()
 	s.publish(ctx, kindAccount, a.ID)
 	k, err := s.CreateKey(ctx, a.ID, now)

@@ -270,6 +270,7 @@ func (s *Service) indexManaged(ctx context.Context) error {
 			return fmt.Errorf("kms: index the managed key of %s: %w", k.AccountID, err)
 		}
 		s.mu.Lock()
+		s.gen++
 		s.managed[k.AccountID] = winner
 		s.mu.Unlock()
 	}
