@@ -408,11 +408,13 @@ func (s *Service) SetKeyDisabled(ctx context.Context, accessKeyID string, disabl
 		if !found {
 			return nil, ErrNotFound
 		}
-		if err := json.Unmarshal(doc, &k); err != nil {
+		var cur Key // fresh each call: a store may retry fn
+		if err := json.Unmarshal(doc, &cur); err != nil {
 			return nil, fmt.Errorf("iam: key %s: %w", accessKeyID, err)
 		}
-		k.Disabled = disabled
-		return json.Marshal(k)
+		cur.Disabled = disabled
+		k = cur
+		return json.Marshal(cur)
 	})
 	if errors.Is(err, ErrNotFound) {
 		return ErrNotFound

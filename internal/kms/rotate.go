@@ -106,16 +106,18 @@ func (s *Service) update(ctx context.Context, ref string, fn func(*Key) error) (
 		if !found {
 			return nil, ErrNotFound
 		}
-		if err := json.Unmarshal(doc, &k); err != nil {
+		var cur Key // fresh each call: a store may retry fn
+		if err := json.Unmarshal(doc, &cur); err != nil {
 			return nil, fmt.Errorf("kms: key %s: %w", id, err)
 		}
-		if ref != id && s.ARN(k) != ref {
+		if ref != id && s.ARN(cur) != ref {
 			return nil, ErrNotFound
 		}
-		if err := fn(&k); err != nil {
+		if err := fn(&cur); err != nil {
 			return nil, err
 		}
-		return json.Marshal(k)
+		k = cur
+		return json.Marshal(cur)
 	})
 	switch {
 	case errors.Is(err, ErrNotFound), errors.Is(err, ErrManaged), errors.Is(err, ErrInvalid):
