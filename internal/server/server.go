@@ -129,7 +129,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	blobs, err := blob.Open(cfg.DataDir)
+	blobs, err := blob.Open(cfg.DataDir, gatewayIDFor(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +137,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	sweepTmpAlone(cfg, blobs, log)
 	if err := bindStore(context.Background(), cfg.DataDir, store, blobs, cfg.PostgresDSN != ""); err != nil {
 		store.Close()
 		return nil, err
