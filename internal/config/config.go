@@ -201,4 +201,3 @@ Flags (each can also be set by the environment variable shown):
 
 // Getenv is os.Getenv; a variable so main can pass it explicitly.
 var Getenv = os.Getenv
-
