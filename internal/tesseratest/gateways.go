@@ -26,7 +26,8 @@ import (
 // GatewaysEnv names the environment variable that runs every test server
 // as that many gateways on one PostgreSQL database and one data directory,
 // behind a balancer that sends consecutive requests to different gateways:
-// TESSERA_TEST_GATEWAYS=3 runs a suite against the scale-out deployment.
+// TESSERA_TEST_GATEWAYS=3 runs a suite against the scale-out deployment
+// (and =1, one gateway behind the same balancer, is its baseline).
 // A package that uses it calls pgtest.Main from its TestMain.
 const GatewaysEnv = "TESSERA_TEST_GATEWAYS"
 
@@ -54,7 +55,7 @@ func WithGateways(n int) Option { return func(o *options) { o.gateways = n } }
 func gatewaysFromEnv(t testing.TB) int {
 	v := os.Getenv(GatewaysEnv)
 	if v == "" {
-		return 1
+		return 0 // a plain server, no balancer
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 16 {

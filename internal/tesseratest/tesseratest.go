@@ -123,7 +123,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	if o.gateways == 0 {
 		o.gateways = gatewaysFromEnv(t)
 	}
-	if o.postgres == "" && o.gateways > 1 {
+	if o.postgres == "" && o.gateways > 0 {
 		o.postgres = pgtest.DSN(t) // gateways share a database
 	}
 	if o.postgres == "" {
@@ -143,7 +143,7 @@ func New(t testing.TB, opts ...Option) *Server {
 
 func (s *Server) start() {
 	s.t.Helper()
-	if s.opts.gateways > 1 {
+	if s.opts.gateways > 0 {
 		s.startGateways()
 		return
 	}
@@ -164,7 +164,7 @@ func (s *Server) openGateway(id string) gateway {
 		KMSKeyFile: s.opts.kmsKeyFile, KMSPreviousKeyFile: s.opts.kmsPrevFile, GatewayID: id,
 	}
 	opts := server.Options{Logger: s.opts.logger, Now: s.opts.now, MinPartSize: s.opts.minPartSize}
-	if s.opts.gateways > 1 {
+	if s.opts.gateways > 0 {
 		opts.Timing = gatewayTiming
 	}
 	srv, err := server.Open(cfg, opts)
