@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -537,10 +538,51 @@ func TestSecretsNeverLogged(t *testing.T) {
 	}
 }
 
-// memDocs is an in-memory iam.Docs.
+// memDocs is an in-memory iam.Docs: one gateway's store, its change feed
+// delivered to its own subscribers.
 type memDocs struct {
-	mu sync.Mutex
-	m  map[string][]byte
+	mu   sync.Mutex
+	m    map[string][]byte
+	subs []func(meta.Change)
+	// deliver serialises Publish, as the feed delivers one change at a time.
+	deliver sync.Mutex
+}
+
+func (d *memDocs) UpdateDoc(_ context.Context, kind, id string, fn func([]byte, bool) ([]byte, error)) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	old, found := d.m[kind+"\x00"+id]
+	doc, err := fn(old, found)
+	if err != nil {
+		return err
+	}
+	if d.m == nil {
+		d.m = map[string][]byte{}
+	}
+	if doc == nil {
+		delete(d.m, kind+"\x00"+id)
+	} else {
+		d.m[kind+"\x00"+id] = append([]byte(nil), doc...)
+	}
+	return nil
+}
+
+func (d *memDocs) Publish(_ context.Context, c meta.Change, _ time.Duration) error {
+	d.deliver.Lock()
+	defer d.deliver.Unlock()
+	d.mu.Lock()
+	subs := slices.Clone(d.subs)
+	d.mu.Unlock()
+	for _, fn := range subs {
+		fn(c)
+	}
+	return nil
+}
+
+func (d *memDocs) Subscribe(fn func(meta.Change)) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.subs = append(d.subs, fn)
 }
 
 func (d *memDocs) PutDoc(_ context.Context, kind, id string, doc []byte) error {

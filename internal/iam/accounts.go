@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,18 +45,25 @@ type Usage struct {
 	BytesOut int64 `json:"bytes_out"`
 }
 
-// Docs is the part of meta.Store the service keeps its records in.
+// Docs is the part of meta.Store the service keeps its records in, and
+// the part of meta.Cluster it keeps its cache coherent with.
 type Docs interface {
 	PutDoc(ctx context.Context, kind, id string, doc []byte) error
 	GetDoc(ctx context.Context, kind, id string) ([]byte, error)
 	ListDocs(ctx context.Context, kind string) ([]meta.Doc, error)
 	DeleteDoc(ctx context.Context, kind, id string) error
+	UpdateDoc(ctx context.Context, kind, id string, fn func(doc []byte, found bool) ([]byte, error)) error
+	Publish(ctx context.Context, c meta.Change, ttl time.Duration) error
+	Subscribe(fn func(meta.Change))
 }
 
 const (
 	kindAccount = "iam.account"
 	kindKey     = "iam.key"
 	kindUsage   = "iam.usage"
+	// kindAccountName indexes accounts by name (the document is the
+	// account ID): creating it is how a name is claimed across gateways.
+	kindAccountName = "iam.account-name"
 )
 
 // Errors the admin API maps to HTTP statuses.
@@ -64,18 +73,32 @@ var (
 	ErrRoot     = errors.New("iam: the root account and its configured key cannot be changed")
 )
 
+// errKeep aborts an UpdateDoc that has nothing to change.
+var errKeep = errors.New("iam: document unchanged")
+
 // Service manages accounts and keys and answers key lookups for request
-// authentication. Lookups are served from memory; every change is written
-// through to the store first. (One process owns the cache: a scale-out
-// backend would need invalidation, noted for that issue.)
+// authentication. Lookups are served from memory, which follows the
+// store's change feed (feed.go): every change is written to the store
+// first, then announced to every gateway before the call returns.
+// Uniqueness (account names) and counters (usage) are decided by the
+// store's atomic UpdateDoc, never by memory.
 type Service struct {
 	docs    Docs
 	root    Account
 	rootKey Key
+	feedTTL time.Duration
+	log     *slog.Logger
+
+	// feedMu serialises change notifications and resyncs.
+	feedMu sync.Mutex
 
 	mu       sync.RWMutex
 	keys     map[string]Key     // by access key ID
 	accounts map[string]Account // by account ID
+	// gen counts changes made to memory; a read-through caches what it
+	// read only if gen has not moved since it started (feed.go).
+	gen    uint64
+	misses map[string]time.Time // access key ID → unknown until
 
 	usageMu sync.Mutex
 	pending map[string]Usage // counted since the last flush
@@ -83,64 +106,96 @@ type Service struct {
 
 var _ sigv4.CredentialStore = (*Service)(nil)
 
-// NewService loads accounts and keys. root is the root account; rootKey its
-// configured key, which lives in the configuration, not the store.
-func NewService(ctx context.Context, docs Docs, root Account, rootKey Key) (*Service, error) {
-	s := &Service{docs: docs, root: root, rootKey: rootKey, keys: map[string]Key{}, accounts: map[string]Account{}, pending: map[string]Usage{}}
+// NewService subscribes to the change feed and loads accounts and keys.
+// root is the root account; rootKey its configured key, which lives in the
+// configuration, not the store.
+func NewService(ctx context.Context, docs Docs, root Account, rootKey Key, opts ...Option) (*Service, error) {
 	rootKey.AccountID = root.ID
-	s.rootKey = rootKey
+	s := &Service{
+		docs: docs, root: root, rootKey: rootKey, feedTTL: DefaultFeedTTL, log: slog.Default(),
+		keys: map[string]Key{}, accounts: map[string]Account{}, misses: map[string]time.Time{}, pending: map[string]Usage{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	// Subscribed before loading, so that no change falls between the two.
+	docs.Subscribe(s.apply)
 	if _, err := docs.GetDoc(ctx, kindAccount, root.ID); errors.Is(err, meta.ErrNotFound) {
 		if root.Created.IsZero() {
 			root.Created = time.Now().UTC().Truncate(time.Second)
 		}
-		if err := s.putJSON(ctx, kindAccount, root.ID, root); err != nil {
+		// Gateways starting together may all get here; one write wins.
+		if err := s.createJSON(ctx, kindAccount, root.ID, root); err != nil && !errors.Is(err, ErrExists) {
 			return nil, err
 		}
 	}
-	accts, err := docs.ListDocs(ctx, kindAccount)
-	if err != nil {
+	if err := s.Resync(ctx); err != nil {
 		return nil, err
 	}
-	for _, d := range accts {
-		var a Account
-		if err := json.Unmarshal(d.Data, &a); err != nil {
-			return nil, fmt.Errorf("iam: account %s: %w", d.ID, err)
-		}
-		s.accounts[a.ID] = a
-	}
-	keys, err := docs.ListDocs(ctx, kindKey)
-	if err != nil {
+	if err := s.indexNames(ctx); err != nil {
 		return nil, err
 	}
-	for _, d := range keys {
-		var k Key
-		if err := json.Unmarshal(d.Data, &k); err != nil {
-			return nil, fmt.Errorf("iam: key %s: %w", d.ID, err)
-		}
-		s.keys[k.AccessKeyID] = k
-	}
-	s.keys[rootKey.AccessKeyID] = s.rootKey
 	return s, nil
 }
 
-func (s *Service) putJSON(ctx context.Context, kind, id string, v any) error {
-	b, err := json.Marshal(v)
+// indexNames claims the name of every account created before names were
+// indexed, so that CreateAccount's claim also guards those names.
+func (s *Service) indexNames(ctx context.Context) error {
+	claimed, err := s.docs.ListDocs(ctx, kindAccountName)
 	if err != nil {
-		return err
+		return fmt.Errorf("iam: list account names: %w", err)
 	}
-	return s.docs.PutDoc(ctx, kind, id, b)
+	have := make(map[string]bool, len(claimed))
+	for _, d := range claimed {
+		have[d.ID] = true
+	}
+	for _, a := range s.Accounts() {
+		if have[a.Name] {
+			continue
+		}
+		err := s.docs.UpdateDoc(ctx, kindAccountName, a.Name, func(_ []byte, found bool) ([]byte, error) {
+			if found { // another gateway indexed it meanwhile
+				return nil, errKeep
+			}
+			return []byte(a.ID), nil
+		})
+		if err != nil && !errors.Is(err, errKeep) {
+			return fmt.Errorf("iam: index account name %q: %w", a.Name, err)
+		}
+	}
+	return nil
 }
 
-// Lookup implements sigv4.CredentialStore: enabled keys of existing accounts.
-func (s *Service) Lookup(_ context.Context, accessKeyID string) (sigv4.Credential, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	k, ok := s.keys[accessKeyID]
-	if !ok || k.Disabled {
+// Lookup implements sigv4.CredentialStore: enabled keys of existing
+// accounts. A key or account missing from memory is read from the store
+// (it may have been created through another gateway an instant ago); a key
+// the store does not know either is remembered as unknown for missTTL.
+func (s *Service) Lookup(ctx context.Context, accessKeyID string) (sigv4.Credential, error) {
+	now := time.Now()
+	if s.missed(accessKeyID, now) {
 		return sigv4.Credential{}, sigv4.ErrUnknownKey
 	}
-	if _, ok := s.accounts[k.AccountID]; !ok {
+	s.mu.RLock()
+	k, haveKey := s.keys[accessKeyID]
+	gen := s.gen
+	s.mu.RUnlock()
+	if !haveKey {
+		var err error
+		if k, err = s.readKey(ctx, accessKeyID, gen); errors.Is(err, meta.ErrNotFound) {
+			s.rememberMiss(accessKeyID, gen, now)
+			return sigv4.Credential{}, sigv4.ErrUnknownKey
+		} else if err != nil {
+			return sigv4.Credential{}, fmt.Errorf("iam: look up key %s: %w", accessKeyID, err)
+		}
+	}
+	if k.Disabled {
 		return sigv4.Credential{}, sigv4.ErrUnknownKey
+	}
+	if _, err := s.account(ctx, k.AccountID); errors.Is(err, ErrNotFound) {
+		s.rememberMiss(accessKeyID, gen, now)
+		return sigv4.Credential{}, sigv4.ErrUnknownKey
+	} else if err != nil {
+		return sigv4.Credential{}, fmt.Errorf("iam: look up account of key %s: %w", accessKeyID, err)
 	}
 	return sigv4.Credential{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey, AccountID: k.AccountID}, nil
 }
@@ -176,15 +231,20 @@ func (s *Service) Accounts() []Account {
 	return out
 }
 
-// CreateAccount creates an account with a fresh key pair.
+// CreateAccount creates an account with a fresh key pair. The name is
+// claimed in the store (kindAccountName) before the account is written, so
+// two gateways creating one name concurrently cannot both succeed.
 func (s *Service) CreateAccount(ctx context.Context, name string, now time.Time) (Account, Key, error) {
 	if name == "" || len(name) > 64 {
 		return Account{}, Key{}, fmt.Errorf("iam: account name must be 1 to 64 characters")
 	}
-	s.mu.Lock()
-	for _, a := range s.accounts {
+	if strings.ContainsRune(name, 0) { // it is a document ID in the name index
+		return Account{}, Key{}, fmt.Errorf("iam: account name must not contain NUL")
+	}
+	s.mu.RLock()
+	for _, a := range s.accounts { // the common refusal, without a store round trip
 		if a.Name == name {
-			s.mu.Unlock()
+			s.mu.RUnlock()
 			return Account{}, Key{}, fmt.Errorf("%w: account %q", ErrExists, name)
 		}
 	}
@@ -192,16 +252,70 @@ func (s *Service) CreateAccount(ctx context.Context, name string, now time.Time)
 	for a.ID == "" || s.accounts[a.ID].ID != "" {
 		a.ID = randomDigits(12)
 	}
-	s.accounts[a.ID] = a
-	s.mu.Unlock()
-	if err := s.putJSON(ctx, kindAccount, a.ID, a); err != nil {
-		s.mu.Lock()
-		delete(s.accounts, a.ID)
-		s.mu.Unlock()
+	s.mu.RUnlock()
+	if err := s.claimName(ctx, name, a.ID); err != nil {
 		return Account{}, Key{}, err
 	}
+	if err := s.createJSON(ctx, kindAccount, a.ID, a); err != nil {
+		s.releaseName(ctx, name, a.ID)
+		return Account{}, Key{}, err
+	}
+	s.mu.Lock()
+	s.gen++
+	s.accounts[a.ID] = a
+	clear(s.misses) // as applyAccount does
+	s.mu.Unlock()
+	s.publish(ctx, kindAccount, a.ID)
 	k, err := s.CreateKey(ctx, a.ID, now)
 	return a, k, err
+}
+
+// claimName records name as account id's, ErrExists if it is taken.
+func (s *Service) claimName(ctx context.Context, name, id string) error {
+	err := s.docs.UpdateDoc(ctx, kindAccountName, name, func(_ []byte, found bool) ([]byte, error) {
+		if found {
+			return nil, fmt.Errorf("%w: account %q", ErrExists, name)
+		}
+		return []byte(id), nil
+	})
+	if err != nil && !errors.Is(err, ErrExists) {
+		return fmt.Errorf("iam: claim account name %q: %w", name, err)
+	}
+	return err
+}
+
+// releaseName frees name if account id holds it. A failure leaves the
+// name claimed by no account; it is logged, as the caller is already
+// failing or has already removed the account.
+func (s *Service) releaseName(ctx context.Context, name, id string) {
+	err := s.docs.UpdateDoc(ctx, kindAccountName, name, func(doc []byte, found bool) ([]byte, error) {
+		if !found || string(doc) != id {
+			return nil, errKeep
+		}
+		return nil, nil
+	})
+	if err != nil && !errors.Is(err, errKeep) {
+		s.log.Warn("iam: releasing an account name", "name", name, "account", id, "err", err)
+	}
+}
+
+// createJSON stores a new document, ErrExists if the ID is taken (a random
+// ID collided: the caller may simply retry).
+func (s *Service) createJSON(ctx context.Context, kind, id string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	err = s.docs.UpdateDoc(ctx, kind, id, func(_ []byte, found bool) ([]byte, error) {
+		if found {
+			return nil, fmt.Errorf("%w: %s %s", ErrExists, kind, id)
+		}
+		return b, nil
+	})
+	if err != nil && !errors.Is(err, ErrExists) {
+		return fmt.Errorf("iam: create %s %s: %w", kind, id, err)
+	}
+	return err
 }
 
 // RemoveAccount deletes an account and its keys (not the root account).
@@ -210,26 +324,43 @@ func (s *Service) RemoveAccount(ctx context.Context, id string) error {
 	if id == s.root.ID {
 		return ErrRoot
 	}
-	if _, err := s.Account(id); err != nil {
+	a, err := s.Account(id)
+	if err != nil {
 		return err
 	}
-	for _, k := range s.Keys(id) {
-		if err := s.DeleteKey(ctx, k.AccessKeyID); err != nil {
+	// The store's list, not memory's: a key just created through another
+	// gateway may not have reached this one yet.
+	docs, err := s.docs.ListDocs(ctx, kindKey)
+	if err != nil {
+		return fmt.Errorf("iam: list keys: %w", err)
+	}
+	for _, d := range docs {
+		var k Key
+		if err := json.Unmarshal(d.Data, &k); err != nil {
+			return fmt.Errorf("iam: key %s: %w", d.ID, err)
+		}
+		if k.AccountID != id {
+			continue
+		}
+		if err := s.DeleteKey(ctx, k.AccessKeyID); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
 	}
 	if err := s.docs.DeleteDoc(ctx, kindAccount, id); err != nil {
-		return err
+		return fmt.Errorf("iam: delete account %s: %w", id, err)
 	}
+	s.releaseName(ctx, a.Name, id)
 	s.mu.Lock()
+	s.gen++
 	delete(s.accounts, id)
 	s.mu.Unlock()
+	s.publish(ctx, kindAccount, id)
 	return nil
 }
 
 // CreateKey adds a key pair to an account; the secret is returned only here.
 func (s *Service) CreateKey(ctx context.Context, accountID string, now time.Time) (Key, error) {
-	if _, err := s.Account(accountID); err != nil {
+	if _, err := s.account(ctx, accountID); err != nil {
 		return Key{}, err
 	}
 	k := Key{
@@ -238,12 +369,15 @@ func (s *Service) CreateKey(ctx context.Context, accountID string, now time.Time
 		AccountID:       accountID,
 		Created:         now.UTC(),
 	}
-	if err := s.putJSON(ctx, kindKey, k.AccessKeyID, k); err != nil {
+	if err := s.createJSON(ctx, kindKey, k.AccessKeyID, k); err != nil {
 		return Key{}, err
 	}
 	s.mu.Lock()
+	s.gen++
 	s.keys[k.AccessKeyID] = k
+	delete(s.misses, k.AccessKeyID)
 	s.mu.Unlock()
+	s.publish(ctx, kindKey, k.AccessKeyID)
 	return k, nil
 }
 
@@ -262,24 +396,37 @@ func (s *Service) Keys(accountID string) []Key {
 	return out
 }
 
-// SetKeyDisabled disables or re-enables a key.
+// SetKeyDisabled disables or re-enables a key. The stored key is changed
+// in one atomic step, so a concurrent deletion through another gateway is
+// not undone by writing back a stale copy.
 func (s *Service) SetKeyDisabled(ctx context.Context, accessKeyID string, disabled bool) error {
 	if accessKeyID == s.rootKey.AccessKeyID {
 		return ErrRoot
 	}
-	s.mu.RLock()
-	k, ok := s.keys[accessKeyID]
-	s.mu.RUnlock()
-	if !ok {
+	var k Key
+	err := s.docs.UpdateDoc(ctx, kindKey, accessKeyID, func(doc []byte, found bool) ([]byte, error) {
+		if !found {
+			return nil, ErrNotFound
+		}
+		var cur Key // fresh each call: a store may retry fn
+		if err := json.Unmarshal(doc, &cur); err != nil {
+			return nil, fmt.Errorf("iam: key %s: %w", accessKeyID, err)
+		}
+		cur.Disabled = disabled
+		k = cur
+		return json.Marshal(cur)
+	})
+	if errors.Is(err, ErrNotFound) {
 		return ErrNotFound
 	}
-	k.Disabled = disabled
-	if err := s.putJSON(ctx, kindKey, k.AccessKeyID, k); err != nil {
-		return err
+	if err != nil {
+		return fmt.Errorf("iam: set key %s disabled=%t: %w", accessKeyID, disabled, err)
 	}
 	s.mu.Lock()
+	s.gen++
 	s.keys[k.AccessKeyID] = k
 	s.mu.Unlock()
+	s.publish(ctx, kindKey, accessKeyID)
 	return nil
 }
 
@@ -288,83 +435,24 @@ func (s *Service) DeleteKey(ctx context.Context, accessKeyID string) error {
 	if accessKeyID == s.rootKey.AccessKeyID {
 		return ErrRoot
 	}
-	s.mu.RLock()
-	_, ok := s.keys[accessKeyID]
-	s.mu.RUnlock()
-	if !ok {
+	err := s.docs.UpdateDoc(ctx, kindKey, accessKeyID, func(_ []byte, found bool) ([]byte, error) {
+		if !found {
+			return nil, ErrNotFound
+		}
+		return nil, nil
+	})
+	if errors.Is(err, ErrNotFound) {
 		return ErrNotFound
 	}
-	if err := s.docs.DeleteDoc(ctx, kindKey, accessKeyID); err != nil {
-		return err
+	if err != nil {
+		return fmt.Errorf("iam: delete key %s: %w", accessKeyID, err)
 	}
 	s.mu.Lock()
+	s.gen++
 	delete(s.keys, accessKeyID)
 	s.mu.Unlock()
+	s.publish(ctx, kindKey, accessKeyID)
 	return nil
-}
-
-// CountUsage records one request of an account (the requester, or the
-// bucket owner when the owner pays). It only touches memory; Flush persists.
-func (s *Service) CountUsage(accountID string, bytesIn, bytesOut int64) {
-	if accountID == "" {
-		return
-	}
-	s.usageMu.Lock()
-	u := s.pending[accountID]
-	u.Requests++
-	u.BytesIn += bytesIn
-	u.BytesOut += bytesOut
-	s.pending[accountID] = u
-	s.usageMu.Unlock()
-}
-
-// Flush adds the usage counted since the last flush to the stored totals.
-// Usage is accounting, not data: a crash may lose the last interval.
-func (s *Service) Flush(ctx context.Context) error {
-	s.usageMu.Lock()
-	pending := s.pending
-	s.pending = map[string]Usage{}
-	s.usageMu.Unlock()
-	for id, d := range pending {
-		u, err := s.storedUsage(ctx, id)
-		if err != nil {
-			return err
-		}
-		u.Requests += d.Requests
-		u.BytesIn += d.BytesIn
-		u.BytesOut += d.BytesOut
-		if err := s.putJSON(ctx, kindUsage, id, u); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (s *Service) storedUsage(ctx context.Context, id string) (Usage, error) {
-	var u Usage
-	b, err := s.docs.GetDoc(ctx, kindUsage, id)
-	if errors.Is(err, meta.ErrNotFound) {
-		return u, nil
-	}
-	if err != nil {
-		return u, err
-	}
-	return u, json.Unmarshal(b, &u)
-}
-
-// Usage returns an account's totals, including what is not flushed yet.
-func (s *Service) Usage(ctx context.Context, accountID string) (Usage, error) {
-	u, err := s.storedUsage(ctx, accountID)
-	if err != nil {
-		return u, err
-	}
-	s.usageMu.Lock()
-	d := s.pending[accountID]
-	s.usageMu.Unlock()
-	u.Requests += d.Requests
-	u.BytesIn += d.BytesIn
-	u.BytesOut += d.BytesOut
-	return u, nil
 }
 
 func randomHex(n int) string {

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -77,7 +78,15 @@ func (k Key) Managed() bool { return k.Alias == ManagedAlias }
 // same seam as iam.Docs).
 type Docs = iam.Docs
 
-const kindKey = "kms.key"
+const (
+	kindKey = "kms.key"
+	// kindManaged maps an account ID to the ID of its aws/s3 key. Creating
+	// it is how gateways agree on one managed key per account.
+	kindManaged = "kms.managed"
+)
+
+// errLost aborts the UpdateDoc of a managed key another gateway created.
+var errLost = errors.New("kms: another gateway created the managed key")
 
 // Errors of the management calls; the admin API maps them to statuses.
 var (
@@ -90,88 +99,113 @@ var (
 	ErrInvalid = errors.New("kms: invalid argument")
 )
 
-// Service holds every KMS key in memory, loaded at New; every change is
-// written through to the store first. (One process owns the cache, as
-// with iam.Service: a scale-out deployment needs invalidation.)
+// Service holds every KMS key in memory, which follows the store's change
+// feed (feed.go): every change is written to the store first, then
+// announced to every gateway before the call returns. Changes to a key are
+// atomic read-modify-writes in the store (UpdateDoc), and which key is an
+// account's aws/s3 key is decided there too, so gateways never overwrite
+// each other's changes or create two managed keys.
 type Service struct {
 	docs    Docs
 	rootKey []byte
 	region  string
 	now     func() time.Time
+	feedTTL time.Duration
+	log     *slog.Logger
+
+	// feedMu serialises change notifications and resyncs.
+	feedMu sync.Mutex
 
 	mu       sync.RWMutex
 	keys     map[string]Key         // by ID
 	policies map[string]*iam.Policy // parsed key policies, by key ID
-	managed  map[string]string      // account ID → ID of its aws/s3 key
+	managed  map[string]string      // account ID → ID of its aws/s3 key (kindManaged)
+	// gen counts changes made to memory; a read-through caches what it
+	// read only if gen has not moved since it started (feed.go).
+	gen uint64
 
-	// createMu makes "create the managed key on first use" happen once
-	// per account even when requests race.
+	// createMu makes this gateway's requests racing for an account's
+	// managed key create one candidate, not one each (kindManaged decides
+	// between gateways).
 	createMu sync.Mutex
 
 	// resealer re-seals data keys after a rotation (rotate.go); rotateMu
 	// runs one rotation at a time.
 	resealer Resealer
 	rotateMu sync.Mutex
-	// updateMu serialises read-modify-write changes of keys (update).
-	updateMu sync.Mutex
 }
 
-// New loads every key. rootKey is the server's root key (32 bytes);
-// region is the server's region, the one in every key ARN.
-func New(ctx context.Context, docs Docs, rootKey []byte, region string) (*Service, error) {
+// New subscribes to the change feed and loads every key. rootKey is the
+// server's root key (32 bytes); region is the server's region, the one in
+// every key ARN.
+func New(ctx context.Context, docs Docs, rootKey []byte, region string, opts ...Option) (*Service, error) {
 	if len(rootKey) != sse.KeySize {
 		return nil, fmt.Errorf("kms: root key must be %d bytes", sse.KeySize)
 	}
 	s := &Service{
-		docs: docs, rootKey: rootKey, region: region, now: time.Now,
+		docs: docs, rootKey: rootKey, region: region, now: time.Now, feedTTL: iam.DefaultFeedTTL, log: slog.Default(),
 		keys: map[string]Key{}, policies: map[string]*iam.Policy{}, managed: map[string]string{},
 	}
-	list, err := docs.ListDocs(ctx, kindKey)
-	if err != nil {
+	for _, o := range opts {
+		o(s)
+	}
+	// Subscribed before loading, so that no change falls between the two.
+	docs.Subscribe(s.apply)
+	if err := s.Resync(ctx); err != nil {
 		return nil, err
 	}
-	for _, d := range list {
-		var k Key
-		if err := json.Unmarshal(d.Data, &k); err != nil {
-			return nil, fmt.Errorf("kms: key %s: %w", d.ID, err)
-		}
-		if err := s.cache(k); err != nil {
-			return nil, fmt.Errorf("kms: key %s: %w", d.ID, err)
-		}
+	if err := s.indexManaged(ctx); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-// cache puts a key (and its parsed policy) into memory; the caller holds
-// mu or is New.
-func (s *Service) cache(k Key) error {
-	if k.Policy != nil {
-		p, err := iam.ParseKeyPolicy(k.Policy, s.ARN(k))
-		if err != nil {
-			return err
-		}
+// cache puts a key and its parsed policy into memory; the caller holds mu.
+func (s *Service) cache(k Key, p *iam.Policy) {
+	if p != nil {
 		s.policies[k.ID] = p
 	} else {
 		delete(s.policies, k.ID)
 	}
 	s.keys[k.ID] = k
-	if k.Managed() {
-		s.managed[k.AccountID] = k.ID
-	}
-	return nil
 }
 
-func (s *Service) put(ctx context.Context, k Key) error {
+// create stores a new key. It is neither cached nor announced here: a
+// managed key's candidate is not a key until it wins (managedKey).
+func (s *Service) create(ctx context.Context, k Key) error {
 	b, err := json.Marshal(k)
 	if err != nil {
 		return err
 	}
 	if err := s.docs.PutDoc(ctx, kindKey, k.ID, b); err != nil {
-		return err
+		return fmt.Errorf("kms: write key %s: %w", k.ID, err)
 	}
+	return nil
+}
+
+// remember caches a key this gateway wrote (the feed would too, but a
+// gateway keeps working without one). Its policy was validated before it
+// was written; should it not parse, the key is dropped instead, and the
+// next use reads it through and reports why.
+func (s *Service) remember(k Key) {
+	p, err := s.policyOf(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.cache(k)
+	s.gen++
+	if err != nil {
+		delete(s.keys, k.ID)
+		delete(s.policies, k.ID)
+		return
+	}
+	s.cache(k, p)
+}
+
+// policyOf parses a key's policy (nil when it has none).
+func (s *Service) policyOf(k Key) (*iam.Policy, error) {
+	if k.Policy == nil {
+		return nil, nil
+	}
+	return iam.ParseKeyPolicy(k.Policy, s.ARN(k))
 }
 
 // ARN is the key's ARN: arn:aws:kms:<region>:<account>:key/<id>.
@@ -200,9 +234,11 @@ func (s *Service) Create(ctx context.Context, account, description string) (Key,
 		return Key{}, fmt.Errorf("%w: description must be at most %d characters", ErrInvalid, MaxDescription)
 	}
 	k := Key{ID: newUUID(), AccountID: account, Description: description, Enabled: true, Created: s.now().UTC().Truncate(time.Second)}
-	if err := s.put(ctx, k); err != nil {
+	if err := s.create(ctx, k); err != nil {
 		return Key{}, err
 	}
+	s.remember(k)
+	s.publish(ctx, kindKey, k.ID)
 	return k, nil
 }
 
@@ -213,6 +249,9 @@ func (s *Service) List(account string) []Key {
 	defer s.mu.RUnlock()
 	var out []Key
 	for _, k := range s.keys {
+		if k.Managed() && s.managed[k.AccountID] != k.ID {
+			continue // a candidate that lost (managedKey), not a key
+		}
 		if account == "" || k.AccountID == account {
 			out = append(out, k)
 		}
@@ -230,7 +269,9 @@ func (s *Service) List(account string) []Key {
 	return out
 }
 
-// Get returns a key by ID or key ARN (of this region).
+// Get returns a key by ID or key ARN (of this region), from memory: it
+// serves management calls, which come after the change feed delivered the
+// key (requests go through Use, which reads keys through).
 func (s *Service) Get(ref string) (Key, error) {
 	id := ref
 	if a, ok := parseARN(ref); ok {
@@ -290,30 +331,65 @@ func (s *Service) GetPolicy(ref string) ([]byte, error) {
 // managedKey returns the account's aws/s3 key, creating it on first use
 // as S3 does (AWS KMS developer guide: AWS services create their AWS
 // managed key the first time it is needed).
+//
+// Gateways racing to create it each store a candidate key, then try to
+// create the account's kindManaged index document naming it; UpdateDoc
+// lets exactly one succeed. The others delete their candidate and use the
+// winner. The candidate is stored before the index, so the index never
+// names a missing key; a candidate left behind by a crash is named by no
+// index, and List does not show it.
 func (s *Service) managedKey(ctx context.Context, account string) (Key, error) {
-	if k, ok := s.managedOf(account); ok {
-		return k, nil
+	if k, ok, err := s.managedOf(ctx, account); ok || err != nil {
+		return k, err
 	}
 	s.createMu.Lock()
 	defer s.createMu.Unlock()
-	if k, ok := s.managedOf(account); ok {
-		return k, nil
+	if k, ok, err := s.managedOf(ctx, account); ok || err != nil {
+		return k, err
 	}
 	k := Key{ID: newUUID(), AccountID: account, Alias: ManagedAlias, Description: managedDescription, Enabled: true, Created: s.now().UTC().Truncate(time.Second)}
-	if err := s.put(ctx, k); err != nil {
+	if err := s.create(ctx, k); err != nil {
 		return Key{}, err
 	}
+	err := s.docs.UpdateDoc(ctx, kindManaged, account, func(_ []byte, found bool) ([]byte, error) {
+		if found {
+			return nil, errLost
+		}
+		return []byte(k.ID), nil
+	})
+	if errors.Is(err, errLost) {
+		s.discard(ctx, k.ID)
+		w, ok, err := s.managedOf(ctx, account)
+		if err == nil && !ok {
+			err = fmt.Errorf("kms: the managed key of %s vanished", account)
+		}
+		return w, err
+	}
+	if err != nil {
+		// The index may or may not name the candidate now (the store's
+		// answer was lost), so the candidate stays: if unnamed, it is
+		// hidden, like a crash's leftover.
+		return Key{}, fmt.Errorf("kms: record the managed key of %s: %w", account, err)
+	}
+	s.remember(k)
+	s.mu.Lock()
+	s.gen++
+	s.managed[account] = k.ID
+	s.mu.Unlock()
+	s.publish(ctx, kindKey, k.ID)
+	s.publish(ctx, kindManaged, account)
 	return k, nil
 }
 
-func (s *Service) managedOf(account string) (Key, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	id, ok := s.managed[account]
-	if !ok {
-		return Key{}, false
+// discard deletes a managed key candidate that lost. It was never
+// announced, but a peer's resync may have loaded it, hence the
+// announcement of its deletion. Failing leaves a hidden leftover.
+func (s *Service) discard(ctx context.Context, id string) {
+	if err := s.docs.DeleteDoc(ctx, kindKey, id); err != nil {
+		s.log.Warn("kms: deleting a managed key candidate that lost", "key", id, "err", err)
+		return
 	}
-	return s.keys[id], true
+	s.publish(ctx, kindKey, id)
 }
 
 // newUUID is a random (version 4) UUID from crypto/rand.

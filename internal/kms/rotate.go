@@ -2,6 +2,8 @@ package kms
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -67,9 +69,12 @@ func (s *Service) Rotate(ctx context.Context, ref string) (Key, error) {
 		}
 	}
 	return s.update(ctx, k.ID, func(cur *Key) error {
-		// A newer version cannot have appeared (rotateMu), but the key's
-		// other fields may have changed meanwhile; only these are ours.
-		cur.ResealedVersion, cur.Resealed = k.Version, n
+		// The key's other fields may have changed meanwhile; only these
+		// are ours. Another gateway may have rotated it again and finished
+		// first: its later version stays the re-sealed one.
+		if k.Version > cur.ResealedVersion {
+			cur.ResealedVersion, cur.Resealed = k.Version, n
+		}
 		return nil
 	})
 }
@@ -85,20 +90,42 @@ func (s *Service) Ring(arn string) (sse.KEKRing, error) {
 	return s.ring(k), nil
 }
 
-// update applies fn to the stored key ref names and writes it, under
-// updateMu, so that two changes of one key never overwrite each other.
+// update applies fn to the stored key ref names and writes it in one
+// atomic step (UpdateDoc), so that two changes of one key, from any
+// gateways, never overwrite each other; then announces it.
 func (s *Service) update(ctx context.Context, ref string, fn func(*Key) error) (Key, error) {
-	s.updateMu.Lock()
-	defer s.updateMu.Unlock()
-	k, err := s.Get(ref)
-	if err != nil {
-		return Key{}, err
+	id := ref
+	if a, ok := parseARN(ref); ok {
+		if a.region != s.region || a.kind != "key" {
+			return Key{}, ErrNotFound
+		}
+		id = a.name
 	}
-	if err := fn(&k); err != nil {
+	var k Key
+	err := s.docs.UpdateDoc(ctx, kindKey, id, func(doc []byte, found bool) ([]byte, error) {
+		if !found {
+			return nil, ErrNotFound
+		}
+		var cur Key // fresh each call: a store may retry fn
+		if err := json.Unmarshal(doc, &cur); err != nil {
+			return nil, fmt.Errorf("kms: key %s: %w", id, err)
+		}
+		if ref != id && s.ARN(cur) != ref {
+			return nil, ErrNotFound
+		}
+		if err := fn(&cur); err != nil {
+			return nil, err
+		}
+		k = cur
+		return json.Marshal(cur)
+	})
+	switch {
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrManaged), errors.Is(err, ErrInvalid):
 		return Key{}, err
+	case err != nil:
+		return Key{}, fmt.Errorf("kms: update key %s: %w", id, err)
 	}
-	if err := s.put(ctx, k); err != nil {
-		return Key{}, err
-	}
+	s.remember(k)
+	s.publish(ctx, kindKey, k.ID)
 	return k, nil
 }

@@ -141,7 +141,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	blobs, err := blob.Open(cfg.DataDir, id)
+	blobs, err := blob.OpenTmp(cfg.DataDir, id)
 	if err != nil {
 		return nil, err
 	}
@@ -153,18 +153,18 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		store.Close()
 		return nil, err
 	}
+	timing := opts.Timing.withDefaults()
 	rootKey, err := loadRootKey(cfg, log)
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
 	// The KMS keys of SSE-KMS; their key material derives from rootKey.
-	keys, err := kms.New(context.Background(), store, rootKey, cfg.Region)
+	keys, err := kms.New(context.Background(), store, rootKey, cfg.Region, kms.FeedTTL(timing.TTL), kms.Logger(log))
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
-	timing := opts.Timing.withDefaults()
 	eng := engine.New(store, blobs, engine.Options{Region: cfg.Region, Now: opts.Now, Logger: log, MinPartSize: opts.MinPartSize, RootKey: rootKey, Keys: keys,
 		Cluster: engine.ClusterOptions{GatewayID: id, TTL: timing.TTL, GarbageGrace: timing.GarbageGrace}})
 	keys.SetResealer(eng) // rotating a KMS key re-seals its data keys
@@ -174,7 +174,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	}
 	rootAccount := iam.Account{ID: RootAccountID, CanonicalID: RootOwner.ID, Name: RootOwner.DisplayName}
 	accounts, err := iam.NewService(context.Background(), store, rootAccount,
-		iam.Key{AccessKeyID: root.AccessKeyID, SecretAccessKey: root.SecretAccessKey})
+		iam.Key{AccessKeyID: root.AccessKeyID, SecretAccessKey: root.SecretAccessKey}, iam.FeedTTL(timing.TTL), iam.Logger(log))
 	if err != nil {
 		store.Close()
 		return nil, err

@@ -39,6 +39,8 @@ var gatewayTiming = server.Timing{
 type gateway struct {
 	srv *server.Server
 	hs  *httptest.Server
+	// down is set by StopGateway; the balancer skips it.
+	down *atomic.Bool
 }
 
 // WithGateways runs n gateways on one PostgreSQL database and one data
@@ -83,13 +85,21 @@ func (s *Server) balancer() http.Handler {
 	for i, g := range s.gateways {
 		targets[i], _ = url.Parse(g.hs.URL)
 	}
+	downs := make([]*atomic.Bool, len(s.gateways))
+	for i, g := range s.gateways {
+		downs[i] = g.down
+	}
 	var next atomic.Uint64
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} // the gateways' own test certificates
 	transport.MaxIdleConnsPerHost = 64
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			u := targets[next.Add(1)%uint64(len(targets))]
+			i := next.Add(1) % uint64(len(targets))
+			for j := 0; j < len(targets) && downs[i].Load(); j++ {
+				i = (i + 1) % uint64(len(targets))
+			}
+			u := targets[i]
 			pr.Out.URL.Scheme, pr.Out.URL.Host = u.Scheme, u.Host
 			pr.Out.Host = pr.In.Host
 		},
@@ -98,13 +108,36 @@ func (s *Server) balancer() http.Handler {
 	}
 }
 
-// Gateways returns every gateway's server (one unless GatewaysEnv says more).
+// Gateways returns every gateway's server (one unless GatewaysEnv says
+// more); a stopped gateway's entry is nil.
 func (s *Server) Gateways() []*server.Server {
 	out := make([]*server.Server, len(s.gateways))
 	for i, g := range s.gateways {
-		out[i] = g.srv
+		if !g.down.Load() {
+			out[i] = g.srv
+		}
 	}
 	return out
+}
+
+// StopGateway shuts gateway i down; the balancer sends requests to the
+// others from then on, and Internal() is the first one still running.
+func (s *Server) StopGateway(i int) {
+	s.t.Helper()
+	g := s.gateways[i]
+	if g.down.Swap(true) {
+		return
+	}
+	g.hs.Close()
+	if err := g.srv.Close(); err != nil {
+		s.t.Errorf("tesseratest: close gateway %d: %v", i, err)
+	}
+	for _, g := range s.gateways {
+		if !g.down.Load() {
+			s.srv = g.srv
+			break
+		}
+	}
 }
 
 // GatewayURL is gateway i's own base URL, bypassing the balancer (to send

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -170,7 +171,7 @@ func (s *Server) openGateway(id string) gateway {
 	if err != nil {
 		s.t.Fatalf("tesseratest: open server: %v", err)
 	}
-	g := gateway{srv: srv}
+	g := gateway{srv: srv, down: new(atomic.Bool)}
 	if s.opts.tls {
 		g.hs = httptest.NewTLSServer(srv.Handler())
 	} else {
@@ -186,6 +187,9 @@ func (s *Server) Stop() {
 	}
 	s.hs.Close()
 	for _, g := range s.gateways {
+		if g.down.Swap(true) {
+			continue // stopped by StopGateway
+		}
 		g.hs.Close()
 		if err := g.srv.Close(); err != nil {
 			s.t.Errorf("tesseratest: close server: %v", err)
