@@ -1,6 +1,8 @@
 package metatest
 
 import (
+	"encoding/json"
+	"errors"
 	"slices"
 	"testing"
 
@@ -120,5 +122,97 @@ func testForEachBlobRef(t *testing.T, h *harness) {
 	}
 	if len(got) != 3 {
 		t.Errorf("ForEachBlobRef reported %v", got)
+	}
+}
+
+var errUpdate = errors.New("metatest: update refused")
+
+// testUpdateDoc: UpdateDoc creates, replaces and deletes a document with
+// what fn returns, and stores nothing when fn fails.
+func testUpdateDoc(t *testing.T, h *harness) {
+	ctx := t.Context()
+	type call struct {
+		got   string // what fn must get ("" with found false: absent)
+		found bool
+		put   []byte // what fn returns
+		err   error
+	}
+	for _, c := range []struct {
+		name string
+		call
+		after string // the document afterwards ("-": absent)
+	}{
+		{"create", call{"", false, []byte("v1"), nil}, "v1"},
+		{"update", call{"v1", true, []byte("v2"), nil}, "v2"},
+		{"fn fails", call{"v2", true, []byte("v3"), errUpdate}, "v2"},
+		{"empty document", call{"v2", true, []byte{}, nil}, ""},
+		{"empty is a document", call{"", true, []byte("v4"), nil}, "v4"},
+		{"delete", call{"v4", true, nil, nil}, "-"},
+		{"delete absent", call{"", false, nil, nil}, "-"},
+		{"fn fails on absent", call{"", false, []byte("v5"), errUpdate}, "-"},
+		{"create again", call{"", false, []byte("v6"), nil}, "v6"},
+	} {
+		err := h.s.UpdateDoc(ctx, "counter", "c", func(doc []byte, found bool) ([]byte, error) {
+			if string(doc) != c.got || found != c.found {
+				t.Errorf("%s: fn got (%q, %v), want (%q, %v)", c.name, doc, found, c.got, c.found)
+			}
+			return c.put, c.err
+		})
+		if err != c.err {
+			t.Fatalf("%s: UpdateDoc = %v, want %v unchanged", c.name, err, c.err)
+		}
+		doc, err := h.s.GetDoc(ctx, "counter", "c")
+		if c.after == "-" {
+			wantErr(t, c.name+": GetDoc", err, meta.ErrNotFound)
+			continue
+		}
+		noErr(t, c.name+": GetDoc", err)
+		if string(doc) != c.after {
+			t.Fatalf("%s: GetDoc = %q, want %q", c.name, doc, c.after)
+		}
+	}
+	err := h.s.UpdateDoc(ctx, "", "c", func([]byte, bool) ([]byte, error) { return []byte("x"), nil })
+	wantErr(t, "UpdateDoc(empty kind)", err, meta.ErrNotFound)
+}
+
+// testUpdateDocConcurrent: UpdateDocs of one document from two stores
+// serialise: no increment of a counter is lost.
+func testUpdateDocConcurrent(t *testing.T, h *harness) {
+	ctx := t.Context()
+	p, _, _ := h.peerStore()
+	const workers, rounds = 16, 20
+	type counter struct{ N int }
+	errs := make([]error, workers)
+	parallel(workers, func(i int) {
+		s := h.s
+		if i%2 == 1 {
+			s = p
+		}
+		for range rounds {
+			err := s.UpdateDoc(ctx, "usage", "u", func(doc []byte, found bool) ([]byte, error) {
+				var c counter
+				if found {
+					if err := json.Unmarshal(doc, &c); err != nil {
+						return nil, err
+					}
+				}
+				c.N++
+				return json.Marshal(c)
+			})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+		}
+	})
+	for _, err := range errs {
+		noErr(t, "UpdateDoc", err)
+	}
+	doc, err := p.GetDoc(ctx, "usage", "u")
+	noErr(t, "GetDoc", err)
+	var c counter
+	noErr(t, "decode", json.Unmarshal(doc, &c))
+	if c.N != workers*rounds {
+		t.Fatalf("counter = %d, want %d", c.N, workers*rounds)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,8 +24,30 @@ import (
 // database or schema. The suite closes every store it opens.
 type OpenFunc func(t *testing.T, dir string) meta.Store
 
+// PeerFunc opens a second store on the data of s (opened on dir), as a
+// second gateway process would; the suite closes it if it is not s.
+type PeerFunc func(t *testing.T, s meta.Store, dir string) meta.Store
+
+// Option configures RunStoreSuite.
+type Option func(*options)
+
+type options struct {
+	peer PeerFunc
+}
+
+// WithPeer says how to open a peer store: a backend that several
+// processes share (PostgreSQL) opens a second store on the same database;
+// the default, for a backend one process owns (Pebble), is s itself.
+func WithPeer(peer PeerFunc) Option {
+	return func(o *options) { o.peer = peer }
+}
+
 // RunStoreSuite runs the contract suite against the stores open returns.
-func RunStoreSuite(t *testing.T, open OpenFunc) {
+func RunStoreSuite(t *testing.T, open OpenFunc, opts ...Option) {
+	o := options{peer: func(_ *testing.T, s meta.Store, _ string) meta.Store { return s }}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, h *harness)
@@ -76,10 +99,20 @@ func RunStoreSuite(t *testing.T, open OpenFunc) {
 		{"ConcurrentPutObjectMustNotExist", testConcurrentPutObjectMustNotExist},
 		{"ConcurrentDeleteBucket", testConcurrentDeleteBucket},
 		{"ConcurrentPutPartAndComplete", testConcurrentPutPartAndComplete},
+		{"ClusterGateways", testClusterGateways},
+		{"ClusterReap", testClusterReap},
+		{"ClusterGarbage", testClusterGarbage},
+		{"ClusterLeases", testClusterLeases},
+		{"ClusterLead", testClusterLead},
+		{"ClusterFeed", testClusterFeed},
+		{"ClusterFeedConcurrent", testClusterFeedConcurrent},
+		{"ClusterFeedDeadGateway", testClusterFeedDeadGateway},
+		{"UpdateDoc", testUpdateDoc},
+		{"UpdateDocConcurrent", testUpdateDocConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, newHarness(t, open))
+			tc.fn(t, newHarness(t, open, o.peer))
 		})
 	}
 }
@@ -88,12 +121,13 @@ func RunStoreSuite(t *testing.T, open OpenFunc) {
 type harness struct {
 	t    *testing.T
 	open OpenFunc
+	peer PeerFunc
 	dir  string
 	s    meta.Store
 }
 
-func newHarness(t *testing.T, open OpenFunc) *harness {
-	h := &harness{t: t, open: open, dir: t.TempDir()}
+func newHarness(t *testing.T, open OpenFunc, peer PeerFunc) *harness {
+	h := &harness{t: t, open: open, peer: peer, dir: t.TempDir()}
 	h.s = open(t, h.dir)
 	t.Cleanup(func() {
 		if h.s != nil {
@@ -103,6 +137,27 @@ func newHarness(t *testing.T, open OpenFunc) *harness {
 		}
 	})
 	return h
+}
+
+// peerStore opens a peer of h.s (see WithPeer). separate reports whether
+// it is another store than h.s; closePeer closes it then (once; the
+// suite's cleanup closes it otherwise) and does nothing if not.
+func (h *harness) peerStore() (p meta.Store, closePeer func(), separate bool) {
+	h.t.Helper()
+	p = h.peer(h.t, h.s, h.dir)
+	if p == h.s {
+		return p, func() {}, false
+	}
+	var once sync.Once
+	closePeer = func() {
+		once.Do(func() {
+			if err := p.Close(); err != nil {
+				h.t.Errorf("Close(peer): %v", err)
+			}
+		})
+	}
+	h.t.Cleanup(closePeer)
+	return p, closePeer, true
 }
 
 // reopen closes the store and opens it again on the same dir.

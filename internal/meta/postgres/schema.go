@@ -124,6 +124,38 @@ ALTER TABLE object_versions ALTER COLUMN segments SET STORAGE EXTERNAL;
 -- Queries must spell the predicate as the literal 'null' to use it.
 CREATE UNIQUE INDEX object_versions_null ON object_versions (bucket, key) WHERE version_id = 'null';
 `,
+	// 3: the cluster (cluster.go, lead.go, feed.go). Garbage recorded before
+	// it gets since = '-infinity' (stored as the column's missing value,
+	// without a rewrite): it is as old as garbage can be, so collectable.
+	// New garbage is dated by clock_timestamp(), not now(): the time of the
+	// insert is closer to the commit than the transaction's start, and a
+	// collector's minAge must count from when the blob stopped being
+	// referenced. Every time here is the database's clock, so gateways
+	// with skewed clocks still agree on who is live.
+	`
+CREATE TABLE gateways (
+	id      bytea       PRIMARY KEY,
+	address text        NOT NULL,
+	started timestamptz NOT NULL,
+	beat    timestamptz NOT NULL,
+	-- the change number up to which the gateway has delivered the feed
+	seen    bigint      NOT NULL DEFAULT 0
+);
+
+CREATE TABLE leases (
+	gateway bytea NOT NULL REFERENCES gateways (id) ON DELETE CASCADE,
+	blob_id bytea NOT NULL,
+	PRIMARY KEY (gateway, blob_id)
+);
+-- CollectableGarbage asks, per garbage blob, whether anyone leases it.
+CREATE INDEX leases_by_blob ON leases (blob_id);
+
+ALTER TABLE garbage ADD COLUMN since timestamptz NOT NULL DEFAULT '-infinity';
+ALTER TABLE garbage ALTER COLUMN since SET DEFAULT clock_timestamp();
+
+-- Change numbers of the feed: Publish takes the next under feedLock.
+CREATE SEQUENCE change_seq AS bigint MINVALUE 1;
+`,
 }
 
 // migrationLock is the advisory lock key under which the schema is created

@@ -23,6 +23,15 @@
 //     one, so that row guards them all; or a part row (FOR UPDATE) for
 //     PutPart replacing a part.
 //
+// The cluster's rows (cluster.go, lead.go, feed.go) are never locked
+// together with those: Join and Publish take feedLock (a transaction
+// advisory lock) first; Join, Beat, Leave and Reap then lock gateway rows
+// and after them the leases of those gateways (Leave and Reap through ON
+// DELETE CASCADE). Statements locking several gateway rows (Reap, the
+// listener recording delivery) take them in ID order. UpdateDoc locks one
+// docs row alone. leadLock (a session advisory lock) is only tried, never
+// waited for, so it cannot be part of a cycle.
+//
 // Under READ COMMITTED each statement sees what committed before it started,
 // so a read that must see the work of a transaction it just waited for is
 // always a separate statement issued after the lock was granted.
@@ -43,6 +52,14 @@
 // in. Records are JSON in bytea columns, as in the Pebble store, beside the
 // columns the queries need; parts and manifests, which come by the
 // thousand, are in metacodec's binary form, also as in the Pebble store.
+//
+// The change feed (feed.go) is LISTEN/NOTIFY. PostgreSQL loses no
+// notification on a live connection; when a listener's connection drops,
+// it reconnects and tells its subscribers to re-read everything (a Change
+// of Kind ""). As a backstop, each listener compares the latest change
+// number with what it delivered every feedPoll (5 seconds): a notification
+// lost any other way is made up for, the same way, within two feedPoll
+// periods (10 seconds) of its publication.
 package postgres
 
 import (
@@ -51,6 +68,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -68,6 +86,24 @@ var _ meta.Store = (*Store)(nil)
 type Store struct {
 	pool  *pgxpool.Pool
 	claim *pgx.Conn // set by ClaimGateway
+
+	mu sync.Mutex // guards the fields below and the feed's state
+	// joined holds the registrations Join made through this Store: gateway
+	// ID → started, the registration's generation (cluster.go).
+	joined map[string]time.Time
+	subs   []func(meta.Change)
+	feed   *feed // the listener, started by the first Subscribe or Join
+
+	// beatMu serialises Beats and guards sent: per gateway ID, the lease
+	// set this Store last sent.
+	beatMu sync.Mutex
+	sent   map[string]map[string]struct{}
+
+	// leadMu guards lead, the connection holding leadLock (if leader is
+	// not ""), and leader, the gateway ID it holds it for.
+	leadMu sync.Mutex
+	lead   *pgx.Conn
+	leader string
 }
 
 // Open connects to the database named by dsn (a libpq keyword/value string
@@ -90,8 +126,13 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return &Store{pool: pool}, nil
 }
 
-// Close closes every connection of the store, waiting for queries in flight.
+// Close stops the change feed's listener, ends this Store's leadership and
+// closes every connection of the store, waiting for queries in flight. The
+// registrations it made stay until Reap: Close is what a dying process
+// does.
 func (s *Store) Close() error {
+	s.stopFeed()
+	s.closeLead()
 	s.releaseClaim()
 	s.pool.Close()
 	return nil
