@@ -2,21 +2,94 @@
 //
 // Layout under the store's directory:
 //
-//	blobs/xx/<id>      committed blobs; xx is the id's first byte pair. The
-//	                   256 fan-out directories are made (and synced) once by
-//	                   Open, so a commit never pays for a mkdir: a second
-//	                   level would mean a mkdir and a parent fsync on most
-//	                   commits until 65,536 directories existed.
-//	tmp/               in-flight writes, emptied by Open
+//	blobs/xx/yy/<id>   committed blobs; xx and yy are the id's first two
+//	                   byte pairs. The 256 first-level directories are made
+//	                   (and synced) by Open; the 65,536 leaves are made on
+//	                   the first commit that needs one, so opening a store
+//	                   on a network file system stays quick. At 100 million
+//	                   blobs a leaf holds about 1,500 files, which every
+//	                   file system lists comfortably.
+//	blobs/xx/<id>      blobs committed by versions before the second level.
+//	                   They are read, measured, removed and walked where
+//	                   they are; nothing moves them.
+//	tmp/<gateway>/     in-flight writes of one gateway (one process),
+//	                   emptied by that gateway's Open. Several gateways may
+//	                   share one store directory; none touches another's
+//	                   temp directory except through SweepTmp.
+//	tmp/<file>         in-flight writes of versions before per-gateway
+//	                   temp directories; SweepTmp removes them once an hour
+//	                   old.
 //
 // A blob is durable once Commit returns: its data is fsynced, it is renamed
 // into place, and the directories that name it are fsynced. A crash before
-// that leaves at most a temp file (removed by the next Open); a crash after
-// it but before the caller records the ID in metadata leaves an orphan blob,
-// which a collector comparing blobs with metadata (see Walk) can remove.
+// that leaves at most a temp file (removed by the next Open of the same
+// gateway, or by SweepTmp); a crash after it but before the caller records
+// the ID in metadata leaves an orphan blob, which a collector comparing
+// blobs with metadata (see Walk) can remove.
 //
-// There is no file-system seam yet: the package calls os directly. Fault
-// injection, when needed, can put one behind the few os calls here.
+// # File systems
+//
+// The directory may be local or shared by many gateways on a network or
+// cluster file system. These are the only operations the store performs,
+// what each needs, and how the file systems it is meant for provide it:
+//
+//   - Create a temp file (open with O_CREAT|O_EXCL in tmp/<gateway>/). Only
+//     its creator ever names it, so exclusivity across machines is not
+//     needed; all of local POSIX file systems, NFSv3/v4 (exclusive CREATE),
+//     CephFS, Lustre, GPFS and JuiceFS honour O_EXCL anyway.
+//   - Write, fsync, close. The data must be on stable storage when fsync
+//     returns: local file systems flush to the device; NFS sends COMMIT for
+//     unstable WRITEs (and close flushes too, for close-to-open
+//     consistency); CephFS and Lustre flush to the OSDs/OSTs; GPFS to its
+//     NSDs; JuiceFS uploads the buffered blocks to its object store. A
+//     gateway that later opens the blob (after reading its ID from the
+//     metadata, so after the commit) sees all of it: open after close is
+//     the consistency every one of them guarantees across clients.
+//   - Rename tmp/<gateway>/<temp> to blobs/xx/yy/<id>, across directories.
+//     It must be one atomic metadata operation within one file system, and
+//     it is on all of them (NFS RENAME; an MDS/MDT operation on CephFS and
+//     Lustre, a distributed transaction when the two directories live on
+//     different metadata servers; a metadata-engine transaction on JuiceFS).
+//     tmp/ and blobs/ must therefore be on one mount and one volume,
+//     fileset or subvolume, or the rename fails with EXDEV. NFS adds one
+//     hazard: a RENAME the client retransmits after the server applied it
+//     (the reply was lost) fails with ENOENT for the now-missing source.
+//     Commit treats "ENOENT, source gone, target present with the written
+//     size" as success; the target's name is a fresh random ID, so no
+//     other file can be there.
+//   - Fsync a directory, after a rename into it and after making a leaf.
+//     Local file systems need it for the name to survive a crash. On NFS
+//     metadata operations are synchronous on the server (with the default
+//     sync export), and the fsync is a no-op or a COMMIT; CephFS waits for
+//     the MDS journal, Lustre and GPFS for their metadata commit, JuiceFS
+//     does nothing (its metadata transactions are already durable). None
+//     of them fails it, so it is always done.
+//   - Mkdir (the first-level directories at Open, a leaf at the first
+//     commit into it). Gateways race to make the same leaf; EEXIST, from
+//     another gateway or from an NFS retransmission of our own MKDIR, is
+//     success.
+//   - Remove a file (Remove, temp files) and a directory tree (temp
+//     directories). ENOENT, from a concurrent remover or a retransmitted
+//     REMOVE, is success. On NFS a file removed while another client reads
+//     it makes that reader fail with ESTALE; keeping garbage from being
+//     removed under a reader is the caller's business, not the store's.
+//   - Read a directory (Walk, SweepTmp). Entries added or removed during
+//     the listing may be missed, and on NFS, whose READDIR cookies are not
+//     stable under concurrent changes, seen twice; both callers only
+//     remove, idempotently.
+//   - Stat: size, and mtime for the orphan and temp-file grace periods.
+//     The mtime comes from the clock the file system trusts — the file
+//     server's on NFS, the writing client's on CephFS, Lustre, GPFS and
+//     JuiceFS — not from the gateway reading it, and clocks drift. That is
+//     why those graces are an hour, not seconds.
+//
+// Nothing else: no flock or fcntl locks, no inotify, no hard links, no
+// O_DIRECT, no mmap, no sparse files, no extended attributes. Their
+// semantics on shared file systems range from different to absent, and
+// coordination between gateways lives in the metadata database.
+//
+// There is no general file-system seam: the package calls os directly, but
+// for rename, which a test replaces to reproduce the NFS retransmission.
 package blob
 
 import (
@@ -27,6 +100,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,24 +109,68 @@ import (
 // such an ID never reaches the file system, so it cannot escape the store.
 var ErrBadID = errors.New("blob: malformed id")
 
+// ErrBadGatewayID is returned by Open for a gateway ID that cannot name a
+// directory safely (see ValidGatewayID).
+var ErrBadGatewayID = errors.New("blob: malformed gateway id")
+
 // idLen is the length of an ID: 16 random bytes, hex-encoded.
 const idLen = 32
 
+// legacyTmpGrace is how old a loose file directly in tmp/ must be before
+// SweepTmp removes it. Such files belong to versions before per-gateway temp
+// directories, which may still be running during a rolling upgrade; an hour
+// is far longer than any write takes, and covers clock skew (see the package
+// doc on mtime).
+const legacyTmpGrace = time.Hour
+
+// rename is os.Rename, a variable so that a test can reproduce a rename the
+// file server applied before the call returned an error.
+var rename = os.Rename
+
 // Store is a directory of blobs. Its methods are safe for concurrent use.
 type Store struct {
-	blobs string
-	tmp   string
+	blobs   string
+	tmp     string // tmp/, the parent of every gateway's temp directory
+	own     string // tmp/<gateway>/, this store's in-flight writes
+	gateway string
+
+	// leafSynced[n] is set once this process has fsynced blobs/xx so that
+	// leaf n (xxyy as a number) is durably named. A leaf another goroutine
+	// or gateway just made may not be, and a blob is only as durable as
+	// every directory on its path; checking here costs no system call.
+	leafSynced [1 << 16]atomic.Bool
 }
 
-// Open opens the store in dir, creating dir/blobs and dir/tmp as needed,
-// and removes whatever an earlier process left in dir/tmp. Only one Store
-// may use a directory at a time: Open would delete another's writes in progress.
-func Open(dir string) (*Store, error) {
-	s := &Store{blobs: filepath.Join(dir, "blobs"), tmp: filepath.Join(dir, "tmp")}
-	if err := os.RemoveAll(s.tmp); err != nil {
-		return nil, fmt.Errorf("blob: empty %s: %w", s.tmp, err)
+// ValidGatewayID reports whether id can name a gateway's temp directory:
+// 1 to 64 characters of [A-Za-z0-9._-], and neither "." nor "..".
+func ValidGatewayID(id string) bool {
+	if len(id) == 0 || len(id) > 64 || id == "." || id == ".." {
+		return false
 	}
-	for _, d := range []string{s.blobs, s.tmp} {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Open opens the store in dir for the gateway gatewayID, creating dir/blobs
+// and its first-level directories as needed, and empties the gateway's
+// temp directory dir/tmp/<gatewayID>/ of what an earlier process with the
+// same ID left. Any number of Stores may share dir as long as their gateway
+// IDs differ: two with the same ID would delete each other's writes.
+func Open(dir, gatewayID string) (*Store, error) {
+	if !ValidGatewayID(gatewayID) {
+		return nil, fmt.Errorf("%w: %q", ErrBadGatewayID, gatewayID)
+	}
+	tmp := filepath.Join(dir, "tmp")
+	s := &Store{blobs: filepath.Join(dir, "blobs"), tmp: tmp, own: filepath.Join(tmp, gatewayID), gateway: gatewayID}
+	if err := os.RemoveAll(s.own); err != nil {
+		return nil, fmt.Errorf("blob: empty %s: %w", s.own, err)
+	}
+	for _, d := range []string{s.blobs, s.own} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("blob: open: %w", err)
 		}
@@ -92,22 +211,56 @@ func ValidID(id string) bool {
 	return true
 }
 
-func newID() string {
+// newID names a new blob; a variable so that a test can crowd many blobs
+// into one leaf directory.
+var newID = randomID
+
+func randomID() string {
 	var b [idLen / 2]byte
 	rand.Read(b[:]) // never fails (crypto/rand panics on an unusable source)
 	return hex.EncodeToString(b[:])
 }
 
-// path returns the file of a valid id.
+// path returns where a valid id is committed: blobs/xx/yy/<id>.
 func (s *Store) path(id string) string {
+	return filepath.Join(s.blobs, id[0:2], id[2:4], id)
+}
+
+// legacyPath returns where versions before the second level committed a
+// valid id: blobs/xx/<id>.
+func (s *Store) legacyPath(id string) string {
 	return filepath.Join(s.blobs, id[0:2], id)
+}
+
+// at runs op on the blob's path and, if nothing is there, on its legacy
+// path. A blob never moves between the two, so looking in turn is not racy.
+// When neither holds the blob the first error is returned.
+func (s *Store) at(id string, op func(path string) error) error {
+	if !ValidID(id) {
+		return fmt.Errorf("%w: %q", ErrBadID, id)
+	}
+	err := op(s.path(id))
+	if errors.Is(err, fs.ErrNotExist) {
+		if lerr := op(s.legacyPath(id)); !errors.Is(lerr, fs.ErrNotExist) {
+			return lerr
+		}
+	}
+	return err
 }
 
 // Create starts a new blob in a temp file. The caller must end the Writer
 // with exactly one of Commit or Abort; `defer w.Abort()` right after Create
 // is the idiom, since Abort after Commit does nothing.
 func (s *Store) Create() (*Writer, error) {
-	f, err := os.CreateTemp(s.tmp, "blob-*")
+	f, err := os.CreateTemp(s.own, "blob-*")
+	if errors.Is(err, fs.ErrNotExist) {
+		// A leader that took this gateway for gone swept its temp
+		// directory; this gateway is alive, so take it back.
+		if err := os.MkdirAll(s.own, 0o755); err != nil {
+			return nil, fmt.Errorf("blob: create: %w", err)
+		}
+		f, err = os.CreateTemp(s.own, "blob-*")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("blob: create: %w", err)
 	}
@@ -117,45 +270,74 @@ func (s *Store) Create() (*Writer, error) {
 // Open opens the blob for reading; the caller must close the file.
 // A missing blob yields an error satisfying errors.Is(err, fs.ErrNotExist).
 func (s *Store) Open(id string) (*os.File, error) {
-	if !ValidID(id) {
-		return nil, fmt.Errorf("%w: %q", ErrBadID, id)
+	var f *os.File
+	err := s.at(id, func(p string) (err error) {
+		f, err = os.Open(p)
+		return err
+	})
+	if errors.Is(err, ErrBadID) {
+		return nil, err
 	}
-	f, err := os.Open(s.path(id))
 	if err != nil {
 		return nil, fmt.Errorf("blob: open: %w", err)
 	}
 	return f, nil
 }
 
+// stat returns the blob's file information.
+func (s *Store) stat(id string) (fs.FileInfo, error) {
+	var fi fs.FileInfo
+	err := s.at(id, func(p string) (err error) {
+		fi, err = os.Stat(p)
+		return err
+	})
+	return fi, err
+}
+
 // Size returns the blob's length in bytes.
 func (s *Store) Size(id string) (int64, error) {
-	if !ValidID(id) {
-		return 0, fmt.Errorf("%w: %q", ErrBadID, id)
+	fi, err := s.stat(id)
+	if errors.Is(err, ErrBadID) {
+		return 0, err
 	}
-	fi, err := os.Stat(s.path(id))
 	if err != nil {
 		return 0, fmt.Errorf("blob: size: %w", err)
 	}
 	return fi.Size(), nil
 }
 
+// ModTime is when the blob was written, by the file system's clock (see
+// the package doc). Its error is the *fs.PathError itself, unwrapped, as
+// it has always been, so os.IsNotExist works on it too.
+func (s *Store) ModTime(id string) (time.Time, error) {
+	fi, err := s.stat(id)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return fi.ModTime(), nil
+}
+
 // Remove deletes the blob; removing a missing blob is not an error, so a
 // collector can retry after a crash. The directory is not fsynced: a removal
 // lost in a crash only leaves an orphan to remove again.
 func (s *Store) Remove(id string) error {
-	if !ValidID(id) {
-		return fmt.Errorf("%w: %q", ErrBadID, id)
+	err := s.at(id, os.Remove)
+	switch {
+	case err == nil, errors.Is(err, fs.ErrNotExist):
+		return nil
+	case errors.Is(err, ErrBadID):
+		return err
 	}
-	if err := os.Remove(s.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("blob: remove: %w", err)
-	}
-	return nil
+	return fmt.Errorf("blob: remove: %w", err)
 }
 
-// Walk calls fn with the ID of every committed blob, in no particular
-// order, stopping at fn's first error, which it returns. Blobs committed or
-// removed during the walk may or may not be seen. Files whose names are not
-// IDs are skipped.
+// Walk calls fn with the ID of every committed blob, in either layout and
+// in no particular order, stopping at fn's first error, which it returns.
+// Blobs committed or removed during the walk may or may not be seen, and on
+// file systems whose directory listings are not stable under concurrent
+// changes (NFS) one may be seen twice, so fn must be idempotent. Files
+// whose names are not IDs, or that are not where their ID belongs, are
+// skipped.
 func (s *Store) Walk(fn func(id string) error) error {
 	err := filepath.WalkDir(s.blobs, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -164,15 +346,65 @@ func (s *Store) Walk(fn func(id string) error) error {
 			}
 			return err
 		}
-		if d.IsDir() || !ValidID(d.Name()) || path != s.path(d.Name()) {
+		id := d.Name()
+		if d.IsDir() || !ValidID(id) || path != s.path(id) && path != s.legacyPath(id) {
 			return nil
 		}
-		return fn(d.Name())
+		return fn(id)
 	})
 	if err != nil {
 		return fmt.Errorf("blob: walk: %w", err)
 	}
 	return nil
+}
+
+// SweepTmp removes the temp directories of gateways for which live reports
+// false, and loose temp files of older versions once they are an hour old;
+// it returns how many it removed. The store's own temp directory is never
+// touched, and neither is a directory whose name is no gateway ID. live
+// must report false only for gateways that can no longer write (the
+// cluster leader knows them): a swept gateway that is in fact alive loses
+// its writes in flight, though its later writes work again. Removal goes
+// on past errors, which are joined.
+func (s *Store) SweepTmp(live func(gatewayID string) bool) (removed int, err error) {
+	entries, err := os.ReadDir(s.tmp)
+	if err != nil {
+		return 0, fmt.Errorf("blob: sweep tmp: %w", err)
+	}
+	var errs []error
+	for _, e := range entries {
+		name := e.Name()
+		path := filepath.Join(s.tmp, name)
+		if e.IsDir() {
+			if name == s.gateway || !ValidGatewayID(name) || live(name) {
+				continue
+			}
+			if err := os.RemoveAll(path); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			removed++
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || time.Since(fi.ModTime()) < legacyTmpGrace {
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		if err := os.Remove(path); err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		removed++
+	}
+	if err := errors.Join(errs...); err != nil {
+		return removed, fmt.Errorf("blob: sweep tmp: %w", err)
+	}
+	return removed, nil
 }
 
 // Writer writes one new blob. It is not safe for concurrent use.
@@ -219,17 +451,90 @@ func (w *Writer) Commit() (string, error) {
 		return fail(err)
 	}
 	id := newID()
-	final := w.s.path(id)
-	if err := os.Rename(tmpName, final); err != nil {
+	if err := w.s.place(tmpName, id, w.written); err != nil {
 		return fail(err)
 	}
-	if err := syncDir(filepath.Dir(final)); err != nil {
+	if err := w.s.syncPath(id); err != nil {
 		// The blob is in place but its name may not survive a crash; the
 		// caller must not record it, so take it back out.
-		os.Remove(final)
+		os.Remove(w.s.path(id))
 		return "", fmt.Errorf("blob: commit: %w", err)
 	}
 	return id, nil
+}
+
+// place renames the temp file to id's path. The leaf directory is made
+// only when the rename says it is missing: trying first costs nothing on
+// the common path, where the leaf exists, and needs no cache of which
+// leaves do, which other gateways could make stale anyway.
+func (s *Store) place(tmpName, id string, size int64) error {
+	final := s.path(id)
+	err := renameOnce(tmpName, final, size)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := s.makeLeaf(id); err != nil {
+		return err
+	}
+	return renameOnce(tmpName, final, size)
+}
+
+// renameOnce renames tmpName to final. An ENOENT after which the source is
+// gone and final holds size bytes is the NFS client retransmitting a
+// RENAME the server had already applied: success. final is named by a
+// fresh random ID, so nothing else can be there.
+func renameOnce(tmpName, final string, size int64) error {
+	err := rename(tmpName, final)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if _, serr := os.Lstat(tmpName); !errors.Is(serr, fs.ErrNotExist) {
+		return err
+	}
+	if fi, serr := os.Stat(final); serr == nil && fi.Mode().IsRegular() && fi.Size() == size {
+		return nil
+	}
+	return err
+}
+
+// makeLeaf makes id's leaf directory, which another goroutine or gateway
+// may be making too, and fsyncs its parent so the leaf's name is durable
+// before any blob depends on it.
+func (s *Store) makeLeaf(id string) error {
+	leaf := filepath.Dir(s.path(id))
+	if err := os.MkdirAll(leaf, 0o755); err != nil {
+		return err
+	}
+	if err := syncDir(filepath.Dir(leaf)); err != nil {
+		return err
+	}
+	s.leafSynced[leafIndex(id)].Store(true)
+	return nil
+}
+
+// syncPath makes id's name durable: its leaf directory always, and the
+// leaf's parent once per process per leaf, since the leaf may have been
+// made by a goroutine or gateway that has not fsynced the parent yet.
+func (s *Store) syncPath(id string) error {
+	leaf := filepath.Dir(s.path(id))
+	if err := syncDir(leaf); err != nil {
+		return err
+	}
+	n := leafIndex(id)
+	if s.leafSynced[n].Load() {
+		return nil
+	}
+	if err := syncDir(filepath.Dir(leaf)); err != nil {
+		return err
+	}
+	s.leafSynced[n].Store(true)
+	return nil
+}
+
+// leafIndex numbers a valid id's leaf directory: its first four hex digits.
+func leafIndex(id string) int {
+	n, _ := strconv.ParseUint(id[:4], 16, 16) // valid ids are hex
+	return int(n)
 }
 
 // Abort discards the blob. It is a no-op after Commit or a previous Abort.
@@ -253,16 +558,4 @@ func syncDir(dir string) error {
 		return fmt.Errorf("blob: sync dir %s: %w", dir, err)
 	}
 	return nil
-}
-
-// ModTime is when the blob was written.
-func (s *Store) ModTime(id string) (time.Time, error) {
-	if !ValidID(id) {
-		return time.Time{}, ErrBadID
-	}
-	st, err := os.Stat(s.path(id))
-	if err != nil {
-		return time.Time{}, err
-	}
-	return st.ModTime(), nil
 }

@@ -11,6 +11,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/tessera-s3/tessera/internal/blob"
 )
 
 // Config is everything the server needs to start.
@@ -156,7 +158,7 @@ func (c Config) Validate() error {
 		return errors.New("config: root user must be at least 3 characters and root password at least 8")
 	case (c.TLSCert == "") != (c.TLSKey == ""):
 		return errors.New("config: set both --tls-cert and --tls-key")
-	case c.GatewayID != "" && !ValidGatewayID(c.GatewayID):
+	case c.GatewayID != "" && !blob.ValidGatewayID(c.GatewayID):
 		return fmt.Errorf("config: --gateway-id %q: want 1 to 64 of A-Z a-z 0-9 . _ - (not . or ..)", c.GatewayID)
 	case c.DrainDelay < 0:
 		return errors.New("config: --drain-delay must not be negative")
@@ -199,18 +201,3 @@ Flags (each can also be set by the environment variable shown):
 
 // Getenv is os.Getenv; a variable so main can pass it explicitly.
 var Getenv = os.Getenv
-
-// ValidGatewayID reports whether id can name a gateway: it becomes a
-// directory name (tmp/<id>) and a metric label, so 1 to 64 characters of
-// A-Z a-z 0-9 . _ -, and not "." or "..".
-func ValidGatewayID(id string) bool {
-	if len(id) == 0 || len(id) > 64 || id == "." || id == ".." {
-		return false
-	}
-	for _, c := range id {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}

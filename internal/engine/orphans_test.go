@@ -19,7 +19,7 @@ import (
 // in-progress parts, and young unreferenced blobs, are kept.
 func TestSweepOrphans(t *testing.T) {
 	dir := t.TempDir()
-	blobs, err := blob.Open(dir)
+	blobs, err := blob.Open(dir, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestSweepOrphans(t *testing.T) {
 	}
 	age := func(id string) {
 		old := time.Now().Add(-2 * OrphanGrace)
-		if err := os.Chtimes(filepath.Join(dir, "blobs", id[:2], id), old, old); err != nil {
+		if err := os.Chtimes(filepath.Join(dir, "blobs", id[:2], id[2:4], id), old, old); err != nil {
 			t.Fatal(err)
 		}
 	}

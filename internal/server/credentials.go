@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -21,17 +22,15 @@ type rootCredentials struct {
 const credentialsFile = "credentials"
 
 // loadOrCreateRoot returns the stored root credentials, generating and
-// storing them (mode 0600) on first start. announce receives a newly
-// generated pair so it is shown exactly once.
+// storing them (mode 0600) on first start. Gateways starting together on
+// one shared data directory all end up with the pair one of them stored.
+// announce receives a newly generated pair, from the gateway that stored
+// it only, so it is shown exactly once.
 func loadOrCreateRoot(dataDir string, announce io.Writer) (rootCredentials, error) {
 	path := filepath.Join(dataDir, credentialsFile)
 	data, err := os.ReadFile(path)
 	if err == nil {
-		var c rootCredentials
-		if err := json.Unmarshal(data, &c); err != nil || c.AccessKeyID == "" || c.SecretAccessKey == "" {
-			return c, fmt.Errorf("server: %s is corrupt; remove it to generate new root credentials", path)
-		}
-		return c, nil
+		return parseRoot(path, data)
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return rootCredentials{}, fmt.Errorf("server: reading credentials: %w", err)
@@ -41,15 +40,13 @@ func loadOrCreateRoot(dataDir string, announce io.Writer) (rootCredentials, erro
 		SecretAccessKey: randomString(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"),
 	}
 	data, _ = json.MarshalIndent(c, "", "  ")
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
+	data = append(data, '\n')
+	winner, err := createOnce(path, data, 0o600)
+	if err != nil {
 		return c, fmt.Errorf("server: writing credentials: %w", err)
 	}
-	if err := syncFile(tmp); err != nil {
-		return c, err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return c, fmt.Errorf("server: writing credentials: %w", err)
+	if !bytes.Equal(winner, data) { // another gateway stored its pair first
+		return parseRoot(path, winner)
 	}
 	if announce != nil {
 		fmt.Fprintf(announce, `
@@ -67,13 +64,13 @@ func loadOrCreateRoot(dataDir string, announce io.Writer) (rootCredentials, erro
 	return c, nil
 }
 
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
+// parseRoot parses the credentials file at path.
+func parseRoot(path string, data []byte) (rootCredentials, error) {
+	var c rootCredentials
+	if err := json.Unmarshal(data, &c); err != nil || c.AccessKeyID == "" || c.SecretAccessKey == "" {
+		return c, fmt.Errorf("server: %s is corrupt; remove it to generate new root credentials", path)
 	}
-	defer f.Close()
-	return f.Sync()
+	return c, nil
 }
 
 // randomString draws n characters uniformly from alphabet (len ≤ 256).

@@ -40,8 +40,24 @@ func bindStore(ctx context.Context, dataDir string, store meta.Store, blobs *blo
 	dir, md := strings.TrimSpace(string(fileID)), string(metaID)
 	switch {
 	case dir != "" && md != "":
-		if dir != md {
+		if dir == md {
+			return nil
+		}
+		// Gateways starting together on a new store each write their own
+		// ID to the metadata before one of them creates the file (see
+		// writeStoreID), so a start can see the two differ for a moment,
+		// or for good if a loser crashed before correcting the metadata.
+		// While nothing is stored there is nothing to damage, and the
+		// file, which is created once, settles it.
+		empty, err := storeIsEmpty(ctx, store, blobs)
+		if err != nil {
+			return err
+		}
+		if !empty {
 			return fmt.Errorf("server: data directory %s (store %s) and the metadata store (store %s) belong to different stores; refusing to start, so that neither is damaged", dataDir, dir, md)
+		}
+		if err := store.PutDoc(ctx, storeIDKind, storeIDDoc, []byte(dir)); err != nil {
+			return fmt.Errorf("server: recording the store ID: %w", err)
 		}
 		return nil
 	case dir != "":
@@ -53,7 +69,7 @@ func bindStore(ctx context.Context, dataDir string, store meta.Store, blobs *blo
 			if err != nil {
 				return err
 			}
-			return writeStoreID(path, md)
+			return writeStoreID(ctx, store, path, md)
 		}
 		return fmt.Errorf("server: the metadata store belongs to store %s, but data directory %s is new; refusing to start, because every object's bytes would be missing (use the data directory it was created with)", md, dataDir)
 	}
@@ -74,7 +90,7 @@ func bindStore(ctx context.Context, dataDir string, store meta.Store, blobs *blo
 	if err := store.PutDoc(ctx, storeIDKind, storeIDDoc, []byte(id)); err != nil {
 		return fmt.Errorf("server: recording the store ID: %w", err)
 	}
-	return writeStoreID(path, id)
+	return writeStoreID(ctx, store, path, id)
 }
 
 // storeIsEmpty reports whether neither side holds anything yet.
@@ -87,16 +103,25 @@ func storeIsEmpty(ctx context.Context, store meta.Store, blobs *blob.Store) (boo
 	return len(buckets) == 0 && n == 0, err
 }
 
-func writeStoreID(path, id string) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(id+"\n"), 0o644); err != nil {
-		return fmt.Errorf("server: writing %s: %w", path, err)
-	}
-	if err := syncFile(tmp); err != nil {
+// writeStoreID records id in the data directory, unless a gateway
+// starting at the same moment recorded its own first: then the file's ID
+// wins, and the metadata, which every racer wrote before the file, is set
+// to it. Each racer's last metadata write is then the file's ID, so the
+// two agree once all have started.
+func writeStoreID(ctx context.Context, store meta.Store, path, id string) error {
+	winner, err := createOnce(path, []byte(id+"\n"), 0o644)
+	if err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("server: writing %s: %w", path, err)
+	won := strings.TrimSpace(string(winner))
+	if won == id {
+		return nil
+	}
+	if won == "" {
+		return fmt.Errorf("server: %s is empty; remove it to bind the data directory again", path)
+	}
+	if err := store.PutDoc(ctx, storeIDKind, storeIDDoc, []byte(won)); err != nil {
+		return fmt.Errorf("server: recording the store ID: %w", err)
 	}
 	return nil
 }

@@ -49,7 +49,7 @@ func TestStoreBinding(t *testing.T) {
 			}
 		})
 	}
-	bs, err := blob.Open(dirA)
+	bs, err := blob.Open(dirA, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func embeddedDir(t *testing.T, withID bool) string {
 // orphan sweep to take it if the sweep ever ran against foreign metadata.
 func plantBlob(t *testing.T, dataDir string) {
 	t.Helper()
-	bs, err := blob.Open(dataDir)
+	bs, err := blob.Open(dataDir, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func plantBlob(t *testing.T, dataDir string) {
 		t.Fatal(err)
 	}
 	old := time.Now().Add(-2 * engine.OrphanGrace)
-	if err := os.Chtimes(filepath.Join(dataDir, "blobs", id[:2], id), old, old); err != nil {
+	if err := os.Chtimes(filepath.Join(dataDir, "blobs", id[:2], id[2:4], id), old, old); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -3,7 +3,10 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"time"
@@ -19,8 +22,9 @@ const rootKeyFile = "kms-root-key"
 
 // loadRootKey returns the root key of server-side encryption: TESSERA_KMS_KEY,
 // else --kms-key-file (which must exist), else <data>/kms-root-key,
-// generated (0600) on first start. A key beside the data protects against
-// nothing that takes the whole directory; the log says so once.
+// generated (0600) on first start, by one gateway when several start at
+// once (see createOnce). A key beside the data protects against nothing
+// that takes the whole directory; the log says so once.
 func loadRootKey(cfg config.Config, log *slog.Logger) ([]byte, error) {
 	if cfg.KMSKey != "" {
 		k, err := sse.ParseRootKey(cfg.KMSKey)
@@ -37,7 +41,11 @@ func loadRootKey(cfg config.Config, log *slog.Logger) ([]byte, error) {
 		return k, nil
 	}
 	path := filepath.Join(cfg.DataDir, rootKeyFile)
-	k, created, err := sse.LoadOrCreateRootKey(path)
+	k, err := sse.LoadRootKey(path)
+	created := false
+	if errors.Is(err, fs.ErrNotExist) {
+		k, created, err = createRootKey(path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("server: root key: %w", err)
 	}
@@ -45,6 +53,29 @@ func loadRootKey(cfg config.Config, log *slog.Logger) ([]byte, error) {
 		log.Warn("generated the root key of server-side encryption beside the data; keep a copy elsewhere and pass it with --kms-key-file or TESSERA_KMS_KEY, or a stolen disk carries its own key", "path", path)
 	}
 	return k, nil
+}
+
+// createRootKey generates a root key and stores it at path (0600, base64,
+// one line), unless a gateway starting at the same moment stored one
+// first: then that key is returned, with created false, so that every
+// gateway seals under the same root.
+func createRootKey(path string) (key []byte, created bool, err error) {
+	key, err = sse.NewDataKey()
+	if err != nil {
+		return nil, false, err
+	}
+	data := []byte(base64.StdEncoding.EncodeToString(key) + "\n")
+	winner, err := createOnce(path, data, 0o600)
+	if err != nil {
+		return nil, false, err
+	}
+	if bytes.Equal(winner, data) {
+		return key, true, nil
+	}
+	if key, err = sse.ParseRootKey(string(winner)); err != nil {
+		return nil, false, fmt.Errorf("%w: %s", err, path)
+	}
+	return key, false, nil
 }
 
 // rotateRoot finishes a root key rotation when --kms-previous-key-file is

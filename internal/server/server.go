@@ -141,7 +141,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	blobs, err := blob.OpenTmp(cfg.DataDir, id)
+	blobs, err := blob.Open(cfg.DataDir, id)
 	if err != nil {
 		return nil, err
 	}

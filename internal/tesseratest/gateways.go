@@ -1,8 +1,11 @@
 package tesseratest
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -16,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/tessera-s3/tessera/internal/iam"
 	"github.com/tessera-s3/tessera/internal/server"
 )
 
@@ -105,6 +109,8 @@ func (s *Server) balancer() http.Handler {
 		},
 		Transport:     transport,
 		FlushInterval: -1, // stream responses as the gateway writes them
+		// A client hanging up mid-body (tests do) is not news.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 }
 
@@ -150,4 +156,35 @@ func (s *Server) GatewayS3(i int, optFns ...func(*s3.Options)) *s3.Client {
 	return s.S3(append([]func(*s3.Options){func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(s.gateways[i].hs.URL)
 	}}, optFns...)...)
+}
+
+// DirectHost is the first gateway's host:port, bypassing the balancer:
+// for raw-connection tests of how a gateway treats the bytes on its own
+// connection (a balancer would buffer or reframe them).
+func (s *Server) DirectHost() string {
+	u, _ := url.Parse(s.gateways[0].hs.URL)
+	return u.Host
+}
+
+// FlushUsage persists every running gateway's usage counters.
+func (s *Server) FlushUsage(ctx context.Context) error {
+	for _, g := range s.Gateways() {
+		if g != nil {
+			if err := g.Accounts().Flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Usage is an account's usage as the cluster counts it: every gateway's
+// counters flushed, then read.
+func (s *Server) Usage(ctx context.Context, accountID string) (iam.Usage, error) {
+	if len(s.gateways) > 1 {
+		if err := s.FlushUsage(ctx); err != nil {
+			return iam.Usage{}, err
+		}
+	}
+	return s.srv.Accounts().Usage(ctx, accountID)
 }

@@ -287,7 +287,7 @@ func acctAnon(t testing.TB, srv *tesseratest.Server, method, path string, body [
 // acctUsage reads an account's usage.
 func acctUsage(t testing.TB, srv *tesseratest.Server, id string) iam.Usage {
 	t.Helper()
-	u, err := srv.Internal().Accounts().Usage(acctCtx(), id)
+	u, err := srv.Usage(acctCtx(), id)
 	if err != nil {
 		t.Fatalf("Usage(%s): %v", id, err)
 	}

@@ -256,7 +256,7 @@ func TestAcctRequesterPaysUsage(t *testing.T) {
 
 	// Flushed and persisted across a restart.
 	bBefore := acctUsage(t, e.srv, e.b.ID)
-	if err := e.srv.Internal().Accounts().Flush(acctCtx()); err != nil {
+	if err := e.srv.FlushUsage(acctCtx()); err != nil {
 		t.Fatalf("Flush: %v", err)
 	}
 	if u := acctUsage(t, e.srv, e.b.ID); u != bBefore {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,6 +41,29 @@ func BenchmarkPutObject(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkPutObjectParallel1MiB: 8 clients PUT 1 MiB objects at once —
+// the scale-out comparison: run it with TESSERA_TEST_META=postgres (one
+// gateway) and with TESSERA_TEST_GATEWAYS=3 (three, behind a balancer).
+func BenchmarkPutObjectParallel1MiB(b *testing.B) {
+	srv := tesseratest.New(b)
+	c := sdkClient(srv)
+	bucket := newBucket(b, c)
+	data := randBytes(1<<20, 51)
+	var n atomic.Int64
+	b.SetBytes(1 << 20)
+	b.SetParallelism(4) // 8 clients on 2 cores
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			key := fmt.Sprintf("k%d", n.Add(1)%256)
+			if _, err := c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(data)}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
 
 // BenchmarkGetObject measures a whole-object GetObject (body read to the

@@ -248,6 +248,27 @@ func lcBlobs(t *testing.T, dataDir string) map[string]bool {
 	return out
 }
 
+// lcBlobsGone returns the blob files of paths still on disk once they have
+// had time to go: at once with one gateway, after the garbage grace and a
+// collection by the leader with several (tesseratest's timing: under a
+// second).
+func lcBlobsGone(t *testing.T, dataDir string, paths []string) []string {
+	t.Helper()
+	var left []string
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		now := lcBlobs(t, dataDir)
+		left = left[:0]
+		for _, p := range paths {
+			if now[p] {
+				left = append(left, p)
+			}
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+	}
+}
+
 // lcNew returns the files of after that are not in before.
 func lcNew(before, after map[string]bool) []string {
 	var out []string

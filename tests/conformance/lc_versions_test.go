@@ -128,11 +128,8 @@ func TestLcVersionsNoncurrentExpiration(t *testing.T) {
 	e.wantVersions("after n/k v1's date", b, "", "n/k "+n3+" latest", "n/k "+n2, "p/k "+p2+" latest", "p/k "+p1, "other "+o2+" latest", "other "+o1)
 	_, err := e.c.GetObject(lcCtx(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("n/k"), VersionId: aws.String(n1)})
 	lcWantErr(t, "GET of the removed version", err, "NoSuchVersion", 404, "")
-	now := lcBlobs(t, e.srv.DataDir)
-	for _, p := range n1Blobs {
-		if now[p] {
-			t.Errorf("blob %s of the removed version still on disk", p)
-		}
+	for _, p := range lcBlobsGone(t, e.srv.DataDir, n1Blobs) {
+		t.Errorf("blob %s of the removed version still on disk", p)
 	}
 
 	// After a restart the next pass goes on from the metadata alone.

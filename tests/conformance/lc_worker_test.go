@@ -49,11 +49,8 @@ func TestLcWorkerAbortsDueUploads(t *testing.T) {
 	}
 	_, err := e.listParts(b, "tmp/due", dueID)
 	lcWantErr(t, "ListParts of the aborted upload", err, "NoSuchUpload", 404, "")
-	now := lcBlobs(t, e.srv.DataDir)
-	for _, p := range dueBlobs {
-		if now[p] {
-			t.Errorf("part blob %s still on disk after the abort", p)
-		}
+	for _, p := range lcBlobsGone(t, e.srv.DataDir, dueBlobs) {
+		t.Errorf("part blob %s still on disk after the abort", p)
 	}
 	for _, u := range []struct{ key, id string }{{"slow/x", aws.ToString(slow.UploadId)}, {"free/x", aws.ToString(free.UploadId)}} {
 		if lp, err := e.listParts(b, u.key, u.id); err != nil || len(lp.Parts) != 1 {
@@ -125,11 +122,8 @@ func TestLcWorkerExpiresByDays(t *testing.T) {
 	}
 	_, err := e.c.GetObject(lcCtx(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("logs/a")})
 	lcWantErr(t, "GetObject of the expired object", err, "NoSuchKey", 404, "")
-	now := lcBlobs(t, e.srv.DataDir)
-	for _, p := range logBlobs {
-		if now[p] {
-			t.Errorf("blob %s of the expired object still on disk", p)
-		}
+	for _, p := range lcBlobsGone(t, e.srv.DataDir, logBlobs) {
+		t.Errorf("blob %s of the expired object still on disk", p)
 	}
 	if _, x := e.pass(logsDue.AddDate(1, 0, 0)); x != 0 || !e.exists(b, "keep") || !e.exists(b, "untagged") {
 		t.Errorf("a year on: expired %d; keep %v untagged %v", x, e.exists(b, "keep"), e.exists(b, "untagged"))

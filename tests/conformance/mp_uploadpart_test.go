@@ -350,7 +350,7 @@ func (e *mpEnv) rawHead(pathQuery string, length int64, hdr map[string]string, s
 	}
 	r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
 	tesseratest.Sign(e.t, r, "UNSIGNED-PAYLOAD", time.Now(), tesseratest.AccessKey, tesseratest.SecretKey)
-	conn, err := net.Dial("tcp", e.srv.Host())
+	conn, err := net.Dial("tcp", e.srv.DirectHost())
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -587,7 +587,7 @@ func TestPutObjectTooLarge(t *testing.T) {
 	r.ContentLength = 5<<30 + 1
 	signV4(t, r, "UNSIGNED-PAYLOAD")
 
-	conn, err := net.Dial("tcp", srv.Host())
+	conn, err := net.Dial("tcp", srv.DirectHost())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -651,7 +651,7 @@ func TestPutObjectMissingContentLength(t *testing.T) {
 	// HTTP/1.1 then means an empty body, which must not be confused with
 	// the signed payload.
 	data := []byte("hello")
-	conn, err := net.Dial("tcp", srv.Host())
+	conn, err := net.Dial("tcp", srv.DirectHost())
 	if err != nil {
 		t.Fatal(err)
 	}

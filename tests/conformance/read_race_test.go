@@ -75,7 +75,7 @@ func TestReadSurvivesOverwriteAndDelete(t *testing.T) {
 	if err := srv.Internal().Maintain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(mpBlobs(t, srv.DataDir)); n != 0 {
-		t.Fatalf("%d blobs left after the object was deleted and read", n)
+	if !mpEventually(func() bool { return len(mpBlobs(t, srv.DataDir)) == 0 }) {
+		t.Fatalf("%d blobs left after the object was deleted and read", len(mpBlobs(t, srv.DataDir)))
 	}
 }

@@ -7,14 +7,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// SetClaimWait shortens ClaimGateway's wait for tests; it returns a func
-// that restores it.
-func SetClaimWait(d time.Duration) (restore func()) {
-	old := claimWait
-	claimWait = d
-	return func() { claimWait = old }
-}
-
 // CreateSchemaAt creates the schema of an earlier release (version v) in
 // the database named by dsn, as that release's Open would have.
 func CreateSchemaAt(ctx context.Context, dsn string, v int) error {

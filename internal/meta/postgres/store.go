@@ -84,8 +84,7 @@ var _ meta.Store = (*Store)(nil)
 // concurrent use, also by several Stores (in several processes) on one
 // database; none may be called after Close.
 type Store struct {
-	pool  *pgxpool.Pool
-	claim *pgx.Conn // set by ClaimGateway
+	pool *pgxpool.Pool
 
 	mu sync.Mutex // guards the fields below and the feed's state
 	// joined holds the registrations Join made through this Store: gateway
@@ -133,7 +132,6 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 func (s *Store) Close() error {
 	s.stopFeed()
 	s.closeLead()
-	s.releaseClaim()
 	s.pool.Close()
 	return nil
 }

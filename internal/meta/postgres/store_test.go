@@ -380,34 +380,3 @@ func TestCanceledContext(t *testing.T) {
 		t.Fatalf("AbortUpload garbage = %q", g)
 	}
 }
-
-// One gateway per database: a second claim fails until the first store
-// closes; the store itself stays shareable (TestStoresRace*).
-func TestClaimGateway(t *testing.T) {
-	defer postgres.SetClaimWait(200 * time.Millisecond)()
-	dsn := pgtest.DSN(t)
-	ctx := context.Background()
-	first, second := open(t, dsn), open(t, dsn)
-	defer first.Close()
-	defer second.Close()
-	if err := first.ClaimGateway(ctx); err != nil {
-		t.Fatalf("first claim: %v", err)
-	}
-	if err := second.ClaimGateway(ctx); !errors.Is(err, postgres.ErrGatewayRunning) {
-		t.Fatalf("second claim while the first holds: %v, want ErrGatewayRunning", err)
-	}
-	// Unclaimed stores still work on the claimed database.
-	if _, err := second.ListBuckets(ctx); err != nil {
-		t.Fatalf("ListBuckets on the second store: %v", err)
-	}
-	// A claim waits for one that is ending, as after a crash-restart.
-	closed := make(chan struct{})
-	go func() { time.Sleep(50 * time.Millisecond); first.Close(); close(closed) }()
-	err := second.ClaimGateway(ctx)
-	// The deferred first.Close must not overlap this one: they meet only
-	// in PostgreSQL, which the race detector cannot see.
-	<-closed
-	if err != nil {
-		t.Fatalf("claim while the first store closes: %v", err)
-	}
-}
