@@ -32,8 +32,8 @@ fatal() { echo "$NAME: $*" >&2; echo "$NAME: 0 passed, 1 failed"; exit 1; }
 # directory and the isolated AWS configuration under fresh root keys.
 e2e_init() {
   if endpoint_mode; then
-    : "${TESSERA_ACCESS_KEY:?endpoint mode: set TESSERA_ACCESS_KEY to the endpoint's root access key}"
-    : "${TESSERA_SECRET_KEY:?endpoint mode: set TESSERA_SECRET_KEY to the endpoint's root secret key}"
+    [ -n "${TESSERA_ACCESS_KEY:-}" ] && [ -n "${TESSERA_SECRET_KEY:-}" ] ||
+      fatal "endpoint mode: set TESSERA_ACCESS_KEY and TESSERA_SECRET_KEY to the endpoint's root keys"
   else
     : "${TESSERA_BIN:?set TESSERA_BIN to the path of a built tessera binary}"
     [ -x "$TESSERA_BIN" ] || fatal "$TESSERA_BIN is not an executable"
