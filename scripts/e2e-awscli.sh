@@ -2,6 +2,14 @@
 # End-to-end: the installed aws cli against a real Tessera binary.
 #
 # Usage:  TESSERA_BIN=/path/to/tessera scripts/e2e-awscli.sh
+#         TESSERA_ENDPOINT=http://127.0.0.1:8080 TESSERA_ACCESS_KEY=… TESSERA_SECRET_KEY=… scripts/e2e-awscli.sh
+#
+# The second form (endpoint mode, scripts/e2e-lib.sh) drives a running
+# Tessera — gateways behind a load balancer, say — with its root keys and
+# starts no server. Every step below runs in both forms: none restarts the
+# server or reads its log or data directory (only e2e_start's check that
+# TESSERA_POSTGRES really moved the metadata does, and it is the server
+# owner's to make in endpoint mode).
 #
 # Builds nothing. Starts "$TESSERA_BIN server" on a free 127.0.0.1 port with a
 # temporary --data directory and explicit root credentials, waits for

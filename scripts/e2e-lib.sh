@@ -16,6 +16,14 @@
 # with the root keys $ACCESS_KEY/$SECRET_KEY; the server on a free
 # 127.0.0.1 port ($endpoint, $cert when over HTTPS), checked to be on
 # PostgreSQL when TESSERA_POSTGRES is set; and the counted checks.
+#
+# Endpoint mode: with TESSERA_ENDPOINT set (say, a load balancer in front of
+# several gateways) the script starts no server. It drives that endpoint
+# with TESSERA_ACCESS_KEY/TESSERA_SECRET_KEY as its root keys, and
+# TESSERA_BIN is not needed. The server is not the script's: e2e_tls,
+# restart and the checks on the server's log and data directory cannot run
+# there — a script that needs them guards them with `endpoint_mode` and says
+# so; unguarded, restart counts as a failure.
 
 # fatal MESSAGE: a failure before any check could run.
 fatal() { echo "$NAME: $*" >&2; echo "$NAME: 0 passed, 1 failed"; exit 1; }
@@ -23,8 +31,13 @@ fatal() { echo "$NAME: $*" >&2; echo "$NAME: 0 passed, 1 failed"; exit 1; }
 # e2e_init ACCESS_KEY_PREFIX SECRET_KEY_PREFIX: the tools, the work
 # directory and the isolated AWS configuration under fresh root keys.
 e2e_init() {
-  : "${TESSERA_BIN:?set TESSERA_BIN to the path of a built tessera binary}"
-  [ -x "$TESSERA_BIN" ] || fatal "$TESSERA_BIN is not an executable"
+  if endpoint_mode; then
+    [ -n "${TESSERA_ACCESS_KEY:-}" ] && [ -n "${TESSERA_SECRET_KEY:-}" ] ||
+      fatal "endpoint mode: set TESSERA_ACCESS_KEY and TESSERA_SECRET_KEY to the endpoint's root keys"
+  else
+    : "${TESSERA_BIN:?set TESSERA_BIN to the path of a built tessera binary}"
+    [ -x "$TESSERA_BIN" ] || fatal "$TESSERA_BIN is not an executable"
+  fi
   local tool
   for tool in aws curl openssl python3; do
     command -v "$tool" >/dev/null 2>&1 || fatal "$tool not found"
@@ -45,8 +58,13 @@ e2e_init() {
     AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_REGION AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE \
     REQUESTS_CA_BUNDLE CURL_CA_BUNDLE HTTP_PROXY HTTPS_PROXY http_proxy https_proxy
   export NO_PROXY="127.0.0.1,localhost" no_proxy="127.0.0.1,localhost"
-  ACCESS_KEY="$1$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F)"
-  SECRET_KEY="$2/$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  if endpoint_mode; then
+    ACCESS_KEY="$TESSERA_ACCESS_KEY"
+    SECRET_KEY="$TESSERA_SECRET_KEY"
+  else
+    ACCESS_KEY="$1$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F)"
+    SECRET_KEY="$2/$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  fi
   export AWS_CONFIG_FILE="$work/aws-config"
   export AWS_SHARED_CREDENTIALS_FILE="$work/aws-credentials"
   printf '[default]\nregion = us-east-1\n' >"$AWS_CONFIG_FILE"
@@ -61,9 +79,14 @@ e2e_init() {
 
 e2e_cleanup() { stop_server; rm -rf "$work"; }
 
+# endpoint_mode: true when the script drives TESSERA_ENDPOINT instead of a
+# server of its own.
+endpoint_mode() { [ -n "${TESSERA_ENDPOINT:-}" ]; }
+
 # e2e_tls: a self-signed certificate for 127.0.0.1 ($cert, a CA the cli,
 # curl and Go take); the server then serves HTTPS.
 e2e_tls() {
+  endpoint_mode && fatal "e2e_tls: the endpoint's certificate is not the script's to make (endpoint mode)"
   mkdir -p "$work/tls"
   cert="$work/tls/cert.pem"
   if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
@@ -77,6 +100,7 @@ e2e_tls() {
 # start_server [ENV=VALUE...] -- [FLAG...]: starts the binary on the data
 # directory (the port stays the same across restarts); 0 when it is ready.
 start_server() {
+  endpoint_mode && return 1 # there is no server of ours to start
   local envs=() tls=()
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
   [ $# -gt 0 ] && shift
@@ -106,6 +130,10 @@ stop_server() {
 # again, counted as a check (not through check: server_pid must be set here).
 restart() {
   local name="$1"; shift
+  if endpoint_mode; then
+    failed=$((failed + 1)); echo "FAIL $name (endpoint mode: the server is not the script's to restart)"
+    return
+  fi
   stop_server
   if start_server "$@"; then
     passed=$((passed + 1)); echo "ok   $name"
@@ -117,6 +145,16 @@ restart() {
 # e2e_start: the server on a free port, ready; with TESSERA_POSTGRES its
 # metadata must really be in PostgreSQL.
 e2e_start() {
+  if endpoint_mode; then
+    # Skipped here: the check that TESSERA_POSTGRES moved the metadata (it
+    # reads the server's log and data directory).
+    endpoint="${TESSERA_ENDPOINT%/}"
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$endpoint/_tessera/health/ready")" = "200" ] ||
+      fatal "endpoint $endpoint is not ready (/_tessera/health/ready)"
+    echo "$NAME: endpoint mode: $endpoint (no server of the script's own)"
+    aws --version 2>&1 | sed "s/^/$NAME: /"
+    return
+  fi
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
   endpoint="http${cert:+s}://127.0.0.1:$port"
   if ! start_server --; then
@@ -168,10 +206,11 @@ expect_fail() {
   fi
 }
 
-# e2e_finish: a server that died during the run is a failure; prints the
+# e2e_finish: a server of the script's own that died during the run is a
+# failure (an endpoint's health is its owner's to judge); prints the
 # last line, "NAME: N passed, M failed", and exits non-zero on any failure.
 e2e_finish() {
-  if ! kill -0 "$server_pid" 2>/dev/null; then
+  if ! endpoint_mode && ! kill -0 "$server_pid" 2>/dev/null; then
     failed=$((failed + 1)); echo "FAIL server exited during the run; its log:"; sed 's/^/     | /' "$work/server.log" | tail -40
   fi
   echo "$NAME: $passed passed, $failed failed"

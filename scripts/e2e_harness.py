@@ -11,6 +11,13 @@ it; they run as `python3 scripts/NAME.py`, so this directory is on sys.path).
     --root-user/--root-password, waited for at /_tessera/health/ready;
     stop() and start() again restart it on the same data; close() (and
     stop_all) also removes the directory. client() is a boto3 client for it.
+  * endpoint_mode() and Endpoint: with TESSERA_ENDPOINT set, a script
+    drives that running Tessera (say, a load balancer in front of several
+    gateways) as root with TESSERA_ACCESS_KEY/TESSERA_SECRET_KEY instead of
+    starting a Server; TESSERA_BIN is then not needed. server_or_endpoint
+    picks one. Steps that restart the server or read its log or data
+    directory cannot run against an Endpoint: scripts skip them there and
+    say which.
   * Results: counted checks, one line each ("ok   NAME" / "FAIL NAME: why"),
     and the last line, "NAME: N passed, M failed".
   * check, client_error, WireLog: the assertions and the record of the
@@ -42,9 +49,18 @@ SERVERS = []  # every Server not yet closed
 
 def setup(name):
     """TESSERA_BIN, the isolated environment and the clean-up at exit;
-    returns the binary, or exits (one failure) when there is none."""
+    returns the binary, or exits (one failure) when there is none (in
+    endpoint mode the binary is not needed: None when absent)."""
     binary = os.environ.get("TESSERA_BIN")
-    if not binary or not os.access(binary, os.X_OK):
+    if endpoint_mode():
+        if not os.environ.get("TESSERA_ACCESS_KEY") or not os.environ.get("TESSERA_SECRET_KEY"):
+            print("%s: endpoint mode: set TESSERA_ACCESS_KEY and TESSERA_SECRET_KEY to the endpoint's root keys" % name,
+                  file=sys.stderr)
+            print("%s: 0 passed, 1 failed" % name)
+            sys.exit(1)
+        if binary and not os.access(binary, os.X_OK):
+            binary = None
+    elif not binary or not os.access(binary, os.X_OK):
         print("%s: TESSERA_BIN must name the tessera executable (got %r)" % (name, binary), file=sys.stderr)
         print("%s: 0 passed, 1 failed" % name)
         sys.exit(1)
@@ -212,6 +228,63 @@ class Server:
                 return r.status, r.read(), r.headers
         except urllib.error.HTTPError as e:
             return e.code, e.read(), e.headers
+
+
+def endpoint_mode():
+    """Whether the script drives TESSERA_ENDPOINT instead of its own server."""
+    return bool(os.environ.get("TESSERA_ENDPOINT"))
+
+
+class Endpoint(Server):
+    """A running Tessera at TESSERA_ENDPOINT (plain HTTP or HTTPS with a
+    certificate the system trusts), used as root with
+    TESSERA_ACCESS_KEY/TESSERA_SECRET_KEY: a Server the script neither
+    starts nor stops. start() only waits for it to be ready; it has no
+    data directory (data is None) and no log the script can read."""
+
+    def __init__(self, name):  # noqa: super().__init__ would make a directory and a process
+        self.binary = None
+        self.tls = False
+        self.args = []
+        self.env_keep = None
+        self.dir = self.data = None
+        self.log_path = None
+        self.user = os.environ["TESSERA_ACCESS_KEY"]
+        self.password = os.environ["TESSERA_SECRET_KEY"]
+        self.proc = self.log = None
+        self.endpoint = os.environ["TESSERA_ENDPOINT"].rstrip("/")
+        self.cert = self.key = self.ssl = None
+
+    def start(self):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with self.urlopen(urllib.request.Request(self.endpoint + "/_tessera/health/ready"), timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("endpoint %s not ready after 30s" % self.endpoint)
+
+    def stop(self):
+        pass
+
+    def close(self):
+        pass
+
+    def running(self):
+        return True
+
+    def log_text(self):
+        return ""
+
+
+def server_or_endpoint(binary, name, **kwargs):
+    """The Endpoint in endpoint mode, else a Server(binary, name, **kwargs)."""
+    if endpoint_mode():
+        return Endpoint(name)
+    return Server(binary, name, **kwargs)
 
 
 class Results:
