@@ -93,6 +93,16 @@ func (m *metrics) registerMember(mb *member, eng *engine.Engine) {
 			}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tessera_cluster_read_leases", Help: "Blobs this gateway's readers hold (leased in the metadata store)."},
 			func() float64 { return float64(len(eng.Leased())) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tessera_cluster_gateways", Help: "Gateways registered with the metadata store (this one included; a dead one until the leader reaps it); -1 if the store does not answer."},
+			func() float64 {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				defer cancel()
+				gws, err := mb.s.meta.Gateways(ctx)
+				if err != nil {
+					return -1
+				}
+				return float64(len(gws))
+			}),
 	)
 }
 

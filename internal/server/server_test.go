@@ -106,6 +106,7 @@ func TestHealthAndMetrics(t *testing.T) {
 		`tessera_lifecycle_uploads_aborted_total{gateway="gw-1"} 0`,
 		`tessera_cluster_leader{gateway="gw-1"} 1`,
 		`tessera_cluster_leader_gains_total{gateway="gw-1"} 1`,
+		`tessera_cluster_gateways{gateway="gw-1"} 1`,
 	} {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Errorf("metrics: %d: no %s in\n%s", code, want, body)

@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/tessera-s3/tessera/internal/meta/postgres/pgtest"
 )
@@ -323,14 +323,14 @@ func s3Client(base string, optFns ...func(*s3.Options)) *s3.Client {
 	return s3.NewFromConfig(cfg, opts...)
 }
 
-// sample is one line of the Prometheus text format.
+// sample is one series of a scrape.
 type sample struct {
 	name   string
 	labels map[string]string
 	value  float64
 }
 
-// scrape reads a gateway's /_tessera/metrics.
+// scrape reads a gateway's /_tessera/metrics with Prometheus' own parser.
 func scrape(ctx context.Context, base string) ([]sample, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/_tessera/metrics", nil)
 	if err != nil {
@@ -344,56 +344,32 @@ func scrape(ctx context.Context, base string) ([]sample, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("metrics: %s", resp.Status)
 	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	var out []sample
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if s, ok := parseSample(sc.Text()); ok {
+	for name, f := range families {
+		for _, m := range f.GetMetric() {
+			s := sample{name: name, labels: map[string]string{}}
+			for _, l := range m.GetLabel() {
+				s.labels[l.GetName()] = l.GetValue()
+			}
+			switch {
+			case m.Counter != nil:
+				s.value = m.GetCounter().GetValue()
+			case m.Gauge != nil:
+				s.value = m.GetGauge().GetValue()
+			case m.Untyped != nil:
+				s.value = m.GetUntyped().GetValue()
+			default:
+				continue // histograms and summaries: not read here
+			}
 			out = append(out, s)
 		}
 	}
-	return out, sc.Err()
-}
-
-// parseSample parses `name{k="v",...} value` or `name value`; label values
-// here never hold quotes, commas or braces (metric and gateway names,
-// actions, statuses).
-func parseSample(line string) (sample, bool) {
-	if line == "" || line[0] == '#' {
-		return sample{}, false
-	}
-	s := sample{labels: map[string]string{}}
-	rest := line
-	if i := strings.IndexByte(line, '{'); i >= 0 {
-		j := strings.IndexByte(line, '}')
-		if j < i {
-			return sample{}, false
-		}
-		s.name = line[:i]
-		for _, kv := range strings.Split(line[i+1:j], ",") {
-			k, v, ok := strings.Cut(kv, "=")
-			if ok {
-				s.labels[k] = strings.Trim(v, `"`)
-			}
-		}
-		rest = line[j+1:]
-	} else {
-		name, r, ok := strings.Cut(line, " ")
-		if !ok {
-			return sample{}, false
-		}
-		s.name, rest = name, r
-	}
-	fields := strings.Fields(rest)
-	if len(fields) == 0 {
-		return sample{}, false
-	}
-	v, err := strconv.ParseFloat(fields[0], 64)
-	if err != nil {
-		return sample{}, false
-	}
-	s.value = v
-	return s, true
+	return out, nil
 }
 
 // metric is the sum of the samples named name whose labels include want.

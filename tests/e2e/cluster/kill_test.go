@@ -283,19 +283,24 @@ func waitLeader(ctx context.Context, t *testing.T, gateways []*proc, within time
 }
 
 // waitReaped waits until the leader has presumed the dead gateway dead
-// (its log names it) and swept its temporary directory.
+// (its log names it, tessera_cluster_gateways counts the two left) and
+// swept its temporary directory.
 func waitReaped(t *testing.T, leader *proc, dead, deadTmp string, killed time.Time) {
 	t.Helper()
 	for {
 		logged := strings.Contains(leader.log(), "dead_gateway="+dead)
 		_, err := os.Stat(deadTmp)
 		swept := errors.Is(err, os.ErrNotExist)
-		if logged && swept {
+		registered := -1.0
+		if samples, err := scrape(t.Context(), leader.url); err == nil {
+			registered = metric(samples, "tessera_cluster_gateways", nil)
+		}
+		if logged && swept && registered == 2 {
 			t.Logf("%s reaped %s and swept its temporary directory %v after the kill", leader.name, dead, time.Since(killed).Round(100*time.Millisecond))
 			return
 		}
 		if time.Since(killed) > reapWithin {
-			t.Fatalf("%s not reaped %v after the kill: logged by the leader %v, temporary directory swept %v (%v)", dead, reapWithin, logged, swept, err)
+			t.Fatalf("%s not reaped %v after the kill: logged by the leader %v, temporary directory swept %v (%v), gateways registered %v", dead, reapWithin, logged, swept, err, registered)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
