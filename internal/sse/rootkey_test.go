@@ -7,64 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
-
-func TestLoadOrCreateRootKey(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "root.key")
-	key, created, err := LoadOrCreateRootKey(path)
-	if err != nil || !created || len(key) != KeySize {
-		t.Fatalf("first call: %d-byte key, created=%v, %v", len(key), created, err)
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
-	}
-	content, _ := os.ReadFile(path)
-	if string(content) != base64.StdEncoding.EncodeToString(key)+"\n" {
-		t.Errorf("file content %q is not one line of base64", content)
-	}
-	again, created, err := LoadOrCreateRootKey(path)
-	if err != nil || created || !bytes.Equal(again, key) {
-		t.Fatalf("reload: created=%v, same key %v, %v", created, bytes.Equal(again, key), err)
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Errorf("temp files left behind: %v", entries)
-	}
-}
-
-// TestLoadOrCreateRootKeyRace: processes starting together all end up with
-// the one key that is on disk.
-func TestLoadOrCreateRootKeyRace(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "root.key")
-	keys := make([][]byte, 8)
-	var wg sync.WaitGroup
-	for i := range keys {
-		wg.Go(func() {
-			k, _, err := LoadOrCreateRootKey(path)
-			if err != nil {
-				t.Error(err)
-			}
-			keys[i] = k
-		})
-	}
-	wg.Wait()
-	onDisk, _, err := LoadOrCreateRootKey(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, k := range keys {
-		if !bytes.Equal(k, onDisk) {
-			t.Errorf("caller %d got a key that is not the one on disk", i)
-		}
-	}
-}
 
 func TestLoadRootKeyMalformed(t *testing.T) {
 	good := base64.StdEncoding.EncodeToString(seq(0, 32))
@@ -81,16 +25,16 @@ func TestLoadRootKeyMalformed(t *testing.T) {
 		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if k, _, err := LoadOrCreateRootKey(path); !errors.Is(err, ErrBadRootKey) || k != nil {
+		if k, err := LoadRootKey(path); !errors.Is(err, ErrBadRootKey) || k != nil {
 			t.Errorf("file %q: %x, %v; want ErrBadRootKey", content, k, err)
 		}
 		if after, _ := os.ReadFile(path); string(after) != content {
 			t.Errorf("file %q was rewritten", content)
 		}
 	}
-	// A missing directory is an error, not a key.
-	if _, _, err := LoadOrCreateRootKey(filepath.Join(t.TempDir(), "no", "root.key")); err == nil {
-		t.Error("created a key in a missing directory")
+	// A missing file is an error, not a key.
+	if _, err := LoadRootKey(filepath.Join(t.TempDir(), "root.key")); err == nil {
+		t.Error("read a key from a missing file")
 	}
 }
 
