@@ -45,20 +45,34 @@ func newBrowser(t *testing.T) context.Context {
 		// Containers often have a tiny /dev/shm.
 		chromedp.Flag("disable-dev-shm-usage", true),
 	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancelBrowser()
-		cancelAlloc()
-	})
 	// Start the browser now, so a failure to launch is reported as such.
 	// The browser lives as long as the context of this first call, so it
-	// has no timeout; each visit gets one (runInPage).
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting Chromium (%s): %v", chromiumPath, err)
+	// has no timeout; each visit gets one (runInPage). A launch can fail
+	// when the machine is busy starting many processes at once (Chromium
+	// exits before it prints its DevTools address): try again, a little
+	// later, before failing.
+	var err error
+	for attempt := 1; attempt <= browserLaunches; attempt++ {
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelBrowser := chromedp.NewContext(allocCtx)
+		if err = chromedp.Do(ctx); err == nil {
+			t.Cleanup(func() {
+				cancelBrowser()
+				cancelAlloc()
+			})
+			return ctx
+		}
+		cancelBrowser()
+		cancelAlloc()
+		t.Logf("starting Chromium, attempt %d of %d: %v", attempt, browserLaunches, err)
+		time.Sleep(time.Duration(attempt) * time.Second)
 	}
-	return ctx
+	t.Fatalf("starting Chromium (%s): %v", chromiumPath, err)
+	return nil
 }
+
+// browserLaunches is how many times newBrowser tries to start Chromium.
+const browserLaunches = 3
 
 // servePage serves html at "/" from its own HTTP server on 127.0.0.1: a
 // port of its own makes it another origin than the Tessera server's. It
