@@ -48,7 +48,7 @@ type Config struct {
 type Report struct {
 	Duration time.Duration
 	// Ops counts completed operations by kind; Bytes written and read.
-	Ops                    map[string]int64
+	Ops                     map[string]int64
 	BytesWritten, BytesRead int64
 	// Failures counts operations that failed by class: "slowdown" (still
 	// SlowDown after every retry), "5xx" (any other server error), "4xx",
@@ -58,8 +58,8 @@ type Report struct {
 	Responses map[int]int64
 	// SlowDowns counts 503 SlowDown responses, retried ones included.
 	SlowDowns int64
-	// DataErrors describes the first data errors.
-	DataErrors []string
+	// Errors describes the first failures of every class but slowdown.
+	Errors []string
 }
 
 // Ok reports whether the run met the bar: no server error but SlowDown,
@@ -80,7 +80,7 @@ func (r Report) Ok() error {
 		bad = append(bad, fmt.Sprintf("%d 503 responses, %d of them SlowDown", r.Responses[http.StatusServiceUnavailable], r.SlowDowns))
 	}
 	if len(bad) > 0 {
-		return fmt.Errorf("loadtest: %s (first data errors: %q)", strings.Join(bad, ", "), r.DataErrors)
+		return fmt.Errorf("loadtest: %s (first errors: %q)", strings.Join(bad, ", "), r.Errors)
 	}
 	return nil
 }
@@ -113,6 +113,9 @@ func (r Report) String() string {
 		fmt.Fprintf(&b, " %d×%d", s, r.Responses[s])
 	}
 	fmt.Fprintf(&b, "; SlowDown %d\n", r.SlowDowns)
+	for _, e := range r.Errors {
+		fmt.Fprintf(&b, "  error: %s\n", e)
+	}
 	return b.String()
 }
 
@@ -122,7 +125,7 @@ type counter struct {
 	ops       map[string]int64
 	failures  map[string]int64
 	responses map[int]int64
-	dataErrs  []string
+	errs      []string
 	written   atomic.Int64
 	read      atomic.Int64
 	slowDowns atomic.Int64
@@ -137,8 +140,8 @@ func (c *counter) op(kind string) {
 func (c *counter) fail(class, detail string) {
 	c.mu.Lock()
 	c.failures[class]++
-	if class == "data" && len(c.dataErrs) < 10 {
-		c.dataErrs = append(c.dataErrs, detail)
+	if class != "slowdown" && len(c.errs) < 10 {
+		c.errs = append(c.errs, class+": "+detail)
 	}
 	c.mu.Unlock()
 }
@@ -217,7 +220,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	wg.Wait()
 	return Report{
 		Duration: time.Since(start), Ops: c.ops, Failures: c.failures, Responses: c.responses,
-		BytesWritten: c.written.Load(), BytesRead: c.read.Load(), SlowDowns: c.slowDowns.Load(), DataErrors: c.dataErrs,
+		BytesWritten: c.written.Load(), BytesRead: c.read.Load(), SlowDowns: c.slowDowns.Load(), Errors: c.errs,
 	}, nil
 }
 
@@ -242,4 +245,3 @@ func isNotFound(err error) bool {
 	var re *awshttp.ResponseError
 	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound
 }
-

@@ -58,7 +58,7 @@ func (w *worker) failed(ctx context.Context, key string, err error) {
 	if ctx.Err() != nil {
 		return
 	}
-	w.c.fail(classify(err), err.Error())
+	w.c.fail(classify(err), fmt.Sprintf("%s: %v", key, err))
 }
 
 func (w *worker) put(ctx context.Context) {

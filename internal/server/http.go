@@ -249,6 +249,7 @@ func (s *Server) observe(api *s3api.Handler, w http.ResponseWriter, r *http.Requ
 	defer s.metrics.inflight.Dec()
 	rc := http.NewResponseController(w)
 	rec := &recorder{ResponseWriter: w, rc: rc, idle: s.limits.WriteIdleTimeout}
+	rec.extend() // covers what net/http writes itself (100 Continue)
 	// Wrap the body on a shallow copy: net/http drains (or refuses to
 	// drain) an unread body by its own type after the handler returns, and
 	// would block on a client still sending a body we refused.
@@ -257,7 +258,8 @@ func (s *Server) observe(api *s3api.Handler, w http.ResponseWriter, r *http.Requ
 	body := &countingBody{r: idle}
 	r.Body = body
 	defer func() {
-		// The response's last bytes leave after the handler returns.
+		// The response's last bytes leave after the handler returns;
+		// net/http clears the deadline once they have.
 		rec.extend()
 		action := s3api.OpName(r)
 		if action == "" {

@@ -180,6 +180,16 @@ func TestWriteIdleTimeout(t *testing.T) {
 	}
 	// The server is fine and serves the object to a reader.
 	wantBody(t, c, b, "big", randBytes(size, 6))
+
+	// The deadline ends with the answer: a kept-alive connection idle for
+	// longer than it still serves the next request, S3 or not.
+	keep := dialRaw(t, srv, 0)
+	for _, p := range []string{"/" + b + "?list-type=2", "/_tessera/health/live", "/" + b + "?list-type=2"} {
+		keep.start(http.MethodGet, p, 0, nil)
+		resp, body := keep.response(5 * time.Second)
+		wantStatus(t, resp, body, http.StatusOK)
+		time.Sleep(time.Second)
+	}
 }
 
 func TestHeaderSectionTooLarge(t *testing.T) {
