@@ -53,6 +53,8 @@ type Config struct {
 	// readiness check fails, so a load balancer stops sending it requests
 	// before it closes its listener.
 	DrainDelay time.Duration
+	// Limits bound in-flight work, header sizes and slow clients.
+	Limits Limits
 }
 
 // option binds one flag to its environment variable so --help can list both.
@@ -124,6 +126,10 @@ func ParseServer(args []string, getenv func(string) string, out io.Writer) (Conf
 		return Config{}, fmt.Errorf("config: TESSERA_DRAIN_DELAY: %w", err)
 	}
 	fs.DurationVar(&c.DrainDelay, "drain-delay", defDrain, "")
+	finishLimits, err := limitFlags(fs, &c.Limits, env)
+	if err != nil {
+		return Config{}, err
+	}
 	c.KMSKey = getenv("TESSERA_KMS_KEY")
 	fs.Usage = func() { Usage(out, fs) }
 	if err := fs.Parse(args); err != nil {
@@ -131,6 +137,9 @@ func ParseServer(args []string, getenv func(string) string, out io.Writer) (Conf
 	}
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
+	}
+	if err := finishLimits(); err != nil {
+		return Config{}, err
 	}
 	for _, d := range strings.Split(domains, ",") {
 		if d = strings.TrimSpace(d); d != "" {
@@ -167,7 +176,7 @@ func (c Config) Validate() error {
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("config: --log-format must be text or json, not %q", c.LogFormat)
 	}
-	return nil
+	return c.Limits.validate()
 }
 
 // Usage writes the help of `tessera server`.
@@ -190,12 +199,12 @@ GET /_tessera/health/ready and GET /_tessera/metrics (Prometheus).
 
 Flags (each can also be set by the environment variable shown):
 `)
-	for _, o := range options {
+	for _, o := range append(options[:len(options):len(options)], limitOptions...) {
 		def := ""
 		if f := fs.Lookup(o.flag); f != nil && f.DefValue != "" && !o.secret {
 			def = " (default " + f.DefValue + ")"
 		}
-		fmt.Fprintf(out, "  --%-18s %s%s\n  %-20s [$%s]\n", o.flag, o.usage, def, "", o.env)
+		fmt.Fprintf(out, "  --%-19s %s%s\n  %-21s [$%s]\n", o.flag, o.usage, def, "", o.env)
 	}
 }
 

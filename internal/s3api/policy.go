@@ -23,6 +23,15 @@ func (h *Handler) putBucketPolicy(q *request) error {
 		}
 		return s3err.New(s3err.IncompleteBody)
 	}
+	if len(data) > iam.MaxPolicySize {
+		// Only the limit was read: a digest of it would not match.
+		_, err := iam.ParsePolicy(data, q.op.Bucket)
+		var pe *iam.PolicyError
+		if errors.As(err, &pe) {
+			return s3err.Newf(s3err.MalformedPolicy, "%s", pe.Msg)
+		}
+		return err
+	}
 	if err := verifySmallBody(q, data, true); err != nil {
 		return err
 	}

@@ -109,6 +109,11 @@ const (
 	MalformedACLError                    Code = "MalformedACLError"
 	UnexpectedContent                    Code = "UnexpectedContent"
 	UnresolvableGrantByEmailAddress      Code = "UnresolvableGrantByEmailAddress"
+	// Overload and size limits: SlowDown as S3 sends it (pingcap/tiflash
+	// #10538 logs S3's raw 503), RequestHeaderSectionTooLarge as quoted
+	// from S3 in versity/versitygw#2180 (with <MaxSizeAllowed>8192).
+	SlowDown                     Code = "SlowDown"
+	RequestHeaderSectionTooLarge Code = "RequestHeaderSectionTooLarge"
 )
 
 type entry struct {
@@ -203,6 +208,9 @@ var table = map[Code]entry{
 	// The wire message, not the error table's (versitygw#1842, LS test_get_cors).
 	NoSuchCORSConfiguration: {http.StatusNotFound, "The CORS configuration does not exist"},
 	AccessForbidden:         {http.StatusForbidden, "CORSResponse: This CORS request is not allowed."},
+
+	SlowDown:                     {http.StatusServiceUnavailable, "Please reduce your request rate."},
+	RequestHeaderSectionTooLarge: {http.StatusBadRequest, "Your request header section exceeds the maximum allowed size."},
 }
 
 // Status is the HTTP status S3 answers the code with (500 for an unknown code).

@@ -33,6 +33,8 @@ type metrics struct {
 	bytesIn  prometheus.Counter
 	bytesOut prometheus.Counter
 	inflight prometheus.Gauge
+	// throttled counts requests refused with SlowDown, by the limit hit.
+	throttled *prometheus.CounterVec
 }
 
 // newMetrics labels every series with the gateway ID, so that the series
@@ -53,8 +55,14 @@ func newMetrics(gateway string) *metrics {
 		bytesIn:  prometheus.NewCounter(prometheus.CounterOpts{Name: "tessera_s3_received_bytes_total", Help: "Request body bytes received."}),
 		bytesOut: prometheus.NewCounter(prometheus.CounterOpts{Name: "tessera_s3_sent_bytes_total", Help: "Response body bytes sent."}),
 		inflight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tessera_s3_requests_in_flight", Help: "S3 requests being served."}),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tessera_s3_throttled_total", Help: "S3 requests refused with 503 SlowDown, by the limit they hit (requests: --max-requests, upload_bytes: --max-upload-bytes).",
+		}, []string{"reason"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.bytesIn, m.bytesOut, m.inflight,
+	for _, reason := range []string{reasonRequests, reasonUploadBytes} {
+		m.throttled.WithLabelValues(reason) // present, at 0, before the first refusal
+	}
+	m.reg.MustRegister(m.requests, m.duration, m.bytesIn, m.bytesOut, m.inflight, m.throttled,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -108,7 +116,7 @@ func (m *metrics) registerMember(mb *member, eng *engine.Engine) {
 
 // routes mounts health and metrics beside the S3 API and wraps the API with
 // the access log and metrics.
-func (s *Server) routes(api http.Handler) http.Handler {
+func (s *Server) routes(api *s3api.Handler) http.Handler {
 	metricsHandler := promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -173,17 +181,29 @@ func (s *Server) probeData(ctx context.Context) error {
 	}
 }
 
-// recorder captures the status and body size for the log and metrics.
+// recorder captures the status and body size for the log and metrics,
+// and keeps the write deadline idle+now while the response is written:
+// a client that stops reading loses its connection after idle, one that
+// reads slowly but steadily gets the whole answer.
 type recorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	rc     *http.ResponseController
+	idle   time.Duration
+}
+
+func (rw *recorder) extend() {
+	if rw.rc != nil {
+		rw.rc.SetWriteDeadline(time.Now().Add(rw.idle)) // ErrNotSupported: nothing to do
+	}
 }
 
 func (rw *recorder) WriteHeader(code int) {
 	if rw.status == 0 {
 		rw.status = code
 	}
+	rw.extend()
 	rw.ResponseWriter.WriteHeader(code)
 }
 
@@ -191,6 +211,7 @@ func (rw *recorder) Write(p []byte) (int, error) {
 	if rw.status == 0 {
 		rw.status = http.StatusOK
 	}
+	rw.extend()
 	n, err := rw.ResponseWriter.Write(p)
 	rw.bytes += int64(n)
 	return n, err
@@ -198,6 +219,7 @@ func (rw *recorder) Write(p []byte) (int, error) {
 
 // Flush keeps streaming responses streaming through the recorder.
 func (rw *recorder) Flush() {
+	rw.extend()
 	if f, ok := rw.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
@@ -221,18 +243,24 @@ func (c *countingBody) Read(p []byte) (int, error) {
 
 func (c *countingBody) Close() error { return c.r.Close() }
 
-func (s *Server) observe(api http.Handler, w http.ResponseWriter, r *http.Request) {
+func (s *Server) observe(api *s3api.Handler, w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	s.metrics.inflight.Inc()
 	defer s.metrics.inflight.Dec()
-	rec := &recorder{ResponseWriter: w}
+	rc := http.NewResponseController(w)
+	rec := &recorder{ResponseWriter: w, rc: rc, idle: s.limits.WriteIdleTimeout}
+	rec.extend() // covers what net/http writes itself (100 Continue)
 	// Wrap the body on a shallow copy: net/http drains (or refuses to
 	// drain) an unread body by its own type after the handler returns, and
 	// would block on a client still sending a body we refused.
 	r = s3api.WithOpSlot(r)
-	body := &countingBody{r: r.Body}
+	idle := &idleBody{ReadCloser: r.Body, rc: rc, idle: s.limits.ReadIdleTimeout}
+	body := &countingBody{r: idle}
 	r.Body = body
 	defer func() {
+		// The response's last bytes leave after the handler returns;
+		// net/http clears the deadline once they have.
+		rec.extend()
 		action := s3api.OpName(r)
 		if action == "" {
 			action = "unknown"
@@ -248,7 +276,18 @@ func (s *Server) observe(api http.Handler, w http.ResponseWriter, r *http.Reques
 		s.metrics.bytesOut.Add(float64(rec.bytes))
 		s.log.Debug("request", "request_id", rec.Header().Get("x-amz-request-id"), "action", action,
 			"method", r.Method, "path", r.URL.Path, "status", status, "in", body.n, "out", rec.bytes,
-			"duration_ms", float64(elapsed.Microseconds())/1000, "remote", r.RemoteAddr)
+			"duration_ms", float64(elapsed.Microseconds())/1000, "remote", r.RemoteAddr, "body_timeout", idle.expired)
 	}()
+	if headerSize(r) > s.limits.MaxHeaderBytes {
+		api.Refuse(rec, r, tooLarge(s.limits.MaxHeaderBytes))
+		return
+	}
+	release, reason := s.admission.admit(r.ContentLength)
+	if release == nil {
+		s.metrics.throttled.WithLabelValues(reason).Inc()
+		api.Refuse(rec, r, slowDown())
+		return
+	}
+	defer release()
 	api.ServeHTTP(rec, r)
 }

@@ -79,6 +79,10 @@ type Server struct {
 	member *member
 	// draining makes readiness fail while a stopping server drains.
 	draining atomic.Bool
+	// limits are cfg.Limits with defaults filled in; admission enforces
+	// the in-flight ones.
+	limits    config.Limits
+	admission *admission
 }
 
 // How often usage counters reach the store, and how often the leader's
@@ -192,6 +196,8 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics(id), keys: keys,
 		accounts: accounts, admin: admin.New(accounts, keys, adminVerifier, ownedBuckets, opts.Now, log)}
+	s.limits = cfg.Limits.WithDefaults()
+	s.admission = newAdmission(s.limits)
 	s.member = &member{id: id, s: s, timing: timing}
 	if err := s.member.join(context.Background()); err != nil {
 		store.Close()
@@ -272,12 +278,11 @@ func (s *Server) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		return fmt.Errorf("server: listen: %w", err)
 	}
 	hs := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		Handler:     s.handler,
+		IdleTimeout: 120 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	s.ConfigureHTTP(hs)
 	scheme := "http"
 	if s.cfg.TLSCert != "" {
 		scheme = "https"
@@ -330,6 +335,17 @@ func (s *Server) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		return err
 	}
 	return nil
+}
+
+// ConfigureHTTP sets what hs needs from the server's limits (header
+// timeout and size) and its error log. Run uses it; so does a test harness
+// that serves Handler on a server of its own.
+func (s *Server) ConfigureHTTP(hs *http.Server) {
+	// No ReadTimeout or WriteTimeout: a 5 GiB upload on a slow link is
+	// legitimate. Bodies and responses have idle timeouts instead (limit.go).
+	hs.ReadHeaderTimeout = s.limits.ReadHeaderTimeout
+	hs.MaxHeaderBytes = parserHeaderLimit(s.limits)
+	hs.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
 }
 
 // Maintain runs the engine's housekeeping now (the background loop runs it

@@ -59,6 +59,7 @@ type options struct {
 	kmsPrevFile string
 	region      string
 	gateways    int
+	limits      config.Limits
 }
 
 // Option configures New.
@@ -97,6 +98,11 @@ func WithKMSKeyFiles(current, previous string) Option {
 // WithRegion sets the server's region (--region; default Region). The
 // server's own clients (S3, Minio, Do) sign for it.
 func WithRegion(region string) Option { return func(o *options) { o.region = region } }
+
+// WithLimits sets the server's overload and slow-client limits
+// (--max-requests, --read-idle-timeout, ...); zero fields keep the
+// defaults.
+func WithLimits(l config.Limits) Option { return func(o *options) { o.limits = l } }
 
 // MetaEnv names the environment variable that moves every test server's
 // metadata to PostgreSQL: TESSERA_TEST_META=postgres runs a whole suite on
@@ -162,6 +168,7 @@ func (s *Server) openGateway(id string) gateway {
 		RootUser: AccessKey, RootPassword: SecretKey, Domains: s.opts.domains,
 		LogFormat: "text", ShutdownTimeout: 5 * time.Second, PostgresDSN: s.opts.postgres,
 		KMSKeyFile: s.opts.kmsKeyFile, KMSPreviousKeyFile: s.opts.kmsPrevFile, GatewayID: id,
+		Limits: s.opts.limits,
 	}
 	opts := server.Options{Logger: s.opts.logger, Now: s.opts.now, MinPartSize: s.opts.minPartSize}
 	if s.opts.gateways > 0 {
@@ -172,10 +179,13 @@ func (s *Server) openGateway(id string) gateway {
 		s.t.Fatalf("tesseratest: open server: %v", err)
 	}
 	g := gateway{srv: srv, down: new(atomic.Bool)}
+	// Served as the binary serves it: same header timeout and size limit.
+	g.hs = httptest.NewUnstartedServer(srv.Handler())
+	srv.ConfigureHTTP(g.hs.Config)
 	if s.opts.tls {
-		g.hs = httptest.NewTLSServer(srv.Handler())
+		g.hs.StartTLS()
 	} else {
-		g.hs = httptest.NewServer(srv.Handler())
+		g.hs.Start()
 	}
 	return g
 }
