@@ -192,7 +192,9 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		return len(bs), err
 	}
 	adminAPI := admin.New(accounts, keys, adminVerifier, ownedBuckets, opts.Now, log)
-	adminAPI.ServeFsck(func(ctx context.Context, o fsck.Options) (*fsck.Report, error) { return fsck.Check(ctx, store, blobs, o) })
+	adminAPI.ServeFsck(func(ctx context.Context, o fsck.Options) (*fsck.Report, error) {
+		return fsck.Check(ctx, store, blobs, o)
+	})
 	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics(id), keys: keys,
 		accounts: accounts, admin: adminAPI}
 	s.member = &member{id: id, s: s, timing: timing}
