@@ -137,7 +137,7 @@ func fsckOffline(ctx context.Context, dataDir, dsn string, opts fsck.Options) (*
 	var store meta.Store
 	if dsn != "" {
 		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		store, err = postgres.Open(octx, dsn)
+		store, err = postgres.OpenReadOnly(octx, dsn)
 		cancel()
 	} else {
 		store, err = pebblestore.OpenReadOnly(filepath.Join(dataDir, "meta"))
