@@ -7,8 +7,9 @@ import (
 	"github.com/tessera-s3/tessera/internal/meta"
 )
 
-// page is how many records one listing call returns.
-const page = 1000
+// page is how many records one listing call returns (a variable so that
+// tests can make listings page).
+var page = 1000
 
 // maxGarbage bounds the garbage list read at once (the contract has no
 // paging for it); a longer list is read in part and the report says so.
@@ -63,14 +64,55 @@ func (c *checker) walkMeta() error {
 
 func (c *checker) walkVersions(bucket string) error {
 	afterKey, afterID := "", ""
+	seen := map[string]bool{} // versions of afterKey walked
 	for {
 		vs, err := c.store.ListVersions(c.ctx, bucket, "", afterKey, afterID, page)
+		if errors.Is(err, meta.ErrNotFound) && afterID != "" {
+			// The version the page ended on (a null version) was removed
+			// meanwhile, so the listing cannot resume after it: walk the
+			// rest of its key from the start, then go on after the key.
+			if err := c.restOfKey(bucket, afterKey, seen); err != nil {
+				return err
+			}
+			afterID = ""
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("fsck: listing versions of %s: %w", bucket, err)
 		}
 		for _, v := range vs {
+			if v.Key != afterKey {
+				afterKey, seen = v.Key, map[string]bool{}
+			}
+			seen[v.VersionID] = true
 			if err := c.version(v); err != nil {
 				return err
+			}
+		}
+		if len(vs) < page {
+			return nil
+		}
+		afterID = vs[len(vs)-1].VersionID
+	}
+}
+
+// restOfKey walks the versions of key not in seen.
+func (c *checker) restOfKey(bucket, key string, seen map[string]bool) error {
+	afterKey, afterID := "", ""
+	for {
+		vs, err := c.store.ListVersions(c.ctx, bucket, key, afterKey, afterID, page)
+		if err != nil {
+			return fmt.Errorf("fsck: listing versions of %s/%s: %w", bucket, key, err)
+		}
+		for _, v := range vs {
+			if v.Key != key {
+				return nil // keys that extend key come after all of key's versions
+			}
+			if !seen[v.VersionID] {
+				seen[v.VersionID] = true
+				if err := c.version(v); err != nil {
+					return err
+				}
 			}
 		}
 		if len(vs) < page {
