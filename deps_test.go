@@ -22,6 +22,9 @@ func TestDependencyArrows(t *testing.T) {
 		"internal/iam":           {"internal/engine", "internal/s3api", "net/http"},
 		"internal/lifecycle":     {"internal/engine", "internal/meta", "internal/blob", "net/http"},
 		"internal/admin":         {"internal/engine", "internal/meta", "internal/blob", "internal/s3api"},
+		// fsck reads through the store contracts only, so that it checks
+		// every backend alike, and serves no HTTP itself (admin does).
+		"internal/fsck": {"pebble", "pgx", "net/http", "internal/s3api", "internal/server"},
 	}
 	for pkg, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, "./"+pkg).Output()

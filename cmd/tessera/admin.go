@@ -76,16 +76,11 @@ func runAdmin(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *accessKey == "" {
-		var c struct {
-			AccessKeyID     string `json:"access_key_id"`
-			SecretAccessKey string `json:"secret_access_key"`
-		}
-		data, err := os.ReadFile(filepath.Join(*dataDir, "credentials"))
-		if err != nil || json.Unmarshal(data, &c) != nil {
-			fmt.Fprintln(stderr, "tessera admin: no root credentials: set --access-key/--secret-key (or TESSERA_ROOT_USER/TESSERA_ROOT_PASSWORD), or --data pointing at the server's data directory")
+		var err error
+		if *accessKey, *secretKey, err = generatedRoot(*dataDir); err != nil {
+			fmt.Fprintln(stderr, "tessera admin:", err)
 			return 2
 		}
-		*accessKey, *secretKey = c.AccessKeyID, c.SecretAccessKey
 	}
 	c := &admin.Client{Endpoint: *endpoint, Region: *region, Cred: sigv4.Credential{AccessKeyID: *accessKey, SecretAccessKey: *secretKey}}
 	if err := adminCommand(context.Background(), c, fs.Args(), stdout); err != nil {
@@ -101,6 +96,20 @@ func runAdmin(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// generatedRoot reads the root credentials a server generated on its first
+// start from <data>/credentials.
+func generatedRoot(dataDir string) (accessKey, secretKey string, err error) {
+	var c struct {
+		AccessKeyID     string `json:"access_key_id"`
+		SecretAccessKey string `json:"secret_access_key"`
+	}
+	data, err := os.ReadFile(filepath.Join(dataDir, "credentials"))
+	if err != nil || json.Unmarshal(data, &c) != nil {
+		return "", "", errors.New("no root credentials: set --access-key/--secret-key (or TESSERA_ROOT_USER/TESSERA_ROOT_PASSWORD), or --data pointing at the server's data directory")
+	}
+	return c.AccessKeyID, c.SecretAccessKey, nil
 }
 
 func adminCommand(ctx context.Context, c *admin.Client, args []string, out io.Writer) error {

@@ -21,6 +21,7 @@ const usage = `Tessera: an S3-compatible object storage server.
 Usage:
   tessera server [flags]   run the S3 API (see 'tessera server --help')
   tessera admin [flags] …  manage accounts and keys of a running server (see 'tessera admin --help')
+  tessera fsck [flags]     check a data directory against its metadata (see 'tessera fsck --help')
   tessera version          print the version
   tessera help             show this help
 `
@@ -41,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runServer(args[1:], stderr)
 	case "admin":
 		return runAdmin(args[1:], stdout, stderr)
+	case "fsck":
+		return runFsck(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "tessera", version)
 		return 0

@@ -133,6 +133,8 @@ type Store struct {
 	tmp     string // tmp/, the parent of every gateway's temp directory
 	own     string // tmp/<gateway>/, this store's in-flight writes
 	gateway string
+	// readOnly: opened by OpenReadOnly (readonly.go); Create refuses.
+	readOnly bool
 
 	// leafSynced[n] is set once this process has fsynced blobs/xx so that
 	// leaf n (xxyy as a number) is durably named. A leaf another goroutine
@@ -252,6 +254,9 @@ func (s *Store) at(id string, op func(path string) error) error {
 // with exactly one of Commit or Abort; `defer w.Abort()` right after Create
 // is the idiom, since Abort after Commit does nothing.
 func (s *Store) Create() (*Writer, error) {
+	if s.readOnly {
+		return nil, ErrReadOnly
+	}
 	f, err := os.CreateTemp(s.own, "blob-*")
 	if errors.Is(err, fs.ErrNotExist) {
 		// A leader that took this gateway for gone swept its temp

@@ -131,3 +131,30 @@ func countBlobs(blobs *blob.Store) (int, error) {
 	err := blobs.Walk(func(string) error { n++; return nil })
 	return n, err
 }
+
+// CheckStoreID is bindStore's verdict without its writes, for tools that
+// must not act on a data directory and metadata that do not belong
+// together (fsck would take every blob for an orphan): an error unless
+// both carry the same store ID, or neither carries one (a store from a
+// version without IDs, or one never started).
+func CheckStoreID(ctx context.Context, dataDir string, store meta.Store) error {
+	path := filepath.Join(dataDir, storeIDFile)
+	fileID, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("server: reading %s: %w", path, err)
+	}
+	metaID, err := store.GetDoc(ctx, storeIDKind, storeIDDoc)
+	if err != nil && !errors.Is(err, meta.ErrNotFound) {
+		return fmt.Errorf("server: reading the store ID from the metadata: %w", err)
+	}
+	dir, md := strings.TrimSpace(string(fileID)), string(metaID)
+	switch {
+	case dir == md:
+		return nil
+	case md == "":
+		return fmt.Errorf("server: data directory %s belongs to store %s, but the metadata store has no store ID (is it the right database?)", dataDir, dir)
+	case dir == "":
+		return fmt.Errorf("server: the metadata store belongs to store %s, but data directory %s has no store ID (is it the right directory?)", md, dataDir)
+	}
+	return fmt.Errorf("server: data directory %s (store %s) and the metadata store (store %s) belong to different stores", dataDir, dir, md)
+}

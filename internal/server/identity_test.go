@@ -10,6 +10,7 @@ import (
 
 	"github.com/tessera-s3/tessera/internal/blob"
 	"github.com/tessera-s3/tessera/internal/engine"
+	pebblestore "github.com/tessera-s3/tessera/internal/meta/pebble"
 	"github.com/tessera-s3/tessera/internal/meta/postgres/pgtest"
 )
 
@@ -128,5 +129,42 @@ func plantBlob(t *testing.T, dataDir string) {
 	old := time.Now().Add(-2 * engine.OrphanGrace)
 	if err := os.Chtimes(filepath.Join(dataDir, "blobs", id[:2], id[2:4], id), old, old); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCheckStoreID: the read-only verdict fsck relies on, for each way a
+// data directory and a metadata store can (not) belong together.
+func TestCheckStoreID(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name          string
+		file, doc     string // "" when absent
+		wantErrSubstr string // "" when they belong together
+	}{
+		{"both absent", "", "", ""},
+		{"same ID", "abc", "abc", ""},
+		{"different IDs", "abc", "xyz", "different stores"},
+		{"only the directory has one", "abc", "", "metadata store has no store ID"},
+		{"only the metadata has one", "", "xyz", "has no store ID"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			store, err := pebblestore.Open(filepath.Join(dir, "meta"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			if tc.file != "" {
+				os.WriteFile(filepath.Join(dir, storeIDFile), []byte(tc.file+"\n"), 0o644)
+			}
+			if tc.doc != "" {
+				store.PutDoc(ctx, storeIDKind, storeIDDoc, []byte(tc.doc))
+			}
+			err = CheckStoreID(ctx, dir, store)
+			if tc.wantErrSubstr == "" && err != nil || tc.wantErrSubstr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErrSubstr)) {
+				t.Fatalf("CheckStoreID = %v, want error containing %q", err, tc.wantErrSubstr)
+			}
+		})
 	}
 }

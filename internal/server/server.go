@@ -22,6 +22,7 @@ import (
 	"github.com/tessera-s3/tessera/internal/blob"
 	"github.com/tessera-s3/tessera/internal/config"
 	"github.com/tessera-s3/tessera/internal/engine"
+	"github.com/tessera-s3/tessera/internal/fsck"
 	"github.com/tessera-s3/tessera/internal/iam"
 	"github.com/tessera-s3/tessera/internal/kms"
 	"github.com/tessera-s3/tessera/internal/lifecycle"
@@ -194,8 +195,12 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		bs, err := eng.ListBuckets(ctx, engine.Owner{ID: canonicalID})
 		return len(bs), err
 	}
+	adminAPI := admin.New(accounts, keys, adminVerifier, ownedBuckets, opts.Now, log)
+	adminAPI.ServeFsck(func(ctx context.Context, o fsck.Options) (*fsck.Report, error) {
+		return fsck.Check(ctx, store, blobs, o)
+	})
 	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics(id), keys: keys,
-		accounts: accounts, admin: admin.New(accounts, keys, adminVerifier, ownedBuckets, opts.Now, log)}
+		accounts: accounts, admin: adminAPI}
 	s.limits = cfg.Limits.WithDefaults()
 	s.admission = newAdmission(s.limits)
 	s.member = &member{id: id, s: s, timing: timing}

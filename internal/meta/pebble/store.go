@@ -28,10 +28,13 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/tessera-s3/tessera/internal/meta"
 )
@@ -51,6 +54,10 @@ type Store struct {
 	uploadLocks [stripes]sync.Mutex
 
 	cluster cluster // the in-memory Cluster (cluster.go)
+
+	// lock is the directory lock OpenReadOnly takes itself (nil for Open,
+	// whose lock Pebble holds and releases).
+	lock *pebble.Lock
 }
 
 // Open opens (creating if needed) the store in dir.
@@ -62,9 +69,41 @@ func Open(dir string) (*Store, error) {
 	return &Store{db: db, seed: maphash.MakeSeed()}, nil
 }
 
+// ErrLocked is returned by OpenReadOnly when another process (a running
+// server) or this one already has the store open.
+var ErrLocked = errors.New("pebblestore: the store is in use (is a server running on this data directory?)")
+
+// OpenReadOnly opens an existing store in dir for reading only: nothing is
+// written, and writes fail. Pebble locks its directory even then, so it
+// refuses (ErrLocked) while a server has the store open: a reader beside a
+// writer would see files the writer is about to delete.
+func OpenReadOnly(dir string) (*Store, error) {
+	// Every store has its LOCK file: checking first keeps LockDirectory
+	// from creating one where there is no store.
+	if _, err := os.Stat(filepath.Join(dir, "LOCK")); err != nil {
+		return nil, fmt.Errorf("pebblestore: open %s: no store there: %w", dir, err)
+	}
+	lock, err := pebble.LockDirectory(dir, vfs.Default)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrLocked, err)
+	}
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}, ReadOnly: true, ErrorIfNotExists: true, Lock: lock})
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("pebblestore: open %s read-only: %w", dir, err)
+	}
+	return &Store{db: db, seed: maphash.MakeSeed(), lock: lock}, nil
+}
+
 // Close flushes and closes the database.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	err := s.db.Close()
+	if s.lock != nil {
+		if lerr := s.lock.Close(); err == nil {
+			err = lerr
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("pebblestore: close: %w", err)
 	}
 	return nil

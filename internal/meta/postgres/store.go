@@ -125,6 +125,33 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return &Store{pool: pool}, nil
 }
 
+// OpenReadOnly connects to an existing database for reading only: every
+// session is read-only (default_transaction_read_only), so no write can
+// happen whatever is called, and the schema is not created or upgraded but
+// must be the one this binary knows. It is for tools that inspect a store
+// (fsck), possibly while gateways serve it.
+func OpenReadOnly(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse dsn: %w", err)
+	}
+	cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	var cur int
+	if err := pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&cur); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: no Tessera schema in this database: %w", err)
+	}
+	if cur != len(migrations) {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: schema version %d, but this binary knows version %d; use the tessera version the gateways run", cur, len(migrations))
+	}
+	return &Store{pool: pool}, nil
+}
+
 // Close stops the change feed's listener, ends this Store's leadership and
 // closes every connection of the store, waiting for queries in flight. The
 // registrations it made stay until Reap: Close is what a dying process

@@ -380,3 +380,36 @@ func TestCanceledContext(t *testing.T) {
 		t.Fatalf("AbortUpload garbage = %q", g)
 	}
 }
+
+// TestOpenReadOnly: a read-only store reads what gateways wrote, cannot
+// write, and refuses a database without the schema rather than making it.
+func TestOpenReadOnly(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	if s, err := postgres.OpenReadOnly(ctx, dsn); err == nil {
+		s.Close()
+		t.Fatal("OpenReadOnly of an empty database succeeded")
+	}
+	rw := open(t, dsn)
+	defer rw.Close()
+	if err := rw.CreateBucket(ctx, meta.Bucket{Name: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := postgres.OpenReadOnly(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, err := ro.GetBucket(ctx, "b"); err != nil {
+		t.Fatalf("GetBucket: %v", err)
+	}
+	if err := ro.ForEachBlobRef(ctx, func(string) {}); err != nil {
+		t.Fatalf("ForEachBlobRef: %v", err)
+	}
+	if _, err := ro.Gateways(ctx); err != nil {
+		t.Fatalf("Gateways: %v", err)
+	}
+	if err := ro.CreateBucket(ctx, meta.Bucket{Name: "c"}); err == nil {
+		t.Fatal("a read-only store accepted a write")
+	}
+}
