@@ -52,6 +52,11 @@ type gateway struct {
 // directory behind a round-robin balancer, whatever GatewaysEnv says.
 func WithGateways(n int) Option { return func(o *options) { o.gateways = n } }
 
+// Standalone runs one plain server with no balancer, whatever GatewaysEnv
+// says: for tests of how one server treats its own connections (limits,
+// timeouts), which a balancer in front would change.
+func Standalone() Option { return func(o *options) { o.gateways = -1 } }
+
 func gatewaysFromEnv(t testing.TB) int {
 	v := os.Getenv(GatewaysEnv)
 	if v == "" {

@@ -143,3 +143,11 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// ovlServer starts a single server with no balancer in front, even in a
+// TESSERA_TEST_GATEWAYS run: these tests are about how one server treats
+// its own connections and counts its own work.
+func ovlServer(t *testing.T, opts ...tesseratest.Option) *tesseratest.Server {
+	t.Helper()
+	return tesseratest.New(t, append(opts, tesseratest.Standalone())...)
+}

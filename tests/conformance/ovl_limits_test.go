@@ -38,7 +38,7 @@ func (o *onStatus) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestOverloadMaxRequests(t *testing.T) {
-	srv := tesseratest.New(t, tesseratest.WithLimits(config.Limits{MaxRequests: 1}))
+	srv := ovlServer(t, tesseratest.WithLimits(config.Limits{MaxRequests: 1}))
 	c := srv.S3()
 	b := newBucket(t, c)
 	held := stallUpload(t, srv, b, "held", 1000, 10) // the one request the server serves
@@ -95,7 +95,7 @@ func TestOverloadMaxRequests(t *testing.T) {
 }
 
 func TestOverloadMaxUploadBytes(t *testing.T) {
-	srv := tesseratest.New(t, tesseratest.WithLimits(config.Limits{MaxUploadBytes: 1000}))
+	srv := ovlServer(t, tesseratest.WithLimits(config.Limits{MaxUploadBytes: 1000}))
 	c := srv.S3()
 	b := newBucket(t, c)
 	held := stallUpload(t, srv, b, "held", 800, 1)
@@ -127,7 +127,7 @@ func TestOverloadMaxUploadBytes(t *testing.T) {
 
 func TestBodyIdleTimeout(t *testing.T) {
 	const idle = 400 * time.Millisecond
-	srv := tesseratest.New(t, tesseratest.WithLimits(config.Limits{ReadIdleTimeout: idle}))
+	srv := ovlServer(t, tesseratest.WithLimits(config.Limits{ReadIdleTimeout: idle}))
 	c := srv.S3()
 	b := newBucket(t, c)
 
@@ -160,7 +160,7 @@ func TestBodyIdleTimeout(t *testing.T) {
 }
 
 func TestWriteIdleTimeout(t *testing.T) {
-	srv := tesseratest.New(t, tesseratest.WithLimits(config.Limits{WriteIdleTimeout: 300 * time.Millisecond}))
+	srv := ovlServer(t, tesseratest.WithLimits(config.Limits{WriteIdleTimeout: 300 * time.Millisecond}))
 	c := srv.S3()
 	b := newBucket(t, c)
 	const size = 24 << 20 // far more than the socket buffers hold
@@ -193,7 +193,7 @@ func TestWriteIdleTimeout(t *testing.T) {
 }
 
 func TestHeaderSectionTooLarge(t *testing.T) {
-	srv := tesseratest.New(t)
+	srv := ovlServer(t)
 	c := srv.S3()
 	b := newBucket(t, c)
 	tests := []struct {

@@ -18,7 +18,7 @@ var loadDuration = flag.Duration("load.duration", 5*time.Second,
 // requires zero server errors but SlowDown and zero wrong bytes.
 func TestLoad(t *testing.T) {
 	const partSize = 64 << 10
-	srv := tesseratest.New(t, tesseratest.WithMinPartSize(partSize),
+	srv := ovlServer(t, tesseratest.WithMinPartSize(partSize),
 		tesseratest.WithLimits(config.Limits{MaxRequests: 8, MaxUploadBytes: 1 << 20}))
 	rep, err := loadtest.Run(ctx(), loadtest.Config{
 		Endpoint: srv.URL, Region: srv.Region(), AccessKey: accessKey, SecretKey: secretKey,

@@ -7,8 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"github.com/tessera-s3/tessera/internal/tesseratest"
 )
 
 // padded is an XML document with root element root whose size passes
@@ -26,7 +24,7 @@ func padded(root string, limit int) []byte {
 // CORS limit in cors_test.go), the ACL parser's own MalformedACLError, and
 // for a policy S3's 20 KB rule text.
 func TestRequestBodyLimits(t *testing.T) {
-	srv := tesseratest.New(t)
+	srv := ovlServer(t)
 	c := srv.S3()
 	b := newBucket(t, c)
 	put(t, c, b, "k", []byte("object"))
