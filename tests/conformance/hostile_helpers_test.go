@@ -272,6 +272,37 @@ func (e *hostileEnv) wantUnchanged(t *testing.T) {
 	}
 }
 
+// wantListed fails unless every listing answers 200 while key exists and
+// the URL-encoded ListObjectsV2 names it exactly.
+func (e *hostileEnv) wantListed(t *testing.T, key string) {
+	t.Helper()
+	for _, q := range []string{"?list-type=2", "", "?versions", "?list-type=2&encoding-type=url"} {
+		resp, body := e.srv.Do(t, http.MethodGet, "/"+e.b+q, nil, nil, "")
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET /%s%s with %q stored: %d (body %.300s)", e.b, q, key, resp.StatusCode, body)
+		}
+		if strings.Contains(q, "encoding-type=url") && !listsKey(body, key) {
+			t.Errorf("encoding-type=url listing does not name %q (body %.600s)", key, body)
+		}
+	}
+}
+
+// listsKey reports whether a URL-encoded ListObjectsV2 page names key.
+func listsKey(body []byte, key string) bool {
+	var page struct {
+		Contents []struct{ Key string }
+	}
+	if xml.Unmarshal(body, &page) != nil {
+		return false
+	}
+	for _, c := range page.Contents {
+		if k, err := url.QueryUnescape(c.Key); err == nil && k == key {
+			return true
+		}
+	}
+	return false
+}
+
 // wantHealthy fails unless the server reports itself ready.
 func (e *hostileEnv) wantHealthy(t *testing.T) {
 	t.Helper()

@@ -43,6 +43,7 @@ func TestHostile(t *testing.T) {
 				if _, err := e.c.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String(e.b), Key: aws.String(k)}); err != nil {
 					t.Errorf("HEAD %q after the row: %v", k, err)
 				}
+				e.wantListed(t, k)
 				if _, err := e.c.DeleteObject(ctx(), &s3.DeleteObjectInput{Bucket: aws.String(e.b), Key: aws.String(k)}); err != nil {
 					t.Fatalf("DeleteObject(%q): %v", k, err)
 				}
@@ -88,6 +89,13 @@ func hostileKeyRows() []hostileRow {
 			hostileWant{status: 400, code: "KeyTooLongError", field: "MaxSizeAllowed", value: "1024"}},
 		{"key of 1025 bytes on CreateMultipartUpload", hostileReq{method: http.MethodPost, target: "/{b}/" + strings.Repeat("k", 1025) + "?uploads"},
 			hostileWant{status: 400, code: "KeyTooLongError", field: "Size", value: "1025"}},
+		// Control characters, NUL included, are valid UTF-8 and S3 accepts
+		// them in keys (botocore#3047: a \u001e key reaches S3; the object
+		// key guide lists them as needing special handling, not as
+		// forbidden). The listings must still answer 200 while the key
+		// exists (flyology-object-storage#13: a C0 key broke every listing).
+		{"key with a NUL byte", putKey("/{b}/a%00b"), hostileWant{status: 200, stores: "a\x00b"}},
+		{"key with a CR LF", putKey("/{b}/a%0D%0AX-Injected%3A%201"), hostileWant{status: 200, stores: "a\r\nX-Injected: 1"}},
 		// Keys are UTF-8 (UsingMetadata.html: "a sequence of Unicode
 		// characters whose UTF-8 encoding is at most 1,024 bytes long");
 		// a path that does not decode to UTF-8 is not a key.
@@ -130,11 +138,15 @@ func hostileHeaderRows() []hostileRow {
 		{"unsigned x-amz-meta header injected", hostileReq{method: http.MethodPut, target: "/{b}/inj", body: []byte("x"),
 			raw: []string{"X-Amz-Meta-Injected: yes"}},
 			hostileWant{status: 403, code: "AccessDenied"}},
-		// Header values are octets (RFC 9110 §5.5 allows obs-text) and S3
-		// signs them as sent; no recorded S3 answer refuses them, so the
-		// object is stored under its own key and nothing else changes.
+		// A metadata value with bytes outside US-ASCII, signed as sent:
+		// S3 answers SignatureDoesNotMatch (fog#3344, minio-py#764 and
+		// #770, aws-sdk-java#2694, aws-sdk-net#1587 quote S3's 403;
+		// UsingMetadata.html: values "must conform to US-ASCII when you are
+		// using REST"). Invalid UTF-8 is the hostile case of it.
 		{"invalid UTF-8 in a metadata value", hostileReq{method: http.MethodPut, target: "/{b}/utf", body: []byte("x"),
-			hdr: map[string]string{"X-Amz-Meta-A": "bad\xff\xfevalue"}}, hostileWant{status: 200, stores: "utf"}},
+			hdr: map[string]string{"X-Amz-Meta-A": "bad\xff\xfevalue"}}, hostileWant{status: 403, code: "SignatureDoesNotMatch"}},
+		{"UTF-8 in a metadata value", hostileReq{method: http.MethodPut, target: "/{b}/utf", body: []byte("x"),
+			hdr: map[string]string{"X-Amz-Meta-A": "gro\u00df"}}, hostileWant{status: 403, code: "SignatureDoesNotMatch"}},
 	}
 }
 
