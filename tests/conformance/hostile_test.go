@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -182,6 +183,8 @@ func hostileLengthRows() []hostileRow {
 		// 400 it gives. Either way nothing is stored.
 		{"body shorter than Content-Length", hostileReq{method: http.MethodPut, target: "/{b}/len", body: []byte("hello"), cut: 2},
 			hostileWant{status: 400}},
+		{"UploadPart body shorter than Content-Length", hostileReq{method: http.MethodPut, target: "/{b}/mp?partNumber=1&uploadId={u}", body: []byte("hello"), cut: 2},
+			hostileWant{status: 400}},
 		// Transfer-Encoding beside Content-Length: RFC 9112 §6.3 makes
 		// Transfer-Encoding win and the Content-Length be dropped, so the
 		// signed content-length no longer matches: SignatureDoesNotMatch,
@@ -294,14 +297,21 @@ func hostileAuthRows() []hostileRow {
 		{"presigned plus Authorization header", hostileReq{method: http.MethodPut, target: "/{b}/presigned?X-Amz-Expires=60", body: []byte("x"),
 			presign: func(s string) string { return s }, raw: []string{"Authorization: AWS4-HMAC-SHA256 Credential=" + accessKey + "/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=" + strings.Repeat("0", 64)}},
 			hostileWant{status: 400, code: "InvalidArgument", field: "ArgumentName", value: "Authorization"}},
-		// SigV2 with a forged signature: SignatureDoesNotMatch.
+		// SigV2 with a forged signature: SignatureDoesNotMatch
+		// (RESTAuthentication.html); and with a date from 2006,
+		// RequestTimeTooSkewed before the signature is looked at.
 		{"SigV2 forged signature", hostileReq{method: http.MethodPut, target: "/{b}/v2", body: []byte("x"), unsigned: true,
-			raw: []string{"Date: " + "Mon, 02 Jan 2006 15:04:05 GMT", "Authorization: AWS " + accessKey + ":AAAAAAAAAAAAAAAAAAAAAAAAAAA="}},
-			hostileWant{status: 403}},
-		// A second Authorization header smuggled after a valid one.
+			raw: []string{"Date: " + time.Now().UTC().Format(http.TimeFormat), "Authorization: AWS " + accessKey + ":AAAAAAAAAAAAAAAAAAAAAAAAAAA="}},
+			hostileWant{status: 403, code: "SignatureDoesNotMatch"}},
+		{"SigV2 replayed from 2006", hostileReq{method: http.MethodPut, target: "/{b}/v2", body: []byte("x"), unsigned: true,
+			raw: []string{"Date: Mon, 02 Jan 2006 15:04:05 GMT", "Authorization: AWS " + accessKey + ":AAAAAAAAAAAAAAAAAAAAAAAAAAA="}},
+			hostileWant{status: 403, code: "RequestTimeTooSkewed"}},
+		// A second Authorization header smuggled beside a valid one:
+		// AuthorizationHeaderMalformed, as sigv4.Verify answers it (no
+		// recorded S3 answer; S3 most plausibly refuses it as malformed).
 		{"two Authorization headers", hostileReq{method: http.MethodPut, target: "/{b}/twoauth", body: []byte("x"),
 			raw: []string{"Authorization: AWS " + accessKey + ":AAAAAAAAAAAAAAAAAAAAAAAAAAA="}},
-			hostileWant{status: 400}},
+			hostileWant{status: 400, code: "AuthorizationHeaderMalformed"}},
 		// x-amz-content-sha256 that is neither a hash nor a known mode:
 		// InvalidArgument (LocalStack test_put_object_with_invalid_sha256
 		// snapshots: "x-amz-content-sha256 must be UNSIGNED-PAYLOAD,
@@ -351,8 +361,9 @@ func hostileChunkedRows() []hostileRow {
 		// S3 most plausibly answers IncompleteBody when the chunks carry
 		// fewer bytes, and the request is refused either way.
 		{"decoded length one more than sent", hostileReq{build: lying(len(data) + 1)}, hostileWant{status: 400, code: "IncompleteBody"}},
-		{"decoded length one less than sent", hostileReq{build: lying(len(data) - 1)}, hostileWant{status: 400}},
-		{"decoded length negative", hostileReq{build: lying(-1)}, hostileWant{status: 400}},
+		{"decoded length one less than sent", hostileReq{build: lying(len(data) - 1)}, hostileWant{status: 400, code: "IncompleteBody"}},
+		// "x-amz-decoded-content-length must be a non-negative integer".
+		{"decoded length negative", hostileReq{build: lying(-1)}, hostileWant{status: 400, code: "InvalidArgument"}},
 	}
 }
 
