@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Go fuzz target in the module for the given time (default 10s).
 # Usage: scripts/fuzz.sh [duration]
+# A failing target is named on the last line, with the reproducer Go kept
+# in <package>/testdata/fuzz/<Target>/ (commit it as a regression case).
 #
 # Go 1.26's fuzz coordinator can report a bare "context deadline exceeded"
 # when -fuzztime ends while a worker is mid-call (golang/go#75804, fixed in
@@ -28,8 +30,10 @@ for pkg in $(go list ./...); do
     log=/tmp/fuzz-$target.log
     for attempt in 1 2; do
       echo "fuzz $pkg $target ($t)"
+      start=$SECONDS
       before=$(corpus_files "$dir" "$target")
       if go test "$pkg" -run='^$' -fuzz="^${target}\$" -fuzztime="$t" >"$log" 2>&1; then
+        echo "  ok in $((SECONDS - start))s"
         break
       fi
       after=$(corpus_files "$dir" "$target")
@@ -39,6 +43,11 @@ for pkg in $(go list ./...); do
         continue
       fi
       cat "$log"
+      # Go keeps the failing input under the package's testdata/fuzz/;
+      # commit it: `go test` replays it as a regression case from then on.
+      new=$(comm -13 <(echo "$before") <(echo "$after") | sed 's/^/  kept: /')
+      echo "fuzz: FAILED $pkg $target after $t"
+      [ -n "$new" ] && echo "$new"
       exit 1
     done
   done

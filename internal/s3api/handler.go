@@ -94,6 +94,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
+	if dotDotPath(r.URL) {
+		// AWS answers a ".." path segment, raw or percent-encoded, with a
+		// bare 400 and no body, before anything else (floci-io/floci#1320
+		// and #1325, checked with signed requests against S3). Storing it
+		// would make a key no URL can name once a client normalises it.
+		w.WriteHeader(http.StatusBadRequest)
+		return nil
+	}
 	op, err := parse(r, h.cfg.Domains)
 	if p, ok := r.Context().Value(opKey{}).(*string); ok {
 		*p = string(op.Kind)

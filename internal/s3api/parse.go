@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/tessera-s3/tessera/internal/s3err"
 )
 
 // Kind names an S3 action; the values are the action names AWS uses.
@@ -146,12 +148,44 @@ func parse(r *http.Request, domains []string) (Op, error) {
 		p := strings.TrimPrefix(path, "/")
 		op.Bucket, op.Key, _ = strings.Cut(p, "/")
 	}
+	if k, dup := duplicateParam(q); dup {
+		// No recorded S3 answer; refusing is the safe reading of an
+		// ambiguous request, in S3's words for a bad argument.
+		return op, s3err.Newf(s3err.InvalidArgument, "Only one %s parameter may be specified", k).
+			With("ArgumentName", k).With("ArgumentValue", strings.Join(q[k], ","))
+	}
 	rt, err := match(r.Method, targetOf(op), q, r.Header)
 	if err != nil {
 		return op, err
 	}
 	op.Kind = rt.kind
 	return op, nil
+}
+
+// dotDotPath reports whether a request path, as sent, has a segment that
+// is ".." once percent-decoded ("%2e%2e" too; "..%2F" is not a segment).
+func dotDotPath(u *url.URL) bool {
+	for seg := range strings.SplitSeq(u.EscapedPath(), "/") {
+		if s, err := url.PathUnescape(seg); err == nil && s == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// singleValued are the query parameters that name one thing; two values
+// for one of them are ambiguous, and picking either could act on an
+// upload, part or version the signer did not mean.
+var singleValued = []string{"uploadId", "partNumber", "versionId"}
+
+// duplicateParam returns the first single-valued parameter given twice.
+func duplicateParam(q url.Values) (string, bool) {
+	for _, k := range singleValued {
+		if len(q[k]) > 1 {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 // targetOf says whether an Op names the service, a bucket or an object.

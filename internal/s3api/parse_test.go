@@ -137,6 +137,47 @@ func TestParseRange(t *testing.T) {
 	}
 }
 
+func TestDotDotPath(t *testing.T) {
+	for target, want := range map[string]bool{
+		"/b/../x": true, "/b/%2e%2e/x": true, "/b/a/%2E%2E": true, "/b/..": true,
+		"/b/./x": false, "/b/a//b": false, "/b/..%2Fx": false, "/b/...": false, "/b/..x": false,
+	} {
+		r, err := httptestRequest("PUT", target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := dotDotPath(r.URL); got != want {
+			t.Errorf("dotDotPath(%q) = %v, want %v", target, got, want)
+		}
+	}
+}
+
+func TestDuplicateParam(t *testing.T) {
+	for target, want := range map[string]string{
+		"/b/k?uploadId=a&uploadId=b":       "uploadId",
+		"/b/k?partNumber=1&partNumber=1":   "partNumber",
+		"/b/k?versionId=x&versionId=y":     "versionId",
+		"/b/k?uploadId=a&partNumber=1":     "",
+		"/b?list-type=2&prefix=a&prefix=b": "",
+	} {
+		r, err := httptestRequest("PUT", target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = parse(r, nil)
+		e, _ := s3err.As(err)
+		if want == "" {
+			if e != nil && e.Code == s3err.InvalidArgument {
+				t.Errorf("%s: %v", target, err)
+			}
+			continue
+		}
+		if e == nil || e.Code != s3err.InvalidArgument {
+			t.Errorf("%s: err = %v, want InvalidArgument for %s", target, err, want)
+		}
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"/", "/b", "/b/k?uploadId=u&partNumber=3", "/b?list-type=2&continuation-token=%zz"} {
 		f.Add("GET", s, "b.s3.example.com")
@@ -148,6 +189,7 @@ func FuzzParse(f *testing.F) {
 		}
 		r.Host = host
 		parse(r, []string{"s3.example.com"})
+		dotDotPath(r.URL)
 		parseRange(target)
 	})
 }

@@ -205,12 +205,21 @@ func appendCanonicalHeaders(b []byte, r *http.Request, signed []string) []byte {
 }
 
 // appendTrimmedValue appends v without leading/trailing whitespace and with
-// every run of spaces/tabs collapsed to one space.
+// every run of spaces/tabs collapsed to one space. Bytes outside US-ASCII
+// are left out, as S3 leaves them out: a client that signs a non-ASCII
+// x-amz-meta-* value as sent gets SignatureDoesNotMatch from S3 (fog#3344:
+// it "simply results in a signing error"; minio-py#764 and #770, "S3
+// server ignores those characters in headers"; aws-sdk-java#2694 and
+// aws-sdk-net#1587 quote S3's 403), and header values must be US-ASCII
+// (UsingMetadata.html: "must conform to US-ASCII when you are using REST").
 func appendTrimmedValue(b []byte, v string) []byte {
 	v = strings.Trim(v, " \t")
 	space := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]
+		if c >= 0x80 {
+			continue
+		}
 		if c == ' ' || c == '\t' {
 			space = true
 			continue

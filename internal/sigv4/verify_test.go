@@ -315,3 +315,20 @@ func TestStaticCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestNonASCIIHeaderValue: a header value with bytes outside US-ASCII,
+// signed as sent (as the SDKs sign it), does not match, as on S3; ASCII
+// values beside it are unaffected.
+func TestNonASCIIHeaderValue(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	v := &Verifier{Credentials: testStore, Now: func() time.Time { return now }}
+	for value, ok := range map[string]bool{"plain": true, "gro\u00df": false, "bad\xff\xfe": false} {
+		r := newSDKRequest(t, "PUT", "http://127.0.0.1", "k", nil, "")
+		r.Header.Set("X-Amz-Meta-A", value)
+		sdkSign(t, r, emptySHA256, "us-east-1", now)
+		_, err := v.Verify(r)
+		if se, _ := s3err.As(err); ok != (err == nil) || !ok && (se == nil || se.Code != s3err.SignatureDoesNotMatch) {
+			t.Errorf("x-amz-meta-a %q: err %v, want ok=%v or SignatureDoesNotMatch", value, err, ok)
+		}
+	}
+}

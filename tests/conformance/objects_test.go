@@ -431,9 +431,9 @@ func TestObjectKeys(t *testing.T) {
 	mc := srv.Minio()
 	b := newBucket(t, c)
 	keys := []string{
-		"../../etc/passwd",
-		"../escape",
-		"a/../b",
+		"..../etc/passwd",
+		"..escape",
+		"a/.../b",
 		"./dot/./slash",
 		"dir/",
 		"/leading-slash",
@@ -484,6 +484,15 @@ func TestObjectKeys(t *testing.T) {
 				t.Errorf("minio GetObject = %q, %v; want %q", got, err, data)
 			}
 		})
+	}
+	// A ".." segment in the request path is refused with a bare 400: AWS
+	// answers so for raw and percent-encoded dot-dot paths
+	// (floci-io/floci#1231, #1320 and #1325, checked against S3).
+	for _, key := range []string{"../../etc/passwd", "../escape", "a/../b"} {
+		_, err := c.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String(key), Body: strings.NewReader("x")})
+		if st := httpStatus(err); st != http.StatusBadRequest {
+			t.Errorf("PutObject(%q): status %d (%v), want 400", key, st, err)
+		}
 	}
 	// Keys are never paths: nothing named passwd or escape was written
 	// outside (or inside) the data directory.
