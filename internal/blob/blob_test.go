@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 func open(t *testing.T) (*Store, string) {
@@ -620,9 +622,11 @@ func TestCommitRenameENOENT(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, dir := open(t)
-			rename = tc.rename
-			t.Cleanup(func() { rename = os.Rename })
+			dir := t.TempDir()
+			s, err := OpenFS(renameFS{vfs.Default, tc.rename}, dir, "gw1")
+			if err != nil {
+				t.Fatal(err)
+			}
 
 			w, err := s.Create()
 			if err != nil {
@@ -655,3 +659,12 @@ func TestCommitRenameENOENT(t *testing.T) {
 		})
 	}
 }
+
+// renameFS is a file system whose Rename is replaced, to reproduce an NFS
+// client retransmitting a RENAME the server had already applied.
+type renameFS struct {
+	vfs.FS
+	rename func(oldpath, newpath string) error
+}
+
+func (f renameFS) Rename(oldpath, newpath string) error { return f.rename(oldpath, newpath) }

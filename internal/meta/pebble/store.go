@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/tessera-s3/tessera/internal/meta"
 )
@@ -53,9 +54,22 @@ type Store struct {
 	cluster cluster // the in-memory Cluster (cluster.go)
 }
 
+// Option configures Open.
+type Option func(*pebble.Options)
+
+// WithFS keeps the database in fs instead of on the real disk: the seam the
+// blob store shares, so that a test can cut the power under both at once.
+func WithFS(fs vfs.FS) Option {
+	return func(o *pebble.Options) { o.FS = fs }
+}
+
 // Open opens (creating if needed) the store in dir.
-func Open(dir string) (*Store, error) {
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
+func Open(dir string, opts ...Option) (*Store, error) {
+	o := &pebble.Options{Logger: quietLogger{}}
+	for _, opt := range opts {
+		opt(o)
+	}
+	db, err := pebble.Open(dir, o)
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
 	}
