@@ -57,17 +57,20 @@
 //     Commit treats "ENOENT, source gone, target present with the written
 //     size" as success; the target's name is a fresh random ID, so no
 //     other file can be there.
-//   - Fsync a directory, after a rename into it and after making a leaf.
+//   - Fsync a directory: after a rename into it, and the parent of a leaf
+//     this process makes or first finds.
 //     Local file systems need it for the name to survive a crash. On NFS
 //     metadata operations are synchronous on the server (with the default
 //     sync export), and the fsync is a no-op or a COMMIT; CephFS waits for
 //     the MDS journal, Lustre and GPFS for their metadata commit, JuiceFS
 //     does nothing (its metadata transactions are already durable). None
 //     of them fails it, so it is always done.
-//   - Mkdir (the store's directories at Open, fsyncing the parent of each
-//     one made; a leaf at the first commit into it). Gateways race to make
-//     the same leaf; MkdirAll takes an existing directory, from another
-//     gateway or from an NFS retransmission of our own MKDIR, as success.
+//   - Mkdir (the store's directories at Open, then fsyncing every
+//     directory on the path up to the root; a leaf before this process's
+//     first commit into it).
+//     Gateways race to make the same leaf; MkdirAll takes an existing
+//     directory, from another gateway or from an NFS retransmission of our
+//     own MKDIR, as success.
 //   - Remove a file (Remove, temp files) and a directory tree (temp
 //     directories). ENOENT, from a concurrent remover or a retransmitted
 //     REMOVE, is success. On NFS a file removed while another client reads
@@ -140,10 +143,11 @@ type Store struct {
 	own     string // tmp/<gateway>/, this store's in-flight writes
 	gateway string
 
-	// leafSynced[n] is set once this process has fsynced blobs/xx so that
-	// leaf n (xxyy as a number) is durably named. A leaf another goroutine
-	// or gateway just made may not be, and a blob is only as durable as
-	// every directory on its path; checking here costs no system call.
+	// leafSynced[n] is set once this process has made or found leaf n
+	// (xxyy as a number) and fsynced blobs/xx so that it is durably named.
+	// A leaf another goroutine or gateway just made may not be, and a blob
+	// is only as durable as every directory on its path; checking here
+	// costs no system call.
 	leafSynced [1 << 16]atomic.Bool
 }
 
@@ -181,8 +185,8 @@ func OpenFS(fsys vfs.FS, dir, gatewayID string) (*Store, error) {
 	if err := fsys.RemoveAll(s.own); err != nil {
 		return nil, fmt.Errorf("blob: empty %s: %w", s.own, err)
 	}
-	// blobs/ (and dir, on a first start) must be durably named before any
-	// blob relies on them; temp files never need to survive a crash.
+	// blobs/ and the path to it must be durably named before any blob
+	// relies on them; temp files never need to survive a crash.
 	if err := s.mkdirDurable(s.blobs); err != nil {
 		return nil, fmt.Errorf("blob: open: %w", err)
 	}
@@ -210,39 +214,29 @@ func OpenFS(fsys vfs.FS, dir, gatewayID string) (*Store, error) {
 	return s, nil
 }
 
-// mkdirDurable makes dir and its missing parents, then fsyncs the parent of
-// each directory it made (dir's own parent always, which is cheap and covers
-// a directory another process made without syncing), so the whole path
-// survives a crash.
+// mkdirDurable makes dir and its missing parents, then fsyncs every
+// directory above dir up to the root, so the whole path survives a crash
+// whoever made it (the server makes the data directory without an fsync,
+// maybe with parents). That is a handful of fsyncs, once per Open. A
+// directory this process may not read was not made by it or recently:
+// the walk stops there.
 func (s *Store) mkdirDurable(dir string) error {
-	var made []string
-	for d := dir; ; {
-		_, err := s.fs.Stat(d)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		made = append(made, d)
-		parent := filepath.Dir(d)
-		if parent == d {
-			break
-		}
-		d = parent
-	}
 	if err := s.fs.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if len(made) == 0 || made[0] != dir {
-		made = append([]string{dir}, made...)
-	}
-	for i := len(made) - 1; i >= 0; i-- { // top down
-		if err := s.syncDir(filepath.Dir(made[i])); err != nil {
+	for d := dir; ; {
+		parent := filepath.Dir(d)
+		if parent == d {
+			return nil
+		}
+		if err := s.syncDir(parent); err != nil {
+			if errors.Is(err, fs.ErrPermission) {
+				return nil
+			}
 			return err
 		}
+		d = parent
 	}
-	return nil
 }
 
 // ValidID reports whether id is a well-formed blob ID.
@@ -592,20 +586,19 @@ func (w *Writer) Commit() (string, error) {
 	return id, nil
 }
 
-// place renames the temp file to id's path. The leaf directory is made
-// only when the rename says it is missing: trying first costs nothing on
-// the common path, where the leaf exists, and needs no cache of which
-// leaves do, which other gateways could make stale anyway.
+// place renames the temp file to id's path, first making the leaf
+// directory if this process has not made or found it yet. Leaves are never
+// removed, so one that was there stays, and asking once per leaf per
+// process costs a stat; renaming first and making the leaf on ENOENT would
+// rely on a failed rename leaving its source alone, which some vfs.FS
+// implementations (MemFS) do not.
 func (s *Store) place(tmpName, id string, size int64) error {
-	final := s.path(id)
-	err := s.renameOnce(tmpName, final, size)
-	if !errors.Is(err, fs.ErrNotExist) {
-		return err
+	if !s.leafSynced[leafIndex(id)].Load() {
+		if err := s.makeLeaf(id); err != nil {
+			return err
+		}
 	}
-	if err := s.makeLeaf(id); err != nil {
-		return err
-	}
-	return s.renameOnce(tmpName, final, size)
+	return s.renameOnce(tmpName, s.path(id), size)
 }
 
 // renameOnce renames tmpName to final. An ENOENT after which the source is
@@ -628,7 +621,8 @@ func (s *Store) renameOnce(tmpName, final string, size int64) error {
 
 // makeLeaf makes id's leaf directory, which another goroutine or gateway
 // may be making too, and fsyncs its parent so the leaf's name is durable
-// before any blob depends on it.
+// before any blob depends on it: a leaf another gateway just made may not
+// be, so this is done once per process per leaf even when it exists.
 func (s *Store) makeLeaf(id string) error {
 	leaf := filepath.Dir(s.path(id))
 	if err := s.fs.MkdirAll(leaf, 0o755); err != nil {
@@ -641,23 +635,10 @@ func (s *Store) makeLeaf(id string) error {
 	return nil
 }
 
-// syncPath makes id's name durable: its leaf directory always, and the
-// leaf's parent once per process per leaf, since the leaf may have been
-// made by a goroutine or gateway that has not fsynced the parent yet.
+// syncPath makes id's name durable: place has made its leaf's name durable
+// already, so fsyncing the leaf is enough.
 func (s *Store) syncPath(id string) error {
-	leaf := filepath.Dir(s.path(id))
-	if err := s.syncDir(leaf); err != nil {
-		return err
-	}
-	n := leafIndex(id)
-	if s.leafSynced[n].Load() {
-		return nil
-	}
-	if err := s.syncDir(filepath.Dir(leaf)); err != nil {
-		return err
-	}
-	s.leafSynced[n].Store(true)
-	return nil
+	return s.syncDir(filepath.Dir(s.path(id)))
 }
 
 // leafIndex numbers a valid id's leaf directory: its first four hex digits.
