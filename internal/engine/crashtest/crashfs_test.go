@@ -2,7 +2,6 @@ package crashtest
 
 import (
 	"io"
-	"math/rand/v2"
 	"os"
 	"sync"
 
@@ -11,33 +10,32 @@ import (
 
 // crashFS counts the mutations made through it (creating, writing,
 // syncing, renaming, removing, making directories) and, right after the
-// crashAt-th, takes the crash clone of the memory file system beneath: what
-// a power cut at that moment leaves. Mutations are serialised so that none
-// slips in between the crashAt-th and the clone. Later mutations still go
-// to the live file system, which is thrown away, so the operation in
-// flight finishes (unacknowledged: it returned after the power was cut).
+// crashAt-th, takes the crash clone of the memory file system beneath:
+// exactly what was synced, what a power cut at that moment is sure to
+// leave. Mutations are serialised so that none slips in between the
+// crashAt-th and the clone. Later mutations still go to the live file
+// system, which is thrown away, so the operation in flight finishes
+// (unacknowledged: it returned after the power was cut).
+//
+// The clone keeps no unsynced data (vfs.CrashCloneCfg's zero value). A
+// share of unsynced blocks and directory entries kept at random would
+// model a disk that wrote some of its cache, but MemFS draws them in map
+// order, so a failing seed would not replay, and it keeps directory
+// entries independently, a reordering journaling file systems (ext4, XFS)
+// never make and that Pebble's MANIFEST marker does not survive (a kept
+// marker naming a dropped MANIFEST).
 type crashFS struct {
 	vfs.FS
 	mem *vfs.MemFS
 
 	mu      sync.Mutex
-	n       int64 // mutations so far
-	crashAt int64 // 0: never
-	cfg     vfs.CrashCloneCfg
-	opened  bool       // the stores are open: cfg applies (see mutate)
+	n       int64      // mutations so far
+	crashAt int64      // 0: never
 	clone   *vfs.MemFS // set at the crash
 }
 
-func newCrashFS(crashAt int64, rng *rand.Rand) *crashFS {
-	mem := vfs.NewCrashableMem()
-	// Half the crashes keep exactly what was synced; the rest also keep a
-	// random share of the unsynced blocks and directory entries, as a disk
-	// that wrote some of its cache before the power went does.
-	cfg := vfs.CrashCloneCfg{}
-	if rng.IntN(2) == 1 {
-		cfg = vfs.CrashCloneCfg{UnsyncedDataPercent: 1 + rng.IntN(99), RNG: rng}
-	}
-	return &crashFS{FS: mem, mem: mem, crashAt: crashAt, cfg: cfg}
+func newCrashFS(mem *vfs.MemFS, crashAt int64) *crashFS {
+	return &crashFS{FS: mem, mem: mem, crashAt: crashAt}
 }
 
 // mutate runs one mutation and crashes after it if it is the crashAt-th.
@@ -47,18 +45,7 @@ func (c *crashFS) mutate(op func() error) error {
 	err := op()
 	c.n++
 	if c.n == c.crashAt {
-		cfg := c.cfg
-		if !c.opened {
-			// Pebble creates a new database's first MANIFEST and the
-			// marker naming it, then syncs the directory once for both:
-			// a clone keeping the marker's unsynced entry but not the
-			// manifest's cannot be opened. Journaling file systems
-			// (ext4, XFS) never reorder those two entries, and nothing is
-			// acknowledged yet, so a crash while the stores are first
-			// opened keeps exactly what was synced.
-			cfg = vfs.CrashCloneCfg{}
-		}
-		c.clone = c.mem.CrashClone(cfg)
+		c.clone = c.mem.CrashClone(vfs.CrashCloneCfg{})
 	}
 	return err
 }
@@ -68,13 +55,6 @@ func (c *crashFS) crashed() *vfs.MemFS {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.clone
-}
-
-// storesOpen marks the end of the stores' first opening.
-func (c *crashFS) storesOpen() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.opened = true
 }
 
 // mutations returns how many mutations were made so far.

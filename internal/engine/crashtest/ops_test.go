@@ -19,23 +19,23 @@ import (
 func (r *run) step() (string, error) {
 	n := r.rng.IntN(100)
 	switch {
-	case n < 28:
+	case n < 25:
 		return "PutObject", r.put()
-	case n < 40:
+	case n < 37:
 		return "DeleteObject", r.delete()
-	case n < 50:
+	case n < 47:
 		return "CreateMultipartUpload", r.createUpload()
-	case n < 70:
+	case n < 66:
 		return "UploadPart", r.uploadPart()
-	case n < 80:
+	case n < 76:
 		return "CompleteMultipartUpload", r.complete()
-	case n < 85:
+	case n < 81:
 		return "AbortMultipartUpload", r.abort()
-	case n < 90:
+	case n < 87:
 		return "retried Complete / Abort after Complete", r.afterEnd()
-	case n < 94:
+	case n < 95:
 		return "lifecycle pass", r.lifecycle()
-	case n < 97:
+	case n < 98:
 		return "CollectGarbage", r.s.e.CollectGarbage(r.ctx)
 	default:
 		_, err := r.s.e.SweepOrphans(r.ctx, 0)

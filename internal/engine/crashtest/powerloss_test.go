@@ -37,34 +37,43 @@ var (
 //	go test ./internal/engine/crashtest -run TestPowerLoss -powerloss.seeds=100000 -timeout 0
 func TestPowerLoss(t *testing.T) {
 	if *seedFlag != 0 {
-		ops, crashAt, err := powerLoss(t, *seedFlag, *crashAtFlag)
+		res, err := powerLoss(t, *seedFlag, *crashAtFlag)
 		if err != nil {
-			t.Fatalf("seed=%d crashAt=%d: %v", *seedFlag, crashAt, err)
+			t.Fatalf("seed=%d crashAt=%d (during %s): %v", *seedFlag, res.crashAt, res.during, err)
 		}
-		t.Logf("seed=%d crashAt=%d: %d operations, no loss", *seedFlag, crashAt, ops)
+		t.Logf("seed=%d crashAt=%d (during %s): %d operations, no loss", *seedFlag, res.crashAt, res.during, res.ops)
 		return
 	}
 	var ops, crashes, failed int
+	during := map[string]int{}
 	for seed := *firstFlag; seed < *firstFlag+uint64(*seedsFlag) && failed < 10; seed++ {
-		n, crashAt, err := powerLoss(t, seed, 0)
-		ops += n
+		res, err := powerLoss(t, seed, 0)
+		ops += res.ops
 		crashes++
+		during[res.during]++
 		if err != nil {
 			failed++
-			t.Errorf("seed=%d crashAt=%d: %v\nreplay: go test ./internal/engine/crashtest -run TestPowerLoss -powerloss.seed=%d -powerloss.crashat=%d -v",
-				seed, crashAt, err, seed, crashAt)
+			t.Errorf("seed=%d crashAt=%d (during %s): %v\nreplay: go test ./internal/engine/crashtest -run TestPowerLoss -powerloss.seed=%d -powerloss.crashat=%d -v",
+				seed, res.crashAt, res.during, err, seed, res.crashAt)
 		}
 	}
-	t.Logf("%d crash points tried, %d operations run, %d losses", crashes, ops, failed)
+	t.Logf("%d crash points tried, %d operations run before them, %d losses; crashes during: %v", crashes, ops, failed, during)
+}
+
+// result describes one seed's run.
+type result struct {
+	ops     int    // operations run, the one in flight at the crash included
+	crashAt int64  // the mutation after which the power went
+	during  string // what was running then
 }
 
 // powerLoss runs one seed. Without a crash point it first runs the seed to
 // the end to count its mutations, then picks one of them.
-func powerLoss(t *testing.T, seed uint64, crashAt int64) (ops int, _ int64, err error) {
+func powerLoss(t *testing.T, seed uint64, crashAt int64) (result, error) {
 	if crashAt == 0 {
 		r, err := runOps(t, seed, 0)
 		if err != nil {
-			return r.ops, 0, fmt.Errorf("run without a crash: %w", err)
+			return result{ops: r.ops, during: r.during}, fmt.Errorf("run without a crash: %w", err)
 		}
 		total := r.fs.mutations() // not counting Close's
 		r.close()
@@ -79,10 +88,10 @@ func powerLoss(t *testing.T, seed uint64, crashAt int64) (ops int, _ int64, err 
 		}
 	}
 	r, err := runOps(t, seed, crashAt)
-	if err != nil {
-		return r.ops, crashAt, err
+	if err == nil {
+		err = r.check()
 	}
-	return r.ops, crashAt, r.check()
+	return result{ops: r.ops, crashAt: crashAt, during: r.during}, err
 }
 
 // clock is the engine's clock; the lifecycle step moves it days ahead.
@@ -148,6 +157,8 @@ type run struct {
 	m     *model // the acknowledged state, with the op in flight at the crash applied
 	prev  *model // the acknowledged state before that op; nil when none was in flight
 	setUp bool   // the buckets were made and configured before the crash
+	// during names what ran last: at the crash, what the power cut.
+	during string
 	// setupMutations counts the mutations of opening and setting up.
 	setupMutations int64
 }
@@ -165,7 +176,7 @@ func runOps(t *testing.T, seed uint64, crashAt int64) (*run, error) {
 		t:    t,
 		seed: seed,
 		rng:  rand.New(rand.NewPCG(seed, 0)),
-		fs:   newCrashFS(crashAt, rand.New(rand.NewPCG(seed, 2))),
+		fs:   newCrashFS(vfs.NewCrashableMem(), crashAt),
 		clk:  &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
 		ctx:  context.Background(),
 		m:    newModel(),
@@ -177,13 +188,14 @@ func runOps(t *testing.T, seed uint64, crashAt int64) (*run, error) {
 	}
 	s, err := openStores(r.fs, r.clk)
 	r.s = s
+	r.during = "opening the stores"
 	if err != nil {
 		if r.fs.crashed() != nil {
 			return r, nil // the power went while opening: nothing to lose yet
 		}
 		return r, err
 	}
-	r.fs.storesOpen()
+	r.during = "making the buckets"
 	if err := r.setup(); err != nil {
 		return r, err
 	}
@@ -196,6 +208,7 @@ func runOps(t *testing.T, seed uint64, crashAt int64) (*run, error) {
 		prev := r.m.clone()
 		op, err := r.step()
 		r.ops++
+		r.during = op
 		if err != nil {
 			return r, fmt.Errorf("operation %d (%s): %w", r.ops, op, err)
 		}
