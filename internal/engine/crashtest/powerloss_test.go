@@ -189,10 +189,10 @@ func runOps(t *testing.T, seed uint64, crashAt int64) (*run, error) {
 	s, err := openStores(r.fs, r.clk)
 	r.s = s
 	r.during = "opening the stores"
+	if r.fs.crashed() != nil {
+		return r, nil // the power went while opening: nothing to lose yet
+	}
 	if err != nil {
-		if r.fs.crashed() != nil {
-			return r, nil // the power went while opening: nothing to lose yet
-		}
 		return r, err
 	}
 	r.during = "making the buckets"
