@@ -33,10 +33,10 @@
 // cluster file system. These are the only operations the store performs,
 // what each needs, and how the file systems it is meant for provide it:
 //
-//   - Create a temp file (open with O_CREAT|O_EXCL in tmp/<gateway>/). Only
-//     its creator ever names it, so exclusivity across machines is not
-//     needed; all of local POSIX file systems, NFSv3/v4 (exclusive CREATE),
-//     CephFS, Lustre, GPFS and JuiceFS honour O_EXCL anyway.
+//   - Create a temp file in tmp/<gateway>/, named by 64 random bits so no
+//     two writes ever pick one name (vfs.FS.Create opens with O_EXCL and,
+//     should the name exist after all, replaces it). Only its creator ever
+//     names it, so exclusivity across machines is not needed.
 //   - Write, fsync, close. The data must be on stable storage when fsync
 //     returns: local file systems flush to the device; NFS sends COMMIT for
 //     unstable WRITEs (and close flushes too, for close-to-open
@@ -57,23 +57,27 @@
 //     Commit treats "ENOENT, source gone, target present with the written
 //     size" as success; the target's name is a fresh random ID, so no
 //     other file can be there.
-//   - Fsync a directory, after a rename into it and after making a leaf.
+//   - Fsync a directory: after a rename into it, and the parent of a leaf
+//     this process makes or first finds.
 //     Local file systems need it for the name to survive a crash. On NFS
 //     metadata operations are synchronous on the server (with the default
 //     sync export), and the fsync is a no-op or a COMMIT; CephFS waits for
 //     the MDS journal, Lustre and GPFS for their metadata commit, JuiceFS
 //     does nothing (its metadata transactions are already durable). None
 //     of them fails it, so it is always done.
-//   - Mkdir (the first-level directories at Open, a leaf at the first
-//     commit into it). Gateways race to make the same leaf; EEXIST, from
-//     another gateway or from an NFS retransmission of our own MKDIR, is
-//     success.
+//   - Mkdir (the store's directories at Open, then fsyncing every
+//     directory on the path up to the root; a leaf before this process's
+//     first commit into it).
+//     Gateways race to make the same leaf; MkdirAll takes an existing
+//     directory, from another gateway or from an NFS retransmission of our
+//     own MKDIR, as success.
 //   - Remove a file (Remove, temp files) and a directory tree (temp
 //     directories). ENOENT, from a concurrent remover or a retransmitted
 //     REMOVE, is success. On NFS a file removed while another client reads
 //     it makes that reader fail with ESTALE; keeping garbage from being
 //     removed under a reader is the caller's business, not the store's.
-//   - Read a directory (Walk, SweepTmp). Entries added or removed during
+//   - Read a directory's names (Walk, SweepTmp), and stat the few that may
+//     be directories. Entries added or removed during
 //     the listing may be missed, and on NFS, whose READDIR cookies are not
 //     stable under concurrent changes, seen twice; both callers only
 //     remove, idempotently.
@@ -88,8 +92,11 @@
 // semantics on shared file systems range from different to absent, and
 // coordination between gateways lives in the metadata database.
 //
-// There is no general file-system seam: the package calls os directly, but
-// for rename, which a test replaces to reproduce the NFS retransmission.
+// Every one of these goes through a vfs.FS (Pebble's file-system seam, the
+// one the metadata store uses too): Open works on the real disk
+// (vfs.Default); OpenFS takes any vfs.FS, such as the strict in-memory one
+// whose CrashClone keeps only what was synced, as a power cut does, or one
+// that injects errors or the NFS rename retransmission.
 package blob
 
 import (
@@ -98,11 +105,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // ErrBadID is returned for an ID that is not 32 lower-case hex characters;
@@ -123,12 +131,13 @@ const idLen = 32
 // doc on mtime).
 const legacyTmpGrace = time.Hour
 
-// rename is os.Rename, a variable so that a test can reproduce a rename the
-// file server applied before the call returned an error.
-var rename = os.Rename
+// File is an open blob: vfs.Default's is an *os.File underneath, so reads
+// and ReadAt cost what they always did.
+type File = vfs.File
 
 // Store is a directory of blobs. Its methods are safe for concurrent use.
 type Store struct {
+	fs      vfs.FS
 	blobs   string
 	tmp     string // tmp/, the parent of every gateway's temp directory
 	own     string // tmp/<gateway>/, this store's in-flight writes
@@ -136,10 +145,11 @@ type Store struct {
 	// readOnly: opened by OpenReadOnly (readonly.go); Create refuses.
 	readOnly bool
 
-	// leafSynced[n] is set once this process has fsynced blobs/xx so that
-	// leaf n (xxyy as a number) is durably named. A leaf another goroutine
-	// or gateway just made may not be, and a blob is only as durable as
-	// every directory on its path; checking here costs no system call.
+	// leafSynced[n] is set once this process has made or found leaf n
+	// (xxyy as a number) and fsynced blobs/xx so that it is durably named.
+	// A leaf another goroutine or gateway just made may not be, and a blob
+	// is only as durable as every directory on its path; checking here
+	// costs no system call.
 	leafSynced [1 << 16]atomic.Bool
 }
 
@@ -158,45 +168,77 @@ func ValidGatewayID(id string) bool {
 	return true
 }
 
-// Open opens the store in dir for the gateway gatewayID, creating dir/blobs
-// and its first-level directories as needed, and empties the gateway's
-// temp directory dir/tmp/<gatewayID>/ of what an earlier process with the
-// same ID left. Any number of Stores may share dir as long as their gateway
-// IDs differ: two with the same ID would delete each other's writes.
+// Open opens the store in dir on the real disk; see OpenFS.
 func Open(dir, gatewayID string) (*Store, error) {
+	return OpenFS(vfs.Default, dir, gatewayID)
+}
+
+// OpenFS opens the store in dir of fsys for the gateway gatewayID, creating
+// dir/blobs and its first-level directories as needed, and empties the
+// gateway's temp directory dir/tmp/<gatewayID>/ of what an earlier process
+// with the same ID left. Any number of Stores may share dir as long as their
+// gateway IDs differ: two with the same ID would delete each other's writes.
+func OpenFS(fsys vfs.FS, dir, gatewayID string) (*Store, error) {
 	if !ValidGatewayID(gatewayID) {
 		return nil, fmt.Errorf("%w: %q", ErrBadGatewayID, gatewayID)
 	}
 	tmp := filepath.Join(dir, "tmp")
-	s := &Store{blobs: filepath.Join(dir, "blobs"), tmp: tmp, own: filepath.Join(tmp, gatewayID), gateway: gatewayID}
-	if err := os.RemoveAll(s.own); err != nil {
+	s := &Store{fs: fsys, blobs: filepath.Join(dir, "blobs"), tmp: tmp, own: filepath.Join(tmp, gatewayID), gateway: gatewayID}
+	if err := fsys.RemoveAll(s.own); err != nil {
 		return nil, fmt.Errorf("blob: empty %s: %w", s.own, err)
 	}
-	for _, d := range []string{s.blobs, s.own} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, fmt.Errorf("blob: open: %w", err)
-		}
+	// blobs/ and the path to it must be durably named before any blob
+	// relies on them; temp files never need to survive a crash.
+	if err := s.mkdirDurable(s.blobs); err != nil {
+		return nil, fmt.Errorf("blob: open: %w", err)
+	}
+	if err := fsys.MkdirAll(s.own, 0o755); err != nil {
+		return nil, fmt.Errorf("blob: open: %w", err)
 	}
 	created := false
 	for i := 0; i < 256; i++ {
 		d := filepath.Join(s.blobs, fmt.Sprintf("%02x", i))
-		err := os.Mkdir(d, 0o755)
-		if err != nil && !errors.Is(err, fs.ErrExist) {
+		if _, err := fsys.Stat(d); err == nil {
+			continue
+		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("blob: open: %w", err)
 		}
-		created = created || err == nil
+		if err := fsys.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("blob: open: %w", err)
+		}
+		created = true
 	}
 	if created {
-		if err := syncDir(s.blobs); err != nil {
+		if err := s.syncDir(s.blobs); err != nil {
 			return nil, err
 		}
 	}
-	// Make the top-level directories themselves durable, so a committed
-	// blob's path never depends on an unsynced mkdir.
-	if err := syncDir(dir); err != nil {
-		return nil, err
-	}
 	return s, nil
+}
+
+// mkdirDurable makes dir and its missing parents, then fsyncs every
+// directory above dir up to the root, so the whole path survives a crash
+// whoever made it (the server makes the data directory without an fsync,
+// maybe with parents). That is a handful of fsyncs, once per Open. A
+// directory this process may not read was not made by it or recently:
+// the walk stops there.
+func (s *Store) mkdirDurable(dir string) error {
+	if err := s.fs.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for d := dir; ; {
+		parent := filepath.Dir(d)
+		if parent == d {
+			return nil
+		}
+		if err := s.syncDir(parent); err != nil {
+			if errors.Is(err, fs.ErrPermission) {
+				return nil
+			}
+			return err
+		}
+		d = parent
+	}
 }
 
 // ValidID reports whether id is a well-formed blob ID.
@@ -204,8 +246,12 @@ func ValidID(id string) bool {
 	if len(id) != idLen {
 		return false
 	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
+	return isHex(id)
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
 			return false
 		}
@@ -221,6 +267,13 @@ func randomID() string {
 	var b [idLen / 2]byte
 	rand.Read(b[:]) // never fails (crypto/rand panics on an unusable source)
 	return hex.EncodeToString(b[:])
+}
+
+// tmpName names a temp file: 64 random bits.
+func tmpName() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return "blob-" + hex.EncodeToString(b[:])
 }
 
 // path returns where a valid id is committed: blobs/xx/yy/<id>.
@@ -257,27 +310,28 @@ func (s *Store) Create() (*Writer, error) {
 	if s.readOnly {
 		return nil, ErrReadOnly
 	}
-	f, err := os.CreateTemp(s.own, "blob-*")
+	name := filepath.Join(s.own, tmpName())
+	f, err := s.fs.Create(name, vfs.WriteCategoryUnspecified)
 	if errors.Is(err, fs.ErrNotExist) {
 		// A leader that took this gateway for gone swept its temp
 		// directory; this gateway is alive, so take it back.
-		if err := os.MkdirAll(s.own, 0o755); err != nil {
+		if err := s.fs.MkdirAll(s.own, 0o755); err != nil {
 			return nil, fmt.Errorf("blob: create: %w", err)
 		}
-		f, err = os.CreateTemp(s.own, "blob-*")
+		f, err = s.fs.Create(name, vfs.WriteCategoryUnspecified)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("blob: create: %w", err)
 	}
-	return &Writer{s: s, f: f}, nil
+	return &Writer{s: s, f: f, name: name}, nil
 }
 
 // Open opens the blob for reading; the caller must close the file.
 // A missing blob yields an error satisfying errors.Is(err, fs.ErrNotExist).
-func (s *Store) Open(id string) (*os.File, error) {
-	var f *os.File
+func (s *Store) Open(id string) (File, error) {
+	var f File
 	err := s.at(id, func(p string) (err error) {
-		f, err = os.Open(p)
+		f, err = s.fs.Open(p)
 		return err
 	})
 	if errors.Is(err, ErrBadID) {
@@ -293,7 +347,7 @@ func (s *Store) Open(id string) (*os.File, error) {
 func (s *Store) stat(id string) (fs.FileInfo, error) {
 	var fi fs.FileInfo
 	err := s.at(id, func(p string) (err error) {
-		fi, err = os.Stat(p)
+		fi, err = s.fs.Stat(p)
 		return err
 	})
 	return fi, err
@@ -312,12 +366,15 @@ func (s *Store) Size(id string) (int64, error) {
 }
 
 // ModTime is when the blob was written, by the file system's clock (see
-// the package doc). Its error is the *fs.PathError itself, unwrapped, as
-// it has always been, so os.IsNotExist works on it too.
+// the package doc). A missing blob's error satisfies
+// errors.Is(err, fs.ErrNotExist).
 func (s *Store) ModTime(id string) (time.Time, error) {
 	fi, err := s.stat(id)
-	if err != nil {
+	if errors.Is(err, ErrBadID) {
 		return time.Time{}, err
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("blob: mod time: %w", err)
 	}
 	return fi.ModTime(), nil
 }
@@ -326,7 +383,7 @@ func (s *Store) ModTime(id string) (time.Time, error) {
 // collector can retry after a crash. The directory is not fsynced: a removal
 // lost in a crash only leaves an orphan to remove again.
 func (s *Store) Remove(id string) error {
-	err := s.at(id, os.Remove)
+	err := s.at(id, s.fs.Remove)
 	switch {
 	case err == nil, errors.Is(err, fs.ErrNotExist):
 		return nil
@@ -344,23 +401,86 @@ func (s *Store) Remove(id string) error {
 // whose names are not IDs, or that are not where their ID belongs, are
 // skipped.
 func (s *Store) Walk(fn func(id string) error) error {
-	err := filepath.WalkDir(s.blobs, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) { // removed under us
-				return nil
-			}
-			return err
-		}
-		id := d.Name()
-		if d.IsDir() || !ValidID(id) || path != s.path(id) && path != s.legacyPath(id) {
-			return nil
-		}
-		return fn(id)
-	})
-	if err != nil {
+	if err := s.walk(fn); err != nil {
 		return fmt.Errorf("blob: walk: %w", err)
 	}
 	return nil
+}
+
+// walk lists blobs/xx/ for legacy blobs and blobs/xx/yy/ for the rest.
+// Names say what an entry is (a blob ID or a two-digit directory), so
+// only the few two-digit names are statted, to skip a stray file.
+func (s *Store) walk(fn func(id string) error) error {
+	tops, err := s.subdirs(s.blobs)
+	if err != nil {
+		return err
+	}
+	for _, xx := range tops {
+		top := filepath.Join(s.blobs, xx)
+		names, err := s.list(top)
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			if ValidID(name) && name[0:2] == xx {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+		}
+		leaves, err := s.subdirs(top)
+		if err != nil {
+			return err
+		}
+		for _, yy := range leaves {
+			ids, err := s.list(filepath.Join(top, yy))
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				if ValidID(id) && id[0:2] == xx && id[2:4] == yy {
+					if err := fn(id); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// list returns dir's names; a directory removed under us is empty.
+func (s *Store) list(dir string) ([]string, error) {
+	names, err := s.fs.List(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return names, err
+}
+
+// subdirs returns the names of dir's two-hex-digit subdirectories.
+func (s *Store) subdirs(dir string) ([]string, error) {
+	names, err := s.list(dir)
+	if err != nil {
+		return nil, err
+	}
+	var dirs []string
+	for _, name := range names {
+		if len(name) != 2 || !isHex(name) {
+			continue
+		}
+		fi, err := s.fs.Stat(filepath.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if fi.IsDir() {
+			dirs = append(dirs, name)
+		}
+	}
+	return dirs, nil
 }
 
 // SweepTmp removes the temp directories of gateways for which live reports
@@ -372,33 +492,35 @@ func (s *Store) Walk(fn func(id string) error) error {
 // its writes in flight, though its later writes work again. Removal goes
 // on past errors, which are joined.
 func (s *Store) SweepTmp(live func(gatewayID string) bool) (removed int, err error) {
-	entries, err := os.ReadDir(s.tmp)
+	names, err := s.fs.List(s.tmp)
 	if err != nil {
 		return 0, fmt.Errorf("blob: sweep tmp: %w", err)
 	}
 	var errs []error
-	for _, e := range entries {
-		name := e.Name()
+	for _, name := range names {
 		path := filepath.Join(s.tmp, name)
-		if e.IsDir() {
+		fi, err := s.fs.Stat(path)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		if fi.IsDir() {
 			if name == s.gateway || !ValidGatewayID(name) || live(name) {
 				continue
 			}
-			if err := os.RemoveAll(path); err != nil {
+			if err := s.fs.RemoveAll(path); err != nil {
 				errs = append(errs, err)
 				continue
 			}
 			removed++
 			continue
 		}
-		fi, err := e.Info()
-		if err != nil || time.Since(fi.ModTime()) < legacyTmpGrace {
-			if err != nil && !errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, err)
-			}
+		if time.Since(fi.ModTime()) < legacyTmpGrace {
 			continue
 		}
-		if err := os.Remove(path); err != nil {
+		if err := s.fs.Remove(path); err != nil {
 			if !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, err)
 			}
@@ -415,11 +537,13 @@ func (s *Store) SweepTmp(live func(gatewayID string) bool) (removed int, err err
 // Writer writes one new blob. It is not safe for concurrent use.
 type Writer struct {
 	s       *Store
-	f       *os.File // nil once committed or aborted
+	f       vfs.File // nil once committed or aborted
+	name    string   // the temp file's path
 	written int64
 }
 
-// Write appends p to the blob.
+// Write appends p to the blob. p is not modified: the FSs a Store runs on
+// (the real disk, the in-memory ones of tests) write it as it is.
 func (w *Writer) Write(p []byte) (int, error) {
 	if w.f == nil {
 		return 0, errors.New("blob: write after commit or abort")
@@ -441,11 +565,10 @@ func (w *Writer) Commit() (string, error) {
 	if w.f == nil {
 		return "", errors.New("blob: commit after commit or abort")
 	}
-	f := w.f
-	tmpName := f.Name()
+	f, tmpName := w.f, w.name
 	w.f = nil
 	fail := func(err error) (string, error) {
-		os.Remove(tmpName)
+		w.s.fs.Remove(tmpName)
 		return "", fmt.Errorf("blob: commit: %w", err)
 	}
 	if err := f.Sync(); err != nil {
@@ -462,41 +585,40 @@ func (w *Writer) Commit() (string, error) {
 	if err := w.s.syncPath(id); err != nil {
 		// The blob is in place but its name may not survive a crash; the
 		// caller must not record it, so take it back out.
-		os.Remove(w.s.path(id))
+		w.s.fs.Remove(w.s.path(id))
 		return "", fmt.Errorf("blob: commit: %w", err)
 	}
 	return id, nil
 }
 
-// place renames the temp file to id's path. The leaf directory is made
-// only when the rename says it is missing: trying first costs nothing on
-// the common path, where the leaf exists, and needs no cache of which
-// leaves do, which other gateways could make stale anyway.
+// place renames the temp file to id's path, first making the leaf
+// directory if this process has not made or found it yet. Leaves are never
+// removed, so one that was there stays, and asking once per leaf per
+// process costs a stat; renaming first and making the leaf on ENOENT would
+// rely on a failed rename leaving its source alone, which some vfs.FS
+// implementations (MemFS) do not.
 func (s *Store) place(tmpName, id string, size int64) error {
-	final := s.path(id)
-	err := renameOnce(tmpName, final, size)
-	if !errors.Is(err, fs.ErrNotExist) {
-		return err
+	if !s.leafSynced[leafIndex(id)].Load() {
+		if err := s.makeLeaf(id); err != nil {
+			return err
+		}
 	}
-	if err := s.makeLeaf(id); err != nil {
-		return err
-	}
-	return renameOnce(tmpName, final, size)
+	return s.renameOnce(tmpName, s.path(id), size)
 }
 
 // renameOnce renames tmpName to final. An ENOENT after which the source is
 // gone and final holds size bytes is the NFS client retransmitting a
 // RENAME the server had already applied: success. final is named by a
 // fresh random ID, so nothing else can be there.
-func renameOnce(tmpName, final string, size int64) error {
-	err := rename(tmpName, final)
+func (s *Store) renameOnce(tmpName, final string, size int64) error {
+	err := s.fs.Rename(tmpName, final)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if _, serr := os.Lstat(tmpName); !errors.Is(serr, fs.ErrNotExist) {
+	if _, serr := s.fs.Stat(tmpName); !errors.Is(serr, fs.ErrNotExist) {
 		return err
 	}
-	if fi, serr := os.Stat(final); serr == nil && fi.Mode().IsRegular() && fi.Size() == size {
+	if fi, serr := s.fs.Stat(final); serr == nil && fi.Mode().IsRegular() && fi.Size() == size {
 		return nil
 	}
 	return err
@@ -504,36 +626,24 @@ func renameOnce(tmpName, final string, size int64) error {
 
 // makeLeaf makes id's leaf directory, which another goroutine or gateway
 // may be making too, and fsyncs its parent so the leaf's name is durable
-// before any blob depends on it.
+// before any blob depends on it: a leaf another gateway just made may not
+// be, so this is done once per process per leaf even when it exists.
 func (s *Store) makeLeaf(id string) error {
 	leaf := filepath.Dir(s.path(id))
-	if err := os.MkdirAll(leaf, 0o755); err != nil {
+	if err := s.fs.MkdirAll(leaf, 0o755); err != nil {
 		return err
 	}
-	if err := syncDir(filepath.Dir(leaf)); err != nil {
+	if err := s.syncDir(filepath.Dir(leaf)); err != nil {
 		return err
 	}
 	s.leafSynced[leafIndex(id)].Store(true)
 	return nil
 }
 
-// syncPath makes id's name durable: its leaf directory always, and the
-// leaf's parent once per process per leaf, since the leaf may have been
-// made by a goroutine or gateway that has not fsynced the parent yet.
+// syncPath makes id's name durable: place has made its leaf's name durable
+// already, so fsyncing the leaf is enough.
 func (s *Store) syncPath(id string) error {
-	leaf := filepath.Dir(s.path(id))
-	if err := syncDir(leaf); err != nil {
-		return err
-	}
-	n := leafIndex(id)
-	if s.leafSynced[n].Load() {
-		return nil
-	}
-	if err := syncDir(filepath.Dir(leaf)); err != nil {
-		return err
-	}
-	s.leafSynced[n].Store(true)
-	return nil
+	return s.syncDir(filepath.Dir(s.path(id)))
 }
 
 // leafIndex numbers a valid id's leaf directory: its first four hex digits.
@@ -547,14 +657,13 @@ func (w *Writer) Abort() {
 	if w.f == nil {
 		return
 	}
-	name := w.f.Name()
 	w.f.Close()
-	os.Remove(name)
+	w.s.fs.Remove(w.name)
 	w.f = nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
+func (s *Store) syncDir(dir string) error {
+	d, err := s.fs.OpenDir(dir)
 	if err != nil {
 		return fmt.Errorf("blob: sync dir: %w", err)
 	}

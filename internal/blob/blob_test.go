@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 func open(t *testing.T) (*Store, string) {
@@ -620,9 +622,11 @@ func TestCommitRenameENOENT(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, dir := open(t)
-			rename = tc.rename
-			t.Cleanup(func() { rename = os.Rename })
+			dir := t.TempDir()
+			s, err := OpenFS(renameFS{vfs.Default, tc.rename}, dir, "gw1")
+			if err != nil {
+				t.Fatal(err)
+			}
 
 			w, err := s.Create()
 			if err != nil {
@@ -651,6 +655,58 @@ func TestCommitRenameENOENT(t *testing.T) {
 			}
 			if left := tmpEntries(t, dir); len(left) != 0 {
 				t.Fatalf("tmp holds %q after Commit", left)
+			}
+		})
+	}
+}
+
+// renameFS is a file system whose Rename is replaced, to reproduce an NFS
+// client retransmitting a RENAME the server had already applied.
+type renameFS struct {
+	vfs.FS
+	rename func(oldpath, newpath string) error
+}
+
+func (f renameFS) Rename(oldpath, newpath string) error { return f.rename(oldpath, newpath) }
+
+// TestCommitSurvivesPowerLoss: a committed blob is in the crash clone of a
+// strict in-memory file system (only what was synced survives), whether the
+// store made its directories or found them made, unsynced, by someone else
+// (the server makes the data directory); so is the store's layout.
+func TestCommitSurvivesPowerLoss(t *testing.T) {
+	tests := []struct {
+		name    string
+		premade string // made with MkdirAll, unsynced, before Open
+	}{
+		{"store makes everything", ""},
+		{"data directory made by another", "/srv/data"},
+		{"parents made by another", "/srv"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := vfs.NewCrashableMem()
+			if tc.premade != "" {
+				if err := mem.MkdirAll(tc.premade, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := OpenFS(mem, "/srv/data", "gw1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := write(t, s, []byte("durable"))
+			after, err := OpenFS(mem.CrashClone(vfs.CrashCloneCfg{}), "/srv/data", "gw1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := after.Open(id)
+			if err != nil {
+				t.Fatalf("blob lost in the crash: %v", err)
+			}
+			b, _ := io.ReadAll(f)
+			f.Close()
+			if string(b) != "durable" {
+				t.Fatalf("blob holds %q after the crash", b)
 			}
 		})
 	}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // ErrReadOnly is returned by Create on a store opened with OpenReadOnly.
@@ -26,7 +28,7 @@ func OpenReadOnly(dir string) (*Store, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("blob: open read-only: %s is not a directory", blobs)
 	}
-	return &Store{blobs: blobs, tmp: filepath.Join(dir, "tmp"), readOnly: true}, nil
+	return &Store{fs: vfs.Default, blobs: blobs, tmp: filepath.Join(dir, "tmp"), readOnly: true}, nil
 }
 
 // TempFile is a file in tmp/: an in-flight write, or what a gateway that

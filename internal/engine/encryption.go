@@ -434,10 +434,9 @@ func (e *Engine) openSegment(s Segment, src *keySource, skip, n int64) (io.ReadC
 	}
 	if s.Crypt == nil {
 		if skip > 0 {
-			if _, err := f.Seek(skip, io.SeekStart); err != nil {
-				f.Close()
-				return nil, err
-			}
+			// pread from skip on: the same one system call per read as
+			// read(2) after a seek, and no copy.
+			return sectionFile{io.NewSectionReader(f, skip, n), f}, nil
 		}
 		return f, nil
 	}
@@ -458,6 +457,14 @@ func (e *Engine) openSegment(s Segment, src *keySource, skip, n int64) (io.ReadC
 	}
 	return &decryptedSegment{r, f}, nil
 }
+
+// sectionFile is a plaintext segment read from an offset of its blob file.
+type sectionFile struct {
+	*io.SectionReader
+	f io.Closer
+}
+
+func (s sectionFile) Close() error { return s.f.Close() }
 
 // decryptedSegment is an open encrypted segment: its sse.Reader (Read,
 // WriteTo, Preload) and its blob file.

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,7 +75,7 @@ func TestSweepOrphans(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("SweepOrphans = %d, %v; want 1 removed", n, err)
 	}
-	if _, err := blobs.ModTime(orphan); !os.IsNotExist(err) {
+	if _, err := blobs.ModTime(orphan); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("orphan still there: %v", err)
 	}
 	if _, err := blobs.ModTime(young); err != nil {

@@ -60,9 +60,22 @@ type Store struct {
 	lock *pebble.Lock
 }
 
+// Option configures Open.
+type Option func(*pebble.Options)
+
+// WithFS keeps the database in fs instead of on the real disk: the seam the
+// blob store shares, so that a test can cut the power under both at once.
+func WithFS(fs vfs.FS) Option {
+	return func(o *pebble.Options) { o.FS = fs }
+}
+
 // Open opens (creating if needed) the store in dir.
-func Open(dir string) (*Store, error) {
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
+func Open(dir string, opts ...Option) (*Store, error) {
+	o := &pebble.Options{Logger: quietLogger{}}
+	for _, opt := range opts {
+		opt(o)
+	}
+	db, err := pebble.Open(dir, o)
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
 	}
