@@ -20,3 +20,18 @@ func Unavailable(err error) (*s3err.Error, bool) {
 	}
 	return nil, false
 }
+
+// dropUnreferenced removes blob id after the metadata write that was to
+// refer to it failed with err — unless the store was unreachable: then the
+// write may have committed with only its answer lost, and removing the
+// blob would leave a record without its bytes. Such a blob is left to
+// SweepOrphans, which removes it after OrphanGrace if nothing refers to it.
+func (e *Engine) dropUnreferenced(id string, err error) {
+	if errors.Is(err, meta.ErrUnavailable) {
+		e.log.Warn("engine: metadata write of unknown outcome; blob left for the orphan sweep", "blob", id, "err", err)
+		return
+	}
+	if rerr := e.blobs.Remove(id); rerr != nil {
+		e.log.Warn("engine: removing unreferenced blob", "blob", id, "err", rerr)
+	}
+}
