@@ -236,9 +236,7 @@ func (e *Engine) storePart(ctx context.Context, u Upload, number int, st *staged
 	garbage, err := e.meta.PutPart(ctx, u.Bucket, u.Key, p)
 	if err != nil {
 		// Completed or aborted meanwhile: the part's bytes are nobody's.
-		if rerr := e.blobs.Remove(id); rerr != nil {
-			e.log.Warn("engine: removing orphan part blob", "blob", id, "err", rerr)
-		}
+		e.dropUnreferenced(id, err)
 		if errors.Is(err, meta.ErrNotFound) {
 			return Part{}, noSuchUpload(u.ID)
 		}

@@ -226,10 +226,8 @@ func (e *Engine) commitObject(ctx context.Context, st *staged, obj Object, check
 	obj.Segments = []meta.Segment{{BlobID: id, Size: obj.Size, ETag: obj.ETag, Checksums: obj.Checksums, Crypt: st.crypt()}}
 	stored, garbage, err := e.meta.PutObject(ctx, obj, check)
 	if err != nil {
-		// The blob is durable but unreferenced: remove it now.
-		if rerr := e.blobs.Remove(id); rerr != nil {
-			e.log.Warn("engine: removing unreferenced blob", "blob", id, "err", rerr)
-		}
+		// The blob is durable but (most likely) unreferenced.
+		e.dropUnreferenced(id, err)
 		if errors.Is(err, meta.ErrNotFound) {
 			return Object{}, noSuchBucket(obj.Bucket)
 		}

@@ -16,6 +16,13 @@ var (
 	ErrNotFound       = errors.New("meta: not found")
 	ErrBucketExists   = errors.New("meta: bucket already exists")
 	ErrBucketNotEmpty = errors.New("meta: bucket not empty")
+	// ErrUnavailable is a store that cannot be reached: its database is
+	// down, restarting or cut off. Any method may return it; the request
+	// may be retried once the store is back. It says nothing about what
+	// happened to a write whose outcome was in flight when the store went
+	// away (its COMMIT sent, no answer read): it may have committed whole
+	// or not at all, never in part, and a caller must not assume either.
+	ErrUnavailable = errors.New("meta: metadata store unavailable")
 )
 
 // Owner identifies an account: its canonical user ID and display name.

@@ -210,6 +210,9 @@ func (h *Handler) deleteObjects(q *request) error {
 		}
 		e, ok := s3err.As(r.Err)
 		if !ok {
+			e, ok = engine.Unavailable(r.Err)
+		}
+		if !ok {
 			h.log.Error("delete objects", "key", r.Key, "err", r.Err)
 			e = s3err.New(s3err.InternalError)
 		}

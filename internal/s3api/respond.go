@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/tessera-s3/tessera/internal/engine"
 	"github.com/tessera-s3/tessera/internal/s3err"
 )
 
@@ -53,12 +54,18 @@ type errorBody struct {
 }
 
 // writeError is the one place an error becomes a response: an S3 error
-// keeps its code, anything else is logged and becomes InternalError.
+// keeps its code, the metadata store being away is 503 ServiceUnavailable,
+// anything else is logged and becomes InternalError.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	reqID := w.Header().Get("x-amz-request-id")
 	e, ok := s3err.As(err)
 	if !ok {
-		if errors.Is(err, context.Canceled) {
+		if u, down := engine.Unavailable(err); down {
+			// The database is away: the client retries; the operator
+			// sees readiness fail and this once per request.
+			log.Warn("metadata store unavailable", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
+			e = u
+		} else if errors.Is(err, context.Canceled) {
 			// The client went away; nobody reads this answer.
 			e = s3err.New(s3err.RequestTimeout)
 		} else {

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -27,10 +26,10 @@ func (s *Store) CreateBucket(ctx context.Context, b meta.Bucket) error {
 	tag, err := s.pool.Exec(ctx, `INSERT INTO buckets (name, rec) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
 		[]byte(b.Name), rec)
 	if err != nil {
-		return fmt.Errorf("postgres: create bucket: %w", err)
+		return errorf("postgres: create bucket: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("postgres: bucket %q: %w", b.Name, meta.ErrBucketExists)
+		return errorf("postgres: bucket %q: %w", b.Name, meta.ErrBucketExists)
 	}
 	return nil
 }
@@ -49,7 +48,7 @@ func (s *Store) GetBucket(ctx context.Context, name string) (meta.Bucket, error)
 		return meta.Bucket{}, notFound("bucket")
 	}
 	if err != nil {
-		return meta.Bucket{}, fmt.Errorf("postgres: get bucket: %w", err)
+		return meta.Bucket{}, errorf("postgres: get bucket: %w", err)
 	}
 	var b meta.Bucket
 	if err := decode(rec, &b); err != nil {
@@ -77,7 +76,7 @@ func (s *Store) UpdateBucket(ctx context.Context, name string, fn func(*meta.Buc
 			return notFound("bucket")
 		}
 		if err != nil {
-			return fmt.Errorf("postgres: update bucket: lock: %w", err)
+			return errorf("postgres: update bucket: lock: %w", err)
 		}
 		var b meta.Bucket
 		if err := decode(rec, &b); err != nil {
@@ -92,7 +91,7 @@ func (s *Store) UpdateBucket(ctx context.Context, name string, fn func(*meta.Buc
 			return err
 		}
 		if _, err := t.Exec(ctx, `UPDATE buckets SET rec = $2 WHERE name = $1`, []byte(name), rec); err != nil {
-			return fmt.Errorf("postgres: update bucket: %w", err)
+			return errorf("postgres: update bucket: %w", err)
 		}
 		return nil
 	})
@@ -111,7 +110,7 @@ func (t *txn) readBucket(ctx context.Context, name string) (*meta.Bucket, error)
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: lock bucket: %w", err)
+		return nil, errorf("postgres: lock bucket: %w", err)
 	}
 	var b meta.Bucket
 	if err := decode(rec, &b); err != nil {
@@ -128,7 +127,7 @@ func (s *Store) ListBuckets(ctx context.Context) ([]meta.Bucket, error) {
 	}
 	rows, err := s.pool.Query(ctx, `SELECT name, rec FROM buckets ORDER BY name`)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list buckets: %w", err)
+		return nil, errorf("postgres: list buckets: %w", err)
 	}
 	var out []meta.Bucket
 	var name, rec []byte
@@ -142,7 +141,7 @@ func (s *Store) ListBuckets(ctx context.Context) ([]meta.Bucket, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list buckets: %w", err)
+		return nil, errorf("postgres: list buckets: %w", err)
 	}
 	return out, nil
 }
@@ -169,25 +168,25 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]string, error)
 			return notFound("bucket")
 		}
 		if err != nil {
-			return fmt.Errorf("postgres: delete bucket: lock: %w", err)
+			return errorf("postgres: delete bucket: lock: %w", err)
 		}
 		// A new statement, so it sees the objects of the writers just waited for.
 		var nonEmpty bool
 		if err := t.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM objects WHERE bucket = $1)`, bname).Scan(&nonEmpty); err != nil {
-			return fmt.Errorf("postgres: delete bucket: %w", err)
+			return errorf("postgres: delete bucket: %w", err)
 		}
 		if nonEmpty {
-			return fmt.Errorf("postgres: bucket %q: %w", name, meta.ErrBucketNotEmpty)
+			return errorf("postgres: bucket %q: %w", name, meta.ErrBucketNotEmpty)
 		}
 		// Lock the uploads (waiting for PutParts in flight), then, in
 		// later statements, delete their parts and them.
 		rows, err := t.Query(ctx, `SELECT id FROM uploads WHERE bucket = $1 ORDER BY id FOR UPDATE`, bname)
 		if err != nil {
-			return fmt.Errorf("postgres: delete bucket: lock uploads: %w", err)
+			return errorf("postgres: delete bucket: lock uploads: %w", err)
 		}
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
 		if err != nil {
-			return fmt.Errorf("postgres: delete bucket: lock uploads: %w", err)
+			return errorf("postgres: delete bucket: lock uploads: %w", err)
 		}
 		if len(ids) > 0 {
 			blobs, err := t.deleteParts(ctx, `DELETE FROM parts WHERE upload_id = ANY($1) RETURNING blob_id`, ids)
@@ -196,14 +195,14 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]string, error)
 			}
 			t.addGarbage(blobs...)
 			if _, err := t.Exec(ctx, `DELETE FROM uploads WHERE bucket = $1`, bname); err != nil {
-				return fmt.Errorf("postgres: delete bucket: uploads: %w", err)
+				return errorf("postgres: delete bucket: uploads: %w", err)
 			}
 		}
 		if _, err := t.Exec(ctx, `DELETE FROM bucket_configs WHERE bucket = $1`, bname); err != nil {
-			return fmt.Errorf("postgres: delete bucket: configs: %w", err)
+			return errorf("postgres: delete bucket: configs: %w", err)
 		}
 		if _, err := t.Exec(ctx, `DELETE FROM buckets WHERE name = $1`, bname); err != nil {
-			return fmt.Errorf("postgres: delete bucket: %w", err)
+			return errorf("postgres: delete bucket: %w", err)
 		}
 		return nil
 	})
@@ -213,11 +212,11 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]string, error)
 func (t *txn) deleteParts(ctx context.Context, sql string, args ...any) ([]string, error) {
 	rows, err := t.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: delete parts: %w", err)
+		return nil, errorf("postgres: delete parts: %w", err)
 	}
 	blobs, err := pgx.CollectRows(rows, scanString)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: delete parts: %w", err)
+		return nil, errorf("postgres: delete parts: %w", err)
 	}
 	return blobs, nil
 }

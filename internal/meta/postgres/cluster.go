@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,7 +38,7 @@ func (s *Store) Join(ctx context.Context, g meta.Gateway, ttl time.Duration) err
 		// (it reads current state after joining) and must deliver all
 		// that follows (its listener already listens).
 		if _, err := t.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, feedLock); err != nil {
-			return fmt.Errorf("postgres: join: lock feed: %w", err)
+			return errorf("postgres: join: lock feed: %w", err)
 		}
 		err := t.QueryRow(ctx, `INSERT INTO gateways (id, address, started, beat, seen)
 			VALUES ($1, $2, now(), now(), (`+currentChange+`))
@@ -51,11 +50,11 @@ func (s *Store) Join(ctx context.Context, g meta.Gateway, ttl time.Duration) err
 			return meta.ErrGatewayExists
 		}
 		if err != nil {
-			return fmt.Errorf("postgres: join: %w", err)
+			return errorf("postgres: join: %w", err)
 		}
 		// A taken-over registration's leases died with its gateway.
 		if _, err := t.Exec(ctx, `DELETE FROM leases WHERE gateway = $1`, []byte(g.ID)); err != nil {
-			return fmt.Errorf("postgres: join: drop old leases: %w", err)
+			return errorf("postgres: join: drop old leases: %w", err)
 		}
 		return nil
 	})
@@ -115,7 +114,7 @@ func (s *Store) Beat(ctx context.Context, id string, leases []string) error {
 	_, err := s.write(ctx, func(t *txn) error {
 		tag, err := t.Exec(ctx, `UPDATE gateways SET beat = now() WHERE `+registered, []byte(id), gen)
 		if err != nil {
-			return fmt.Errorf("postgres: beat: %w", err)
+			return errorf("postgres: beat: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
 			return meta.ErrGatewayGone
@@ -148,7 +147,7 @@ func (s *Store) Beat(ctx context.Context, id string, leases []string) error {
 // replaceLeases makes want the gateway's whole lease set.
 func replaceLeases(ctx context.Context, t *txn, id string, want map[string]struct{}) error {
 	if _, err := t.Exec(ctx, `DELETE FROM leases WHERE gateway = $1`, []byte(id)); err != nil {
-		return fmt.Errorf("postgres: beat: drop leases: %w", err)
+		return errorf("postgres: beat: drop leases: %w", err)
 	}
 	return addLeases(ctx, t, id, keys(want, nil))
 }
@@ -158,7 +157,7 @@ func updateLeases(ctx context.Context, t *txn, id string, prev, want map[string]
 	if gone := keys(prev, want); len(gone) > 0 {
 		if _, err := t.Exec(ctx, `DELETE FROM leases WHERE gateway = $1 AND blob_id = ANY($2)`,
 			[]byte(id), byteSlices(gone)); err != nil {
-			return fmt.Errorf("postgres: beat: drop leases: %w", err)
+			return errorf("postgres: beat: drop leases: %w", err)
 		}
 	}
 	return addLeases(ctx, t, id, keys(want, prev))
@@ -171,7 +170,7 @@ func addLeases(ctx context.Context, t *txn, id string, blobs []string) error {
 	}
 	if _, err := t.Exec(ctx, `INSERT INTO leases (gateway, blob_id) SELECT $1, unnest($2::bytea[])
 		ON CONFLICT DO NOTHING`, []byte(id), byteSlices(blobs)); err != nil {
-		return fmt.Errorf("postgres: beat: add leases: %w", err)
+		return errorf("postgres: beat: add leases: %w", err)
 	}
 	return nil
 }
@@ -201,7 +200,7 @@ func (s *Store) Leave(ctx context.Context, id string) error {
 		return err
 	}
 	if _, err := s.pool.Exec(ctx, `DELETE FROM gateways WHERE `+registered, []byte(id), s.generationArg(id)); err != nil {
-		return fmt.Errorf("postgres: leave: %w", err)
+		return errorf("postgres: leave: %w", err)
 	}
 	s.forgetLeases(id)
 	s.dropJoined(id)
@@ -215,11 +214,11 @@ func (s *Store) Gateways(ctx context.Context) ([]meta.Gateway, error) {
 	}
 	rows, err := s.pool.Query(ctx, `SELECT id, address, started, beat FROM gateways ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: gateways: %w", err)
+		return nil, errorf("postgres: gateways: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, scanGateway)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: gateways: %w", err)
+		return nil, errorf("postgres: gateways: %w", err)
 	}
 	return out, nil
 }
@@ -238,11 +237,11 @@ func (s *Store) Reap(ctx context.Context, ttl time.Duration) ([]meta.Gateway, er
 			RETURNING g.id, g.address, g.started, g.beat
 		) SELECT * FROM reaped ORDER BY id`, ttl)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: reap: %w", err)
+		return nil, errorf("postgres: reap: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, scanGateway)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: reap: %w", err)
+		return nil, errorf("postgres: reap: %w", err)
 	}
 	return out, nil
 }
@@ -273,11 +272,11 @@ func (s *Store) CollectableGarbage(ctx context.Context, minAge, ttl time.Duratio
 		)
 		ORDER BY g.blob_id LIMIT $3`, minAge, ttl, limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: collectable garbage: %w", err)
+		return nil, errorf("postgres: collectable garbage: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, scanString)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: collectable garbage: %w", err)
+		return nil, errorf("postgres: collectable garbage: %w", err)
 	}
 	return out, nil
 }
@@ -314,7 +313,7 @@ func updateDocOnce(ctx context.Context, t *txn, kind, id []byte, fn func([]byte,
 	err = t.QueryRow(ctx, `SELECT doc FROM docs WHERE kind = $1 AND id = $2 FOR UPDATE`, kind, id).Scan(&old)
 	found := err == nil
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return false, fmt.Errorf("postgres: update document: %w", err)
+		return false, errorf("postgres: update document: %w", err)
 	}
 	doc, err := fn(old, found)
 	if err != nil {
@@ -330,12 +329,12 @@ func updateDocOnce(ctx context.Context, t *txn, kind, id []byte, fn func([]byte,
 	default:
 		tag, err := t.Exec(ctx, `INSERT INTO docs (kind, id, doc) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, kind, id, doc)
 		if err != nil {
-			return false, fmt.Errorf("postgres: update document: %w", err)
+			return false, errorf("postgres: update document: %w", err)
 		}
 		return tag.RowsAffected() == 1, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("postgres: update document: %w", err)
+		return false, errorf("postgres: update document: %w", err)
 	}
 	return true, nil
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"time"
 
@@ -16,14 +15,14 @@ import (
 func encode(v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: encode %T: %w", v, err)
+		return nil, errorf("postgres: encode %T: %w", v, err)
 	}
 	return b, nil
 }
 
 func decode(b []byte, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("postgres: decode %T: %w", v, err)
+		return errorf("postgres: decode %T: %w", v, err)
 	}
 	return nil
 }
@@ -36,7 +35,7 @@ func encodePart(p *meta.Part) []byte { return metacodec.AppendPart(nil, p) }
 
 func decodePart(b []byte, p *meta.Part) error {
 	if err := metacodec.DecodePart(b, p); err != nil {
-		return fmt.Errorf("postgres: decode part: %w", err)
+		return errorf("postgres: decode part: %w", err)
 	}
 	return nil
 }
@@ -56,7 +55,7 @@ func decodeSegments(b []byte) ([]meta.Segment, error) {
 	}
 	segs, err := metacodec.DecodeSegments(b)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: decode manifest: %w", err)
+		return nil, errorf("postgres: decode manifest: %w", err)
 	}
 	return segs, nil
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,7 +23,7 @@ func (t *txn) putCompletion(ctx context.Context, obj meta.Object, uploadID strin
 		ON CONFLICT (upload_id) DO UPDATE
 		SET bucket = EXCLUDED.bucket, key = EXCLUDED.key, completed_ns = EXCLUDED.completed_ns, rec = EXCLUDED.rec`,
 		[]byte(uploadID), []byte(c.Bucket), []byte(c.Key), nanos(c.Completed), rec); err != nil {
-		return fmt.Errorf("postgres: record completion: %w", err)
+		return errorf("postgres: record completion: %w", err)
 	}
 	return nil
 }
@@ -44,7 +43,7 @@ func (s *Store) GetCompletion(ctx context.Context, bucket, key, uploadID string)
 		return meta.Completion{}, notFound("completion")
 	}
 	if err != nil {
-		return meta.Completion{}, fmt.Errorf("postgres: get completion: %w", err)
+		return meta.Completion{}, errorf("postgres: get completion: %w", err)
 	}
 	var c meta.Completion
 	if err := decode(rec, &c); err != nil {
@@ -62,7 +61,7 @@ func (s *Store) PruneCompletions(ctx context.Context, before time.Time) (int, er
 	}
 	tag, err := s.pool.Exec(ctx, `DELETE FROM completions WHERE completed_ns < $1`, nanos(before))
 	if err != nil {
-		return 0, fmt.Errorf("postgres: prune completions: %w", err)
+		return 0, errorf("postgres: prune completions: %w", err)
 	}
 	return int(tag.RowsAffected()), nil
 }

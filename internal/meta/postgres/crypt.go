@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -93,7 +92,7 @@ func (s *Store) encryptedObjects(ctx context.Context, afterBucket, afterKey []by
 		FROM objects o WHERE (o.bucket, o.key) > ($1, $2)
 		ORDER BY o.bucket, o.key LIMIT $3`, afterBucket, afterKey, cryptPage)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list encrypted objects: %w", err)
+		return nil, errorf("postgres: list encrypted objects: %w", err)
 	}
 	var l cryptListing
 	var b, k, rec []byte
@@ -109,7 +108,7 @@ func (s *Store) encryptedObjects(ctx context.Context, afterBucket, afterKey []by
 		return l.add(rec, key...)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list encrypted objects: %w", err)
+		return nil, errorf("postgres: list encrypted objects: %w", err)
 	}
 	return &l, nil
 }
@@ -120,7 +119,7 @@ func (s *Store) encryptedUploads(ctx context.Context, afterID []byte) (*cryptLis
 	}
 	rows, err := s.pool.Query(ctx, `SELECT id, rec FROM uploads WHERE id > $1 ORDER BY id LIMIT $2`, afterID, cryptPage)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list encrypted uploads: %w", err)
+		return nil, errorf("postgres: list encrypted uploads: %w", err)
 	}
 	var l cryptListing
 	var id, rec []byte
@@ -128,7 +127,7 @@ func (s *Store) encryptedUploads(ctx context.Context, afterID []byte) (*cryptLis
 		return l.add(rec, append([]byte(nil), id...))
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list encrypted uploads: %w", err)
+		return nil, errorf("postgres: list encrypted uploads: %w", err)
 	}
 	return &l, nil
 }
@@ -153,7 +152,7 @@ func (s *Store) rewriteKeyCrypt(ctx context.Context, bucket, key []byte, fn meta
 		if m > 0 {
 			if _, err := t.Exec(ctx, `UPDATE objects SET segments = $3 WHERE bucket = $1 AND key = $2`,
 				bucket, key, encodeSegments(cur.Segments)); err != nil {
-				return fmt.Errorf("postgres: rewrite object crypt: %w", err)
+				return errorf("postgres: rewrite object crypt: %w", err)
 			}
 			n += m
 		}
@@ -171,7 +170,7 @@ func (s *Store) rewriteKeyCrypt(ctx context.Context, bucket, key []byte, fn meta
 			}
 			if _, err := t.Exec(ctx, `UPDATE object_versions SET segments = $4 WHERE bucket = $1 AND key = $2 AND rank = $3`,
 				bucket, key, v.rank, encodeSegments(v.obj.Segments)); err != nil {
-				return fmt.Errorf("postgres: rewrite version crypt: %w", err)
+				return errorf("postgres: rewrite version crypt: %w", err)
 			}
 			n += m
 		}
@@ -193,7 +192,7 @@ type rankedVersion struct {
 func encryptedNoncurrent(ctx context.Context, t *txn, bucket, key []byte) ([]rankedVersion, error) {
 	rows, err := t.Query(ctx, `SELECT rank, rec, segments FROM object_versions WHERE bucket = $1 AND key = $2 ORDER BY rank`, bucket, key)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: read versions: %w", err)
+		return nil, errorf("postgres: read versions: %w", err)
 	}
 	var out []rankedVersion
 	var rank int64
@@ -206,7 +205,7 @@ func encryptedNoncurrent(ctx context.Context, t *txn, bucket, key []byte) ([]ran
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: read versions: %w", err)
+		return nil, errorf("postgres: read versions: %w", err)
 	}
 	return out, nil
 }
@@ -246,7 +245,7 @@ func (s *Store) rewritePartsCrypt(ctx context.Context, uploadID []byte, fn meta.
 			return nil // completed or aborted meanwhile
 		}
 		if err != nil {
-			return fmt.Errorf("postgres: lock upload: %w", err)
+			return errorf("postgres: lock upload: %w", err)
 		}
 		var u meta.Upload
 		if err := decode(rec, &u); err != nil || u.Encryption == nil {
@@ -270,7 +269,7 @@ func (s *Store) rewritePartsCrypt(ctx context.Context, uploadID []byte, fn meta.
 			p.Crypt = nc
 			if _, err := t.Exec(ctx, `UPDATE parts SET rec = $3 WHERE upload_id = $1 AND number = $2`,
 				uploadID, p.Number, encodePart(&p)); err != nil {
-				return fmt.Errorf("postgres: rewrite part crypt: %w", err)
+				return errorf("postgres: rewrite part crypt: %w", err)
 			}
 			n++
 		}
@@ -286,7 +285,7 @@ func (s *Store) rewritePartsCrypt(ctx context.Context, uploadID []byte, fn meta.
 func lockParts(ctx context.Context, t *txn, uploadID []byte) ([]meta.Part, error) {
 	rows, err := t.Query(ctx, `SELECT rec FROM parts WHERE upload_id = $1 ORDER BY number FOR UPDATE`, uploadID)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: lock parts: %w", err)
+		return nil, errorf("postgres: lock parts: %w", err)
 	}
 	var out []meta.Part
 	var rec []byte
@@ -295,7 +294,7 @@ func lockParts(ctx context.Context, t *txn, uploadID []byte) ([]meta.Part, error
 		return decodePart(rec, &out[len(out)-1])
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: lock parts: %w", err)
+		return nil, errorf("postgres: lock parts: %w", err)
 	}
 	return out, nil
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -27,7 +26,7 @@ func (s *Store) getBytes(ctx context.Context, what, sql string, args ...any) ([]
 		return nil, notFound(what)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: get %s: %w", what, err)
+		return nil, errorf("postgres: get %s: %w", what, err)
 	}
 	return v, nil
 }
@@ -38,7 +37,7 @@ func (s *Store) exec(ctx context.Context, what, sql string, args ...any) error {
 		return err
 	}
 	if _, err := s.pool.Exec(ctx, sql, args...); err != nil {
-		return fmt.Errorf("postgres: %s: %w", what, err)
+		return errorf("postgres: %s: %w", what, err)
 	}
 	return nil
 }
@@ -77,7 +76,7 @@ func (s *Store) ListDocs(ctx context.Context, kind string) ([]meta.Doc, error) {
 	}
 	rows, err := s.pool.Query(ctx, `SELECT id, doc FROM docs WHERE kind = $1 ORDER BY id`, []byte(kind))
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list documents: %w", err)
+		return nil, errorf("postgres: list documents: %w", err)
 	}
 	var out []meta.Doc
 	var id, doc []byte
@@ -86,7 +85,7 @@ func (s *Store) ListDocs(ctx context.Context, kind string) ([]meta.Doc, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list documents: %w", err)
+		return nil, errorf("postgres: list documents: %w", err)
 	}
 	return out, nil
 }
@@ -113,7 +112,7 @@ func (s *Store) PutBucketConfig(ctx context.Context, bucket, name string, doc []
 		SELECT name, $2, $3 FROM buckets WHERE name = $1 FOR KEY SHARE
 		ON CONFLICT (bucket, name) DO UPDATE SET doc = EXCLUDED.doc`, []byte(bucket), []byte(name), notNil(doc))
 	if err != nil {
-		return fmt.Errorf("postgres: put bucket config: %w", err)
+		return errorf("postgres: put bucket config: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return notFound("bucket")

@@ -47,3 +47,6 @@ func LeadPID(s *Store) uint32 {
 	}
 	return s.lead.PgConn().PID()
 }
+
+// Errorf is errorf, for the table of what counts as the database away.
+var Errorf = errorf

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"time"
 
@@ -73,17 +72,17 @@ func (s *Store) Publish(ctx context.Context, c meta.Change, ttl time.Duration) e
 	var seq int64
 	_, err := s.write(ctx, func(t *txn) error {
 		if _, err := t.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, feedLock); err != nil {
-			return fmt.Errorf("postgres: publish: lock feed: %w", err)
+			return errorf("postgres: publish: lock feed: %w", err)
 		}
 		if err := t.QueryRow(ctx, `SELECT nextval('change_seq')`).Scan(&seq); err != nil {
-			return fmt.Errorf("postgres: publish: %w", err)
+			return errorf("postgres: publish: %w", err)
 		}
 		payload, err := json.Marshal(notice{Seq: seq, Kind: []byte(c.Kind), ID: []byte(c.ID)})
 		if err != nil {
-			return fmt.Errorf("postgres: publish: %w", err)
+			return errorf("postgres: publish: %w", err)
 		}
 		if _, err := t.Exec(ctx, `SELECT pg_notify($1, $2)`, feedChannel, string(payload)); err != nil {
-			return fmt.Errorf("postgres: publish: %w", err)
+			return errorf("postgres: publish: %w", err)
 		}
 		return nil
 	})
@@ -104,7 +103,7 @@ func (s *Store) awaitDelivery(ctx context.Context, seq int64, ttl time.Duration)
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("postgres: publish: await delivery: %w", err)
+			return errorf("postgres: publish: await delivery: %w", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -141,7 +140,7 @@ func (s *Store) startFeed(ctx context.Context) error {
 	case <-f.ready:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("postgres: start change feed: %w", ctx.Err())
+		return errorf("postgres: start change feed: %w", ctx.Err())
 	}
 }
 
@@ -191,12 +190,12 @@ func (s *Store) feedConnect(ctx context.Context) (*pgx.Conn, error) {
 	defer cancel()
 	pc, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: change feed: %w", err)
+		return nil, errorf("postgres: change feed: %w", err)
 	}
 	conn := pc.Hijack()
 	if _, err := conn.Exec(ctx, `LISTEN `+feedChannel); err != nil {
 		conn.Close(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("postgres: change feed: listen: %w", err)
+		return nil, errorf("postgres: change feed: listen: %w", err)
 	}
 	return conn, nil
 }
@@ -266,7 +265,7 @@ func (s *Store) pollFeed(ctx context.Context, f *feed, conn *pgx.Conn, observed 
 func latestChange(ctx context.Context, conn *pgx.Conn) (int64, error) {
 	var n int64
 	if err := conn.QueryRow(ctx, currentChange).Scan(&n); err != nil {
-		return 0, fmt.Errorf("postgres: change feed: %w", err)
+		return 0, errorf("postgres: change feed: %w", err)
 	}
 	return n, nil
 }
@@ -306,7 +305,7 @@ func (s *Store) markDelivered(ctx context.Context, f *feed, conn *pgx.Conn, seq 
 		return nil
 	}
 	if _, err := conn.Exec(ctx, markSeen, upTo, ids, gens); err != nil {
-		return fmt.Errorf("postgres: change feed: record delivery: %w", err)
+		return errorf("postgres: change feed: record delivery: %w", err)
 	}
 	return nil
 }
@@ -343,7 +342,7 @@ func (s *Store) addJoined(ctx context.Context, id string, started time.Time) err
 	upTo := s.feed.delivered
 	s.mu.Unlock()
 	if _, err := s.pool.Exec(ctx, markSeen, upTo, [][]byte{[]byte(id)}, []time.Time{started}); err != nil {
-		return fmt.Errorf("postgres: join: record delivery: %w", err)
+		return errorf("postgres: join: record delivery: %w", err)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -19,11 +18,11 @@ func (s *Store) Garbage(ctx context.Context, limit int) ([]string, error) {
 	}
 	rows, err := s.pool.Query(ctx, `SELECT blob_id FROM garbage ORDER BY blob_id LIMIT $1`, limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: garbage: %w", err)
+		return nil, errorf("postgres: garbage: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, scanString)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: garbage: %w", err)
+		return nil, errorf("postgres: garbage: %w", err)
 	}
 	return out, nil
 }
@@ -37,7 +36,7 @@ func (s *Store) DeleteGarbage(ctx context.Context, ids []string) error {
 		return nil
 	}
 	if _, err := s.pool.Exec(ctx, `DELETE FROM garbage WHERE blob_id = ANY($1)`, byteSlices(ids)); err != nil {
-		return fmt.Errorf("postgres: delete garbage: %w", err)
+		return errorf("postgres: delete garbage: %w", err)
 	}
 	return nil
 }
@@ -52,7 +51,7 @@ func (s *Store) ForEachBlobRef(ctx context.Context, fn func(blobID string)) erro
 	}
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return fmt.Errorf("postgres: blob refs: begin: %w", err)
+		return errorf("postgres: blob refs: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 
@@ -88,10 +87,10 @@ func (s *Store) ForEachBlobRef(ctx context.Context, fn func(blobID string)) erro
 func forEach(ctx context.Context, tx pgx.Tx, sql string, dst any, fn func() error) error {
 	rows, err := tx.Query(ctx, sql)
 	if err != nil {
-		return fmt.Errorf("postgres: blob refs: %w", err)
+		return errorf("postgres: blob refs: %w", err)
 	}
 	if _, err := pgx.ForEachRow(rows, []any{dst}, fn); err != nil {
-		return fmt.Errorf("postgres: blob refs: %w", err)
+		return errorf("postgres: blob refs: %w", err)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -50,7 +49,7 @@ func (s *Store) leadOnce(ctx context.Context, id string, gen *time.Time) (bool, 
 	err = conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM gateways WHERE `+registered+`)`, []byte(id), gen).Scan(&ok)
 	if err != nil {
 		s.leadFailed(conn)
-		return false, fmt.Errorf("postgres: lead: %w", err)
+		return false, errorf("postgres: lead: %w", err)
 	}
 	if !ok {
 		if err := s.resign(ctx, id); err != nil {
@@ -63,7 +62,7 @@ func (s *Store) leadOnce(ctx context.Context, id string, gen *time.Time) (bool, 
 	}
 	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, leadLock).Scan(&ok); err != nil {
 		s.leadFailed(conn)
-		return false, fmt.Errorf("postgres: lead: %w", err)
+		return false, errorf("postgres: lead: %w", err)
 	}
 	if ok {
 		s.leader = id
@@ -79,7 +78,7 @@ func (s *Store) leadConn(ctx context.Context) (*pgx.Conn, error) {
 	}
 	pc, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: lead: %w", err)
+		return nil, errorf("postgres: lead: %w", err)
 	}
 	s.lead = pc.Hijack()
 	return s.lead, nil

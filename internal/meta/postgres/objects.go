@@ -74,7 +74,7 @@ func (t *txn) lockLatest(ctx context.Context, bucket, key string) (*meta.Object,
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: lock object: %w", err)
+		return nil, errorf("postgres: lock object: %w", err)
 	}
 	o, err := decodeObject(bucket, key, rec, segs, true)
 	if err != nil {
@@ -101,7 +101,7 @@ func (t *txn) lockVersion(ctx context.Context, bucket, key, versionID string) (*
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: read version: %w", err)
+		return nil, errorf("postgres: read version: %w", err)
 	}
 	o, err := decodeObject(bucket, key, rec, segs, false)
 	if err != nil {
@@ -134,7 +134,7 @@ func (t *txn) writeLatest(ctx context.Context, r versionRow, exists bool) (bool,
 	if exists {
 		if _, err := t.Exec(ctx, `UPDATE objects SET rank = $3, version_id = $4, delete_marker = $5, rec = $6, segments = $7
 			WHERE bucket = $1 AND key = $2`, r.bucket, r.key, r.rank, r.versionID, r.deleteMarker, r.rec, r.segs); err != nil {
-			return false, fmt.Errorf("postgres: update object: %w", err)
+			return false, errorf("postgres: update object: %w", err)
 		}
 		return true, nil
 	}
@@ -144,7 +144,7 @@ func (t *txn) writeLatest(ctx context.Context, r versionRow, exists bool) (bool,
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (bucket, key) DO NOTHING`,
 		r.bucket, r.key, r.rank, r.versionID, r.deleteMarker, r.rec, r.segs)
 	if err != nil {
-		return false, fmt.Errorf("postgres: insert object: %w", err)
+		return false, errorf("postgres: insert object: %w", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -172,7 +172,7 @@ func (t *txn) putVersion(ctx context.Context, b *meta.Bucket, obj meta.Object, s
 		// Another writer created the key first: look again, and let check
 		// judge what is latest now.
 	}
-	return meta.Object{}, nil, fmt.Errorf("postgres: object %q in %q keeps changing under the writer", obj.Key, obj.Bucket)
+	return meta.Object{}, nil, errorf("postgres: object %q in %q keeps changing under the writer", obj.Key, obj.Bucket)
 }
 
 // addLatest writes obj as the new latest version over cur (the latest,
@@ -219,7 +219,7 @@ func (t *txn) addLatest(ctx context.Context, b *meta.Bucket, obj meta.Object, se
 		if _, err := t.Exec(ctx, `INSERT INTO object_versions (bucket, key, rank, version_id, rec, segments)
 			SELECT bucket, key, rank, version_id, rec, segments FROM objects WHERE bucket = $1 AND key = $2`,
 			r.bucket, r.key); err != nil {
-			return meta.Object{}, nil, false, fmt.Errorf("postgres: keep noncurrent version: %w", err)
+			return meta.Object{}, nil, false, errorf("postgres: keep noncurrent version: %w", err)
 		}
 	}
 	if _, err := t.writeLatest(ctx, r, true); err != nil {
@@ -241,7 +241,7 @@ func (t *txn) deleteNoncurrentNull(ctx context.Context, bucket, key string) (*me
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: replace null version: %w", err)
+		return nil, errorf("postgres: replace null version: %w", err)
 	}
 	o, err := decodeObject(bucket, key, rec, segs, false)
 	if err != nil {
@@ -259,7 +259,7 @@ func (t *txn) removeVersion(ctx context.Context, o meta.Object) error {
 	if !o.IsLatest {
 		if _, err := t.Exec(ctx, `DELETE FROM object_versions WHERE bucket = $1 AND key = $2 AND rank = $3`,
 			bucket, key, meta.Rank(o.Seq)); err != nil {
-			return fmt.Errorf("postgres: delete version: %w", err)
+			return errorf("postgres: delete version: %w", err)
 		}
 		return nil
 	}
@@ -269,12 +269,12 @@ func (t *txn) removeVersion(ctx context.Context, o meta.Object) error {
 		RETURNING rank, version_id, rec, segments`, bucket, key).Scan(&next.rank, &next.versionID, &next.rec, &next.segs)
 	if errors.Is(err, pgx.ErrNoRows) {
 		if _, err := t.Exec(ctx, `DELETE FROM objects WHERE bucket = $1 AND key = $2`, bucket, key); err != nil {
-			return fmt.Errorf("postgres: delete object: %w", err)
+			return errorf("postgres: delete object: %w", err)
 		}
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("postgres: promote version: %w", err)
+		return errorf("postgres: promote version: %w", err)
 	}
 	var header meta.Object
 	if err := decode(next.rec, &header); err != nil {
@@ -333,7 +333,7 @@ func (s *Store) GetObject(ctx context.Context, bucket, key, versionID string) (m
 		return meta.Object{}, notFound("object")
 	}
 	if err != nil {
-		return meta.Object{}, fmt.Errorf("postgres: get object: %w", err)
+		return meta.Object{}, errorf("postgres: get object: %w", err)
 	}
 	return decodeObject(bucket, key, rec, segs, latest)
 }
@@ -416,7 +416,7 @@ func (s *Store) UpdateObject(ctx context.Context, bucket, key, versionID string,
 				r.bucket, r.key, r.rank, r.rec)
 		}
 		if err != nil {
-			return fmt.Errorf("postgres: update version: %w", err)
+			return errorf("postgres: update version: %w", err)
 		}
 		return nil
 	})
@@ -455,7 +455,7 @@ func (s *Store) ListObjects(ctx context.Context, bucket, prefix, from string, li
 	q.add(` AND NOT delete_marker ORDER BY key LIMIT ?`, limit)
 	rows, err := s.pool.Query(ctx, q.sql.String(), q.args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list objects: %w", err)
+		return nil, errorf("postgres: list objects: %w", err)
 	}
 	var out []meta.Object
 	var key, rec []byte
@@ -468,7 +468,7 @@ func (s *Store) ListObjects(ctx context.Context, bucket, prefix, from string, li
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list objects: %w", err)
+		return nil, errorf("postgres: list objects: %w", err)
 	}
 	return out, nil
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -176,7 +175,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 func migrateTo(ctx context.Context, pool *pgxpool.Pool, target int) (err error) {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: schema: begin: %w", err)
+		return errorf("postgres: schema: begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -184,31 +183,31 @@ func migrateTo(ctx context.Context, pool *pgxpool.Pool, target int) (err error) 
 		}
 	}()
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
-		return fmt.Errorf("postgres: schema: lock: %w", err)
+		return errorf("postgres: schema: lock: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 		version integer PRIMARY KEY,
 		applied timestamptz NOT NULL DEFAULT now()
 	)`); err != nil {
-		return fmt.Errorf("postgres: schema: %w", err)
+		return errorf("postgres: schema: %w", err)
 	}
 	var cur int
 	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&cur); err != nil {
-		return fmt.Errorf("postgres: schema: read version: %w", err)
+		return errorf("postgres: schema: read version: %w", err)
 	}
 	if cur > len(migrations) {
-		return fmt.Errorf("postgres: schema version %d is newer than this binary knows (%d); upgrade tessera", cur, len(migrations))
+		return errorf("postgres: schema version %d is newer than this binary knows (%d); upgrade tessera", cur, len(migrations))
 	}
 	for v := cur; v < target; v++ {
 		if _, err := tx.Exec(ctx, migrations[v]); err != nil {
-			return fmt.Errorf("postgres: schema: migrate to version %d: %w", v+1, err)
+			return errorf("postgres: schema: migrate to version %d: %w", v+1, err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, v+1); err != nil {
-			return fmt.Errorf("postgres: schema: record version %d: %w", v+1, err)
+			return errorf("postgres: schema: record version %d: %w", v+1, err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: schema: commit: %w", err)
+		return errorf("postgres: schema: commit: %w", err)
 	}
 	return nil
 }

@@ -65,7 +65,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -110,13 +109,13 @@ type Store struct {
 // creates or upgrades the schema. Several processes may Open one database
 // at the same time.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
+	cfg, err := parseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: parse dsn: %w", err)
+		return nil, err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: connect: %w", err)
+		return nil, errorf("postgres: connect: %w", err)
 	}
 	if err := migrate(ctx, pool); err != nil {
 		pool.Close()
@@ -125,29 +124,48 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return &Store{pool: pool}, nil
 }
 
+// connectTimeout bounds a connection attempt when the DSN sets no
+// connect_timeout: a database host that vanished from the network must
+// turn requests into 503s within seconds, not after the kernel gives up on
+// the TCP handshake (minutes).
+const connectTimeout = 5 * time.Second
+
+// parseConfig parses dsn into a pool configuration, with connectTimeout
+// unless the DSN says otherwise.
+func parseConfig(dsn string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, errorf("postgres: parse dsn: %w", err)
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = connectTimeout
+	}
+	return cfg, nil
+}
+
 // OpenReadOnly connects to an existing database for reading only: every
 // session is read-only (default_transaction_read_only), so no write can
 // happen whatever is called, and the schema is not created or upgraded but
 // must be the one this binary knows. It is for tools that inspect a store
 // (fsck), possibly while gateways serve it.
 func OpenReadOnly(ctx context.Context, dsn string) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
+	cfg, err := parseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: parse dsn: %w", err)
+		return nil, err
 	}
 	cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: connect: %w", err)
+		return nil, errorf("postgres: connect: %w", err)
 	}
 	var cur int
 	if err := pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&cur); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: no Tessera schema in this database: %w", err)
+		return nil, errorf("postgres: no Tessera schema in this database: %w", err)
 	}
 	if cur != len(migrations) {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: schema version %d, but this binary knows version %d; use the tessera version the gateways run", cur, len(migrations))
+		return nil, errorf("postgres: schema version %d, but this binary knows version %d; use the tessera version the gateways run", cur, len(migrations))
 	}
 	return &Store{pool: pool}, nil
 }
@@ -208,7 +226,7 @@ func (s *Store) write(ctx context.Context, fn func(t *txn) error) ([]string, err
 		select {
 		case <-time.After(d):
 		case <-ctx.Done():
-			return nil, fmt.Errorf("postgres: %w", ctx.Err())
+			return nil, errorf("postgres: %w", ctx.Err())
 		}
 	}
 }
@@ -218,7 +236,7 @@ func (s *Store) attempt(ctx context.Context, fn func(t *txn) error) (garbage []s
 	// look-again loops rely on each statement seeing the latest commits.
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: begin: %w", err)
+		return nil, errorf("postgres: begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -236,18 +254,25 @@ func (s *Store) attempt(ctx context.Context, fn func(t *txn) error) (garbage []s
 	if len(t.garbage) > 0 {
 		if _, err := tx.Exec(ctx, `INSERT INTO garbage (blob_id) SELECT unnest($1::bytea[]) ON CONFLICT DO NOTHING`,
 			byteSlices(t.garbage)); err != nil {
-			return nil, fmt.Errorf("postgres: record garbage: %w", err)
+			return nil, errorf("postgres: record garbage: %w", err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("postgres: commit: %w", err)
+		return nil, errorf("postgres: commit: %w", err)
 	}
 	return t.garbage, nil
 }
 
 // retryable reports whether err is a deadlock or serialization failure,
-// after which the whole transaction may simply be tried again.
+// after which the whole transaction may simply be tried again, or a
+// failure before anything was sent (pgconn.SafeToRetry: a pooled
+// connection found dead as the database restarted), which the next
+// attempt makes on a fresh connection. A COMMIT whose answer was lost is
+// neither: its outcome is unknown, and it is returned.
 func retryable(err error) bool {
+	if pgconn.SafeToRetry(err) {
+		return true
+	}
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
 		return false
@@ -266,7 +291,7 @@ func (t *txn) lockBucket(ctx context.Context, name string) (ok bool, err error) 
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("postgres: lock bucket: %w", err)
+		return false, errorf("postgres: lock bucket: %w", err)
 	}
 	return true, nil
 }
@@ -282,12 +307,12 @@ var (
 )
 
 func notFound(what string) error {
-	return fmt.Errorf("postgres: %s: %w", what, meta.ErrNotFound)
+	return errorf("postgres: %s: %w", what, meta.ErrNotFound)
 }
 
 func ctxErr(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("postgres: %w", err)
+		return errorf("postgres: %w", err)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
@@ -42,7 +41,7 @@ func readUpload(ctx context.Context, q querier, bucket, key, uploadID, lock stri
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: read upload: %w", err)
+		return nil, errorf("postgres: read upload: %w", err)
 	}
 	var u meta.Upload
 	if err := decode(rec, &u); err != nil {
@@ -76,10 +75,10 @@ func (s *Store) CreateUpload(ctx context.Context, u meta.Upload) error {
 		tag, err := t.Exec(ctx, `INSERT INTO uploads (id, bucket, key, initiated_ns, rec) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (id) DO NOTHING`, []byte(u.ID), []byte(u.Bucket), []byte(u.Key), nanos(u.Initiated), rec)
 		if err != nil {
-			return fmt.Errorf("postgres: create upload: %w", err)
+			return errorf("postgres: create upload: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("postgres: upload ID %q already in use", u.ID)
+			return errorf("postgres: upload ID %q already in use", u.ID)
 		}
 		return nil
 	})
@@ -106,7 +105,7 @@ func (s *Store) GetUpload(ctx context.Context, bucket, key, uploadID string) (me
 // share-locked, and racing writers of one part number meet on its row.
 func (s *Store) PutPart(ctx context.Context, bucket, key string, p meta.Part) ([]string, error) {
 	if p.Number < 0 || p.Number > maxPartNumber {
-		return nil, fmt.Errorf("postgres: part number %d out of range", p.Number)
+		return nil, errorf("postgres: part number %d out of range", p.Number)
 	}
 	rec := encodePart(&p)
 	id, blob := []byte(p.UploadID), []byte(p.BlobID)
@@ -128,26 +127,26 @@ func (s *Store) PutPart(ctx context.Context, bucket, key string, p meta.Part) ([
 				// so old is returned as garbage exactly once.
 				if _, err := t.Exec(ctx, `UPDATE parts SET blob_id = $3, rec = $4 WHERE upload_id = $1 AND number = $2`,
 					id, p.Number, blob, rec); err != nil {
-					return fmt.Errorf("postgres: update part: %w", err)
+					return errorf("postgres: update part: %w", err)
 				}
 				if string(old) != p.BlobID {
 					t.addGarbage(string(old))
 				}
 				return nil
 			case !errors.Is(err, pgx.ErrNoRows):
-				return fmt.Errorf("postgres: lock part: %w", err)
+				return errorf("postgres: lock part: %w", err)
 			}
 			tag, err := t.Exec(ctx, `INSERT INTO parts (upload_id, number, blob_id, rec) VALUES ($1, $2, $3, $4)
 				ON CONFLICT (upload_id, number) DO NOTHING`, id, p.Number, blob, rec)
 			if err != nil {
-				return fmt.Errorf("postgres: insert part: %w", err)
+				return errorf("postgres: insert part: %w", err)
 			}
 			if tag.RowsAffected() == 1 {
 				return nil
 			}
 			// A racing writer inserted the part first: replace theirs.
 		}
-		return fmt.Errorf("postgres: part %d of upload %q keeps changing under the writer", p.Number, p.UploadID)
+		return errorf("postgres: part %d of upload %q keeps changing under the writer", p.Number, p.UploadID)
 	})
 }
 
@@ -176,7 +175,7 @@ func readParts(ctx context.Context, q querier, uploadID string, from, limit int)
 	rows, err := q.Query(ctx, `SELECT rec FROM parts WHERE upload_id = $1 AND number >= $2
 		ORDER BY number LIMIT $3`, []byte(uploadID), from, lim)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list parts: %w", err)
+		return nil, errorf("postgres: list parts: %w", err)
 	}
 	// DriverBytes: no copy of the row; the decoder copies what it keeps
 	// before the next row overwrites it.
@@ -191,7 +190,7 @@ func readParts(ctx context.Context, q querier, uploadID string, from, limit int)
 		return decodePart(rec, &out[len(out)-1])
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list parts: %w", err)
+		return nil, errorf("postgres: list parts: %w", err)
 	}
 	if len(out) == 0 {
 		return nil, nil // nil, as the Pebble store returns
@@ -238,10 +237,10 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 			return err
 		}
 		if _, err := t.Exec(ctx, `DELETE FROM parts WHERE upload_id = $1`, []byte(uploadID)); err != nil {
-			return fmt.Errorf("postgres: complete: delete parts: %w", err)
+			return errorf("postgres: complete: delete parts: %w", err)
 		}
 		if _, err := t.Exec(ctx, `DELETE FROM uploads WHERE id = $1`, []byte(uploadID)); err != nil {
-			return fmt.Errorf("postgres: complete: delete upload: %w", err)
+			return errorf("postgres: complete: delete upload: %w", err)
 		}
 		partSegs := make([]meta.Segment, len(parts))
 		for i, p := range parts {
@@ -275,7 +274,7 @@ func (s *Store) AbortUpload(ctx context.Context, bucket, key, uploadID string) (
 		}
 		t.addGarbage(blobs...)
 		if _, err := t.Exec(ctx, `DELETE FROM uploads WHERE id = $1`, []byte(uploadID)); err != nil {
-			return fmt.Errorf("postgres: abort: delete upload: %w", err)
+			return errorf("postgres: abort: delete upload: %w", err)
 		}
 		return nil
 	})
@@ -310,7 +309,7 @@ func (s *Store) ListUploads(ctx context.Context, bucket, prefix, afterKey, after
 		case err == nil:
 			q.add(` AND (key, initiated_ns, id) > (?, ?, ?)`, []byte(afterKey), initiated, []byte(afterUploadID))
 		case !errors.Is(err, pgx.ErrNoRows):
-			return nil, fmt.Errorf("postgres: list uploads: %w", err)
+			return nil, errorf("postgres: list uploads: %w", err)
 		default:
 			q.add(` AND key >= ? AND (key > ? OR id > ?)`, []byte(afterKey), []byte(afterKey), []byte(afterUploadID))
 		}
@@ -320,7 +319,7 @@ func (s *Store) ListUploads(ctx context.Context, bucket, prefix, afterKey, after
 	q.add(` ORDER BY key, initiated_ns, id LIMIT ?`, limit)
 	rows, err := s.pool.Query(ctx, q.sql.String(), q.args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list uploads: %w", err)
+		return nil, errorf("postgres: list uploads: %w", err)
 	}
 	var out []meta.Upload
 	var id, key, rec []byte
@@ -334,7 +333,7 @@ func (s *Store) ListUploads(ctx context.Context, bucket, prefix, afterKey, after
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list uploads: %w", err)
+		return nil, errorf("postgres: list uploads: %w", err)
 	}
 	return out, nil
 }

@@ -74,7 +74,7 @@ func (s *Store) ListVersions(ctx context.Context, bucket, prefix, afterKey, afte
 		ORDER BY o.key, v.rank LIMIT $` + fmt.Sprint(len(q.args))
 	rows, err := s.pool.Query(ctx, sql, q.args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list versions: %w", err)
+		return nil, errorf("postgres: list versions: %w", err)
 	}
 	var key, rec []byte
 	var latest bool
@@ -87,7 +87,7 @@ func (s *Store) ListVersions(ctx context.Context, bucket, prefix, afterKey, afte
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list versions: %w", err)
+		return nil, errorf("postgres: list versions: %w", err)
 	}
 	return out, nil
 }
@@ -112,7 +112,7 @@ func (s *Store) positionRank(ctx context.Context, bucket, key, versionID string)
 		return 0, notFound("version")
 	}
 	if err != nil {
-		return 0, fmt.Errorf("postgres: list versions: %w", err)
+		return 0, errorf("postgres: list versions: %w", err)
 	}
 	return rank, nil
 }
@@ -130,7 +130,7 @@ func (s *Store) keyVersions(ctx context.Context, bucket, key string, rank int64,
 				ORDER BY rank LIMIT $4)
 		) v ORDER BY rank LIMIT $4`, []byte(bucket), []byte(key), rank, limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list versions: %w", err)
+		return nil, errorf("postgres: list versions: %w", err)
 	}
 	var out []meta.Object
 	var latest bool
@@ -144,7 +144,7 @@ func (s *Store) keyVersions(ctx context.Context, bucket, key string, rank int64,
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list versions: %w", err)
+		return nil, errorf("postgres: list versions: %w", err)
 	}
 	return out, nil
 }

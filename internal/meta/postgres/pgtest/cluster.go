@@ -22,11 +22,16 @@ import (
 // socket live in one temporary directory, removed when it stops. It listens
 // on no TCP port, so clusters of parallel test processes never collide.
 type cluster struct {
-	dir     string // holds data/, sock/ and postgres.log
-	sock    string
-	log     string
-	cmd     *exec.Cmd
-	exited  chan struct{} // closed when the postgres process has exited
+	dir      string // holds data/, sock/ and postgres.log
+	sock     string
+	log      string
+	data     string
+	bin      string              // holds initdb and postgres
+	cred     *syscall.Credential // to run them as; nil: as this process
+	settings []string            // -c name=value for the server
+
+	cmd     *exec.Cmd     // the running (or last) postgres process
+	exited  chan struct{} // closed when it has exited
 	waitErr error         // valid once exited is closed
 }
 
@@ -102,9 +107,49 @@ func serverUser() (*syscall.Credential, error) {
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
+// settings are the server settings of a cluster: the shared test server
+// trades durability for speed, since it dies with the tests.
+var (
+	fastSettings = []string{
+		"fsync=off",
+		"synchronous_commit=off",
+		"full_page_writes=off",
+		"wal_level=minimal",
+		"max_wal_senders=0",
+		"shared_buffers=32MB", // several test processes may each run one
+		"max_connections=200",
+		"logging_collector=off",
+	}
+	// crashSettings are for an Instance a test kills: a commit must reach
+	// the WAL before it is acknowledged (synchronous_commit), or killing
+	// the server loses acknowledged transactions that were still in its
+	// WAL buffers. fsync stays off: the machine does not lose power, so
+	// the page cache keeps what was written.
+	crashSettings = []string{
+		"fsync=off",
+		"synchronous_commit=on",
+		"shared_buffers=16MB",
+		"max_connections=100",
+		"logging_collector=off",
+	}
+)
+
 // startCluster runs initdb into a new temporary directory and starts a
-// server on it, returning once it accepts connections.
-func startCluster() (c *cluster, err error) {
+// server on it with settings, returning once it accepts connections.
+func startCluster(settings []string) (c *cluster, err error) {
+	c, err = initCluster(settings)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.start(); err != nil {
+		c.stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+// initCluster makes the directories and runs initdb.
+func initCluster(settings []string) (c *cluster, err error) {
 	bin, err := findBinaries()
 	if err != nil {
 		return nil, err
@@ -125,10 +170,13 @@ func startCluster() (c *cluster, err error) {
 		}
 	}
 	c = &cluster{
-		dir:    dir,
-		sock:   filepath.Join(dir, "sock"),
-		log:    filepath.Join(dir, "postgres.log"),
-		exited: make(chan struct{}),
+		dir:      dir,
+		sock:     filepath.Join(dir, "sock"),
+		log:      filepath.Join(dir, "postgres.log"),
+		data:     filepath.Join(dir, "data"),
+		bin:      bin,
+		cred:     cred,
+		settings: settings,
 	}
 	defer func() {
 		if err != nil {
@@ -146,51 +194,69 @@ func startCluster() (c *cluster, err error) {
 			}
 		}
 	}
-	data := filepath.Join(dir, "data")
-
 	ctx, cancel := context.WithTimeout(context.Background(), startupTimeout)
 	defer cancel()
 	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
-		"-D", data, "-A", "trust", "-U", "tessera", "--no-sync", "-E", "UTF8", "--locale=C")
+		"-D", c.data, "-A", "trust", "-U", "tessera", "--no-sync", "-E", "UTF8", "--locale=C")
 	initdb.SysProcAttr = sysProcAttr(cred)
 	initdb.Dir = dir // the postgres user may not be able to enter the caller's directory
 	if out, err := initdb.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("initdb: %w\n%s", err, out)
 	}
-
-	logf, err := os.OpenFile(c.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	defer logf.Close() // the child has its own descriptor
-	// Durability is worth nothing here: the cluster dies with the tests.
-	c.cmd = exec.Command(filepath.Join(bin, "postgres"),
-		"-D", data, "-k", c.sock, "-p", port,
-		"-c", "listen_addresses=",
-		"-c", "fsync=off",
-		"-c", "synchronous_commit=off",
-		"-c", "full_page_writes=off",
-		"-c", "wal_level=minimal",
-		"-c", "max_wal_senders=0",
-		"-c", "shared_buffers=32MB", // several test processes may each run one
-		"-c", "max_connections=200",
-		"-c", "logging_collector=off",
-	)
-	c.cmd.SysProcAttr = sysProcAttr(cred)
-	c.cmd.Dir = dir
-	c.cmd.Stdout, c.cmd.Stderr = logf, logf
-	if err := c.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start postgres: %w", err)
-	}
-	go func() {
-		c.waitErr = c.cmd.Wait()
-		close(c.exited)
-	}()
-	if err := c.waitReady(ctx); err != nil {
-		return nil, err
-	}
 	return c, nil
 }
+
+// start runs the server on the cluster's data directory and returns once
+// it accepts connections. After a kill it is a restart: the server
+// recovers from its WAL first.
+func (c *cluster) start() error {
+	logf, err := os.OpenFile(c.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logf.Close() // the child has its own descriptor
+	args := []string{"-D", c.data, "-k", c.sock, "-p", port, "-c", "listen_addresses="}
+	for _, s := range c.settings {
+		args = append(args, "-c", s)
+	}
+	cmd := exec.Command(filepath.Join(c.bin, "postgres"), args...)
+	cmd.SysProcAttr = sysProcAttr(c.cred)
+	cmd.Dir = c.dir
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start postgres: %w", err)
+	}
+	exited := make(chan struct{})
+	c.cmd, c.exited = cmd, exited
+	go func() {
+		c.waitErr = cmd.Wait()
+		close(exited)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), startupTimeout)
+	defer cancel()
+	return c.waitReady(ctx)
+}
+
+// kill sends SIGKILL to the postmaster, as the kernel's OOM killer or an
+// operator's kill -9 would, and waits for it to exit. Its backends notice
+// the postmaster's death and exit on their own.
+func (c *cluster) kill() error {
+	if c.cmd == nil || c.cmd.Process == nil {
+		return errors.New("postgres is not running")
+	}
+	if err := c.cmd.Process.Signal(os.Kill); err != nil {
+		return fmt.Errorf("kill postgres: %w", err)
+	}
+	select {
+	case <-c.exited:
+		return nil
+	case <-time.After(10 * time.Second):
+		return errors.New("postgres did not exit within 10s of SIGKILL")
+	}
+}
+
+// errExited is the error of a server that exited before it was ready.
+var errExited = errors.New("postgres exited during startup")
 
 // waitReady polls until the server accepts a connection.
 func (c *cluster) waitReady(ctx context.Context) error {
@@ -203,7 +269,7 @@ func (c *cluster) waitReady(ctx context.Context) error {
 		}
 		select {
 		case <-c.exited:
-			return fmt.Errorf("postgres exited during startup (%v):\n%s", c.waitErr, c.logTail())
+			return fmt.Errorf("%w (%v):\n%s", errExited, c.waitErr, c.logTail())
 		case <-ctx.Done():
 			return fmt.Errorf("postgres did not accept connections within %v (last error: %v):\n%s",
 				startupTimeout, err, c.logTail())

@@ -145,7 +145,7 @@ func start() (*server, error) {
 		s.adminDSN = dsn
 		return s, nil
 	}
-	c, err := startCluster()
+	c, err := startCluster(fastSettings)
 	if err != nil {
 		return nil, err
 	}

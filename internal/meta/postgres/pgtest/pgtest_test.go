@@ -1,6 +1,11 @@
 package pgtest
 
-import "testing"
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
 
 func TestWithDatabase(t *testing.T) {
 	for _, tc := range []struct{ dsn, want string }{
@@ -31,5 +36,38 @@ func TestRedact(t *testing.T) {
 func TestQuote(t *testing.T) {
 	if got, want := quote(`a b'c\d`), `'a b\'c\\d'`; got != want {
 		t.Errorf("quote = %q, want %q", got, want)
+	}
+}
+
+// TestInstanceRestart checks that a killed instance restarts on its data:
+// a row committed before the kill is there after it.
+func TestInstanceRestart(t *testing.T) {
+	in := StartInstance(t)
+	ctx := context.Background()
+	exec := func(sql string) error {
+		conn, err := pgx.Connect(ctx, in.DSN())
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, sql)
+		return err
+	}
+	if err := exec(`CREATE TABLE t (v int); INSERT INTO t VALUES (42)`); err != nil {
+		t.Fatal(err)
+	}
+	in.Kill()
+	if err := exec(`SELECT 1`); err == nil {
+		t.Fatal("a killed instance accepted a connection")
+	}
+	in.Restart()
+	conn, err := pgx.Connect(ctx, in.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var v int
+	if err := conn.QueryRow(ctx, `SELECT v FROM t`).Scan(&v); err != nil || v != 42 {
+		t.Fatalf("after restart: %d, %v; want 42", v, err)
 	}
 }
