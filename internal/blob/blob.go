@@ -144,6 +144,8 @@ type Store struct {
 	gateway string
 	// readOnly: opened by OpenReadOnly (readonly.go); Create refuses.
 	readOnly bool
+	// reserve is the free space object bytes leave alone (space.go).
+	reserve int64
 
 	// leafSynced[n] is set once this process has made or found leaf n
 	// (xxyy as a number) and fsynced blobs/xx so that it is durably named.
@@ -309,6 +311,9 @@ func (s *Store) at(id string, op func(path string) error) error {
 func (s *Store) Create() (*Writer, error) {
 	if s.readOnly {
 		return nil, ErrReadOnly
+	}
+	if err := s.CheckSpace(); err != nil {
+		return nil, err
 	}
 	name := filepath.Join(s.own, tmpName())
 	f, err := s.fs.Create(name, vfs.WriteCategoryUnspecified)
@@ -540,6 +545,9 @@ type Writer struct {
 	f       vfs.File // nil once committed or aborted
 	name    string   // the temp file's path
 	written int64
+	// unchecked counts the bytes written since the free space was last
+	// compared with the reserve.
+	unchecked int64
 }
 
 // Write appends p to the blob. p is not modified: the FSs a Store runs on
@@ -547,6 +555,12 @@ type Writer struct {
 func (w *Writer) Write(p []byte) (int, error) {
 	if w.f == nil {
 		return 0, errors.New("blob: write after commit or abort")
+	}
+	if w.unchecked += int64(len(p)); w.unchecked >= reserveCheckBytes {
+		w.unchecked = 0
+		if err := w.s.CheckSpace(); err != nil {
+			return 0, err
+		}
 	}
 	n, err := w.f.Write(p)
 	w.written += int64(n)

@@ -8,6 +8,8 @@ package meta
 import (
 	"context"
 	"errors"
+	"fmt"
+	"syscall"
 	"time"
 )
 
@@ -16,6 +18,10 @@ var (
 	ErrNotFound       = errors.New("meta: not found")
 	ErrBucketExists   = errors.New("meta: bucket already exists")
 	ErrBucketNotEmpty = errors.New("meta: bucket not empty")
+	// ErrNoSpace: the metadata store's disk is full (PostgreSQL's
+	// disk_full). It satisfies errors.Is(err, syscall.ENOSPC), as a full
+	// data directory's own error does, so the edge answers both alike.
+	ErrNoSpace = fmt.Errorf("meta: the metadata store's disk is full: %w", syscall.ENOSPC)
 )
 
 // Owner identifies an account: its canonical user ID and display name.

@@ -27,7 +27,7 @@ func (s *Store) CreateBucket(ctx context.Context, b meta.Bucket) error {
 	tag, err := s.pool.Exec(ctx, `INSERT INTO buckets (name, rec) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
 		[]byte(b.Name), rec)
 	if err != nil {
-		return fmt.Errorf("postgres: create bucket: %w", err)
+		return diskFull(fmt.Errorf("postgres: create bucket: %w", err))
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("postgres: bucket %q: %w", b.Name, meta.ErrBucketExists)

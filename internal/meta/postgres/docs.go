@@ -38,7 +38,7 @@ func (s *Store) exec(ctx context.Context, what, sql string, args ...any) error {
 		return err
 	}
 	if _, err := s.pool.Exec(ctx, sql, args...); err != nil {
-		return fmt.Errorf("postgres: %s: %w", what, err)
+		return diskFull(fmt.Errorf("postgres: %s: %w", what, err))
 	}
 	return nil
 }
@@ -113,7 +113,7 @@ func (s *Store) PutBucketConfig(ctx context.Context, bucket, name string, doc []
 		SELECT name, $2, $3 FROM buckets WHERE name = $1 FOR KEY SHARE
 		ON CONFLICT (bucket, name) DO UPDATE SET doc = EXCLUDED.doc`, []byte(bucket), []byte(name), notNil(doc))
 	if err != nil {
-		return fmt.Errorf("postgres: put bucket config: %w", err)
+		return diskFull(fmt.Errorf("postgres: put bucket config: %w", err))
 	}
 	if tag.RowsAffected() == 0 {
 		return notFound("bucket")

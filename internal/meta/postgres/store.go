@@ -200,7 +200,7 @@ func (s *Store) write(ctx context.Context, fn func(t *txn) error) ([]string, err
 	for attempt := 1; ; attempt++ {
 		garbage, err := s.attempt(ctx, fn)
 		if err == nil || !retryable(err) || attempt == maxAttempts {
-			return garbage, err
+			return garbage, diskFull(err)
 		}
 		// Jittered backoff, so that the transactions that collided do
 		// not collide again in lockstep.
@@ -243,6 +243,18 @@ func (s *Store) attempt(ctx context.Context, fn func(t *txn) error) (garbage []s
 		return nil, fmt.Errorf("postgres: commit: %w", err)
 	}
 	return t.garbage, nil
+}
+
+// diskFull marks err with meta.ErrNoSpace when the database could not
+// extend a file (SQLSTATE 53100 disk_full; the statement and its
+// transaction are rolled back, so nothing is half-stored). The database
+// stays up and takes writes again once space is freed.
+func diskFull(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "53100" {
+		return fmt.Errorf("%w: %w", meta.ErrNoSpace, err)
+	}
+	return err
 }
 
 // retryable reports whether err is a deadlock or serialization failure,
