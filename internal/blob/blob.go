@@ -81,6 +81,10 @@
 //     the listing may be missed, and on NFS, whose READDIR cookies are not
 //     stable under concurrent changes, seen twice; both callers only
 //     remove, idempotently.
+//   - Free space of the file system (statfs, vfs.FS.GetDiskUsage), at
+//     Create and every MiB written, when a reserve is set (space.go). A
+//     file system that cannot tell (or lies, as some network ones do
+//     about quotas) still stops a write with its own ENOSPC or EDQUOT.
 //   - Stat: size, and mtime for the orphan and temp-file grace periods.
 //     The mtime comes from the clock the file system trusts — the file
 //     server's on NFS, the writing client's on CephFS, Lustre, GPFS and
