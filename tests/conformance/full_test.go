@@ -161,6 +161,41 @@ func TestFullDisk(t *testing.T) {
 	}
 }
 
+// TestFullDiskReady: a full disk leaves the gateway ready (reads and
+// deletes go on, and every gateway sharing the directory is as full, so a
+// load balancer must not take them out); a failing one does not.
+func TestFullDiskReady(t *testing.T) {
+	srv, d := fullServer(t)
+	tests := []struct {
+		name   string
+		full   bool
+		errno  syscall.Errno
+		status int
+	}{
+		{name: "no free space", full: true, status: 200},
+		{name: "ENOSPC", errno: syscall.ENOSPC, status: 200},
+		{name: "EDQUOT", errno: syscall.EDQUOT, status: 200},
+		{name: "EIO", errno: syscall.EIO, status: 503},
+		{name: "healthy again", status: 200},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d.full.Store(tc.full)
+			d.fault.errno.Store(uintptr(tc.errno))
+			defer d.full.Store(false)
+			defer d.fault.errno.Store(0)
+			resp, err := srv.HTTPClient().Get(srv.URL + "/_tessera/health/ready")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Errorf("ready: %d, want %d", resp.StatusCode, tc.status)
+			}
+		})
+	}
+}
+
 // TestFullDiskRetried: aws-sdk-go-v2's standard retryer backs off on the
 // full disk's 503 and, once space returns (here: on the first 503), its
 // retry stores the object.
