@@ -54,17 +54,13 @@ Flags:
 func runAdmin(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("tessera admin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := func(k, def string) string {
-		if v := os.Getenv(k); v != "" {
-			return v
-		}
-		return def
-	}
-	endpoint := fs.String("endpoint", env("TESSERA_ENDPOINT", "http://127.0.0.1:9000"), "server URL [$TESSERA_ENDPOINT]")
-	accessKey := fs.String("access-key", env("TESSERA_ROOT_USER", ""), "root access key ID [$TESSERA_ROOT_USER] (default: read from <data>/credentials)")
-	secretKey := fs.String("secret-key", env("TESSERA_ROOT_PASSWORD", ""), "root secret access key [$TESSERA_ROOT_PASSWORD]")
-	dataDir := fs.String("data", env("TESSERA_DATA", "./data"), "data directory whose generated credentials to use when no key is given [$TESSERA_DATA]")
-	region := fs.String("region", env("TESSERA_REGION", "us-east-1"), "region to sign for [$TESSERA_REGION]")
+	endpoint := fs.String("endpoint", envOr("TESSERA_ENDPOINT", "http://127.0.0.1:9000"), "server URL [$TESSERA_ENDPOINT]")
+	accessKey := fs.String("access-key", envOr("TESSERA_ROOT_USER", ""), "root access key ID [$TESSERA_ROOT_USER] (default: read from <data>/credentials)")
+	// The secret comes from the environment after parsing, so that --help
+	// never prints it as a default.
+	secretKey := fs.String("secret-key", "", "root secret access key [$TESSERA_ROOT_PASSWORD]")
+	dataDir := fs.String("data", envOr("TESSERA_DATA", "./data"), "data directory whose generated credentials to use when no key is given [$TESSERA_DATA]")
+	region := fs.String("region", envOr("TESSERA_REGION", "us-east-1"), "region to sign for [$TESSERA_REGION]")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, adminUsage)
 		fs.PrintDefaults()
@@ -74,6 +70,9 @@ func runAdmin(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		return 2
+	}
+	if *secretKey == "" {
+		*secretKey = os.Getenv("TESSERA_ROOT_PASSWORD")
 	}
 	if *accessKey == "" {
 		var err error

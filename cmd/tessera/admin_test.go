@@ -308,3 +308,16 @@ func TestAdminCredentialsAndErrors(t *testing.T) {
 		t.Errorf("no credentials: exit %d, stderr %q", code, errb.String())
 	}
 }
+
+// TestAdminHelpHidesSecret: `tessera admin --help` lists the flags with
+// their defaults; the root secret in the environment must not be one.
+func TestAdminHelpHidesSecret(t *testing.T) {
+	t.Setenv("TESSERA_ROOT_PASSWORD", "do-not-print-this-secret")
+	var out bytes.Buffer
+	if code := run([]string{"admin", "--help"}, &out, &out); code != 0 {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+	if strings.Contains(out.String(), "do-not-print-this-secret") {
+		t.Fatalf("--help printed the secret:\n%s", out.String())
+	}
+}

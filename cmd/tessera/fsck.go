@@ -62,20 +62,14 @@ Flags:
 func runFsck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("tessera fsck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := func(k, def string) string {
-		if v := os.Getenv(k); v != "" {
-			return v
-		}
-		return def
-	}
-	dataDir := fs.String("data", env("TESSERA_DATA", "./data"), "data directory to check (online: where the root credentials are read from when no key is given) [$TESSERA_DATA]")
+	dataDir := fs.String("data", envOr("TESSERA_DATA", "./data"), "data directory to check (online: where the root credentials are read from when no key is given) [$TESSERA_DATA]")
 	// Secrets come from the environment after parsing, so that --help
 	// never prints them as defaults.
 	dsn := fs.String("postgres", "", "PostgreSQL connection string of the metadata; empty: the embedded metadata under --data [$TESSERA_POSTGRES]")
 	endpoint := fs.String("endpoint", "", "check through this running server (e.g. http://127.0.0.1:9000) instead of offline")
-	accessKey := fs.String("access-key", env("TESSERA_ROOT_USER", ""), "online: root access key ID [$TESSERA_ROOT_USER] (default: read from <data>/credentials)")
+	accessKey := fs.String("access-key", envOr("TESSERA_ROOT_USER", ""), "online: root access key ID [$TESSERA_ROOT_USER] (default: read from <data>/credentials)")
 	secretKey := fs.String("secret-key", "", "online: root secret access key [$TESSERA_ROOT_PASSWORD]")
-	region := fs.String("region", env("TESSERA_REGION", "us-east-1"), "online: region to sign for [$TESSERA_REGION]")
+	region := fs.String("region", envOr("TESSERA_REGION", "us-east-1"), "online: region to sign for [$TESSERA_REGION]")
 	deep := fs.Bool("deep", false, "read every referenced blob and verify its checksums")
 	repair := fs.Bool("repair", false, "remove orphan blobs (and nothing else)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")

@@ -84,3 +84,12 @@ func runServer(args []string, stderr io.Writer) int {
 	}
 	return 0
 }
+
+// envOr is the environment variable k, or def when it is unset or empty:
+// the default of a flag that the environment may set.
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

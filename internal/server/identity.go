@@ -29,15 +29,10 @@ const (
 // to each other, recording a new shared ID when both are new.
 func bindStore(ctx context.Context, dataDir string, store meta.Store, blobs *blob.Store, postgres bool) error {
 	path := filepath.Join(dataDir, storeIDFile)
-	fileID, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("server: reading %s: %w", path, err)
+	dir, md, err := storeIDs(ctx, path, store)
+	if err != nil {
+		return err
 	}
-	metaID, err := store.GetDoc(ctx, storeIDKind, storeIDDoc)
-	if err != nil && !errors.Is(err, meta.ErrNotFound) {
-		return fmt.Errorf("server: reading the store ID from the metadata: %w", err)
-	}
-	dir, md := strings.TrimSpace(string(fileID)), string(metaID)
 	switch {
 	case dir != "" && md != "":
 		if dir == md {
@@ -132,6 +127,20 @@ func countBlobs(blobs *blob.Store) (int, error) {
 	return n, err
 }
 
+// storeIDs reads the store ID of the data directory (the file at path) and
+// of the metadata; "" where there is none.
+func storeIDs(ctx context.Context, path string, store meta.Store) (dir, md string, err error) {
+	fileID, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", "", fmt.Errorf("server: reading %s: %w", path, err)
+	}
+	metaID, err := store.GetDoc(ctx, storeIDKind, storeIDDoc)
+	if err != nil && !errors.Is(err, meta.ErrNotFound) {
+		return "", "", fmt.Errorf("server: reading the store ID from the metadata: %w", err)
+	}
+	return strings.TrimSpace(string(fileID)), string(metaID), nil
+}
+
 // CheckStoreID is bindStore's verdict without its writes, for tools that
 // must not act on a data directory and metadata that do not belong
 // together (fsck would take every blob for an orphan): an error unless
@@ -139,15 +148,10 @@ func countBlobs(blobs *blob.Store) (int, error) {
 // version without IDs, or one never started).
 func CheckStoreID(ctx context.Context, dataDir string, store meta.Store) error {
 	path := filepath.Join(dataDir, storeIDFile)
-	fileID, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("server: reading %s: %w", path, err)
+	dir, md, err := storeIDs(ctx, path, store)
+	if err != nil {
+		return err
 	}
-	metaID, err := store.GetDoc(ctx, storeIDKind, storeIDDoc)
-	if err != nil && !errors.Is(err, meta.ErrNotFound) {
-		return fmt.Errorf("server: reading the store ID from the metadata: %w", err)
-	}
-	dir, md := strings.TrimSpace(string(fileID)), string(metaID)
 	switch {
 	case dir == md:
 		return nil

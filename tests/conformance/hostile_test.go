@@ -113,9 +113,16 @@ func hostileHeaderRows() []hostileRow {
 		{"metadata over 2 KB", hostileReq{method: http.MethodPut, target: "/{b}/meta", body: []byte("x"),
 			hdr: map[string]string{"X-Amz-Meta-Big": strings.Repeat("m", 2100)}},
 			hostileWant{status: 400, code: "MetadataTooLarge"}},
+		// 80 × (4 + 30) bytes of metadata, in a header section under 8 KiB.
 		{"metadata over 2 KB in many headers", hostileReq{method: http.MethodPut, target: "/{b}/meta", body: []byte("x"),
-			hdr: manyMeta(200, 20)},
+			hdr: manyMeta(80, 30)},
 			hostileWant{status: 400, code: "MetadataTooLarge"}},
+		// Over 8 KiB of request headers: S3 refuses the header section
+		// before looking at metadata (versity/versitygw#2180 quotes S3's
+		// RequestHeaderSectionTooLarge with MaxSizeAllowed 8192).
+		{"header section over 8 KiB", hostileReq{method: http.MethodPut, target: "/{b}/meta", body: []byte("x"),
+			hdr: manyMeta(200, 20)},
+			hostileWant{status: 400, code: "RequestHeaderSectionTooLarge"}},
 		// A CR or LF inside a header value cannot be sent by an HTTP client;
 		// on the wire it ends the header line. The injected header is not
 		// signed and the signed value no longer matches: the request must
