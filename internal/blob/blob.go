@@ -81,6 +81,10 @@
 //     the listing may be missed, and on NFS, whose READDIR cookies are not
 //     stable under concurrent changes, seen twice; both callers only
 //     remove, idempotently.
+//   - Free space of the file system (statfs, vfs.FS.GetDiskUsage), at
+//     Create and every MiB written, when a reserve is set (space.go). A
+//     file system that cannot tell (or lies, as some network ones do
+//     about quotas) still stops a write with its own ENOSPC or EDQUOT.
 //   - Stat: size, and mtime for the orphan and temp-file grace periods.
 //     The mtime comes from the clock the file system trusts — the file
 //     server's on NFS, the writing client's on CephFS, Lustre, GPFS and
@@ -144,6 +148,8 @@ type Store struct {
 	gateway string
 	// readOnly: opened by OpenReadOnly (readonly.go); Create refuses.
 	readOnly bool
+	// reserve is the free space object bytes leave alone (space.go).
+	reserve int64
 
 	// leafSynced[n] is set once this process has made or found leaf n
 	// (xxyy as a number) and fsynced blobs/xx so that it is durably named.
@@ -309,6 +315,9 @@ func (s *Store) at(id string, op func(path string) error) error {
 func (s *Store) Create() (*Writer, error) {
 	if s.readOnly {
 		return nil, ErrReadOnly
+	}
+	if err := s.CheckSpace(); err != nil {
+		return nil, err
 	}
 	name := filepath.Join(s.own, tmpName())
 	f, err := s.fs.Create(name, vfs.WriteCategoryUnspecified)
@@ -540,6 +549,9 @@ type Writer struct {
 	f       vfs.File // nil once committed or aborted
 	name    string   // the temp file's path
 	written int64
+	// unchecked counts the bytes written since the free space was last
+	// compared with the reserve.
+	unchecked int64
 }
 
 // Write appends p to the blob. p is not modified: the FSs a Store runs on
@@ -547,6 +559,12 @@ type Writer struct {
 func (w *Writer) Write(p []byte) (int, error) {
 	if w.f == nil {
 		return 0, errors.New("blob: write after commit or abort")
+	}
+	if w.unchecked += int64(len(p)); w.unchecked >= reserveCheckBytes {
+		w.unchecked = 0
+		if err := w.s.CheckSpace(); err != nil {
+			return 0, err
+		}
 	}
 	n, err := w.f.Write(p)
 	w.written += int64(n)

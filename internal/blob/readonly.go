@@ -49,49 +49,65 @@ type TempFile struct {
 // ID), stopping at fn's first error. It changes nothing. Files created or
 // removed meanwhile may or may not be seen; a missing tmp/ has no files.
 func (s *Store) TempFiles(fn func(TempFile) error) error {
-	entries, err := os.ReadDir(s.tmp)
+	names, err := s.fs.List(s.tmp)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("blob: temp files: %w", err)
 	}
-	for _, e := range entries {
-		if !e.IsDir() {
-			if err := visitTemp(fn, "", filepath.Join("tmp", e.Name()), e); err != nil {
-				return err
-			}
-			continue
-		}
-		if !ValidGatewayID(e.Name()) {
-			continue
-		}
-		files, err := os.ReadDir(filepath.Join(s.tmp, e.Name()))
-		if errors.Is(err, fs.ErrNotExist) { // swept meanwhile
+	for _, name := range names {
+		fi, err := s.fs.Stat(filepath.Join(s.tmp, name))
+		if errors.Is(err, fs.ErrNotExist) { // removed meanwhile
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("blob: temp files: %w", err)
 		}
-		for _, f := range files {
-			if f.IsDir() {
-				continue
-			}
-			if err := visitTemp(fn, e.Name(), filepath.Join("tmp", e.Name(), f.Name()), f); err != nil {
+		if !fi.IsDir() {
+			if err := fn(tempFile("", filepath.Join("tmp", name), fi)); err != nil {
 				return err
 			}
+			continue
+		}
+		if !ValidGatewayID(name) {
+			continue
+		}
+		if err := s.gatewayTempFiles(name, fn); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func visitTemp(fn func(TempFile) error, gateway, path string, e fs.DirEntry) error {
-	fi, err := e.Info()
-	if errors.Is(err, fs.ErrNotExist) { // removed meanwhile
+// gatewayTempFiles calls fn with the files in tmp/<gateway>/.
+func (s *Store) gatewayTempFiles(gateway string, fn func(TempFile) error) error {
+	dir := filepath.Join(s.tmp, gateway)
+	files, err := s.fs.List(dir)
+	if errors.Is(err, fs.ErrNotExist) { // swept meanwhile
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("blob: temp files: %w", err)
 	}
-	return fn(TempFile{Gateway: gateway, Path: path, Size: fi.Size(), ModTime: fi.ModTime()})
+	for _, f := range files {
+		fi, err := s.fs.Stat(filepath.Join(dir, f))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("blob: temp files: %w", err)
+		}
+		if fi.IsDir() {
+			continue
+		}
+		if err := fn(tempFile(gateway, filepath.Join("tmp", gateway, f), fi)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func tempFile(gateway, path string, fi fs.FileInfo) TempFile {
+	return TempFile{Gateway: gateway, Path: path, Size: fi.Size(), ModTime: fi.ModTime()}
 }

@@ -55,7 +55,17 @@ type Config struct {
 	DrainDelay time.Duration
 	// Limits bound in-flight work, header sizes and slow clients.
 	Limits Limits
+	// ReservedSpace is the free space of the data directory's file system
+	// that object bytes and new uploads leave to the metadata store: below
+	// it writes get 503 ServiceUnavailable and deletes still work. 0 means
+	// DefaultReservedSpace.
+	ReservedSpace int64
 }
+
+// DefaultReservedSpace is --reserved-space's default: room for Pebble's
+// write-ahead log and a few memtable flushes, and for the deletes that
+// free space. A large metadata store compacts in bigger steps: raise it.
+const DefaultReservedSpace = 64 << 20
 
 // option binds one flag to its environment variable so --help can list both.
 // A secret option's value (it may come from the environment) is never shown.
@@ -80,6 +90,7 @@ var options = []option{
 	{"lifecycle-interval", "TESSERA_LIFECYCLE_INTERVAL", "time between passes of the lifecycle worker (abort incomplete uploads, expire objects); 0 disables it", false},
 	{"kms-key-file", "TESSERA_KMS_KEY_FILE", "file holding the root key of server-side encryption (base64 of 32 bytes; must exist); default <data>/kms-root-key, generated on first start. TESSERA_KMS_KEY may hold the key itself instead. Keep a copy away from the data: without it encrypted objects cannot be read", false},
 	{"gateway-id", "TESSERA_GATEWAY_ID", "this server's name among gateways sharing one --postgres database and --data directory (logs, metrics, registry, tmp/<id>); 1-64 of A-Z a-z 0-9 . _ -. Default: host name plus a random suffix, new at each start. A fixed ID lets a restarted gateway take over its own registration", false},
+	{"reserved-space", "TESSERA_RESERVED_SPACE", "free space of the data directory's file system kept for metadata: once less is free, uploads and copies get 503 ServiceUnavailable (SDKs retry with backoff) while reads and deletes go on, and writes resume when space is freed. Accepts KiB, MiB, GiB suffixes", false},
 	{"drain-delay", "TESSERA_DRAIN_DELAY", "on SIGTERM, keep serving this long with /_tessera/health/ready answering 503, so a load balancer moves traffic away first (behind one, make it longer than the time the balancer takes to mark a server down, e.g. 2s for HAProxy's `check inter 500ms fall 2`); then stop accepting and finish in-flight requests within --shutdown-timeout", false},
 	{"kms-previous-key-file", "TESSERA_KMS_PREVIOUS_KEY_FILE", "root key rotation: file holding the root key being replaced. At start, before serving, every SSE-S3 and SSE-KMS data key sealed under it is re-sealed under the current root key (--kms-key-file); afterwards it is no longer needed. Stop every other gateway first", false},
 }
@@ -126,6 +137,8 @@ func ParseServer(args []string, getenv func(string) string, out io.Writer) (Conf
 		return Config{}, fmt.Errorf("config: TESSERA_DRAIN_DELAY: %w", err)
 	}
 	fs.DurationVar(&c.DrainDelay, "drain-delay", defDrain, "")
+	var reserved string
+	fs.StringVar(&reserved, "reserved-space", env("TESSERA_RESERVED_SPACE", "64MiB"), "")
 	finishLimits, err := limitFlags(fs, &c.Limits, env)
 	if err != nil {
 		return Config{}, err
@@ -140,6 +153,9 @@ func ParseServer(args []string, getenv func(string) string, out io.Writer) (Conf
 	}
 	if err := finishLimits(); err != nil {
 		return Config{}, err
+	}
+	if c.ReservedSpace, err = ParseSize(reserved); err != nil {
+		return Config{}, fmt.Errorf("config: --reserved-space: %w", err)
 	}
 	for _, d := range strings.Split(domains, ",") {
 		if d = strings.TrimSpace(d); d != "" {

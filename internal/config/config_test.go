@@ -42,6 +42,22 @@ func TestParseServer(t *testing.T) {
 				t.Errorf("region %q", c.Region)
 			}
 		}},
+		{name: "reserved space default", check: func(t *testing.T, c Config) {
+			if c.ReservedSpace != DefaultReservedSpace {
+				t.Errorf("ReservedSpace %d, want %d", c.ReservedSpace, DefaultReservedSpace)
+			}
+		}},
+		{name: "reserved space", args: []string{"--reserved-space", "2GiB"}, env: map[string]string{"TESSERA_RESERVED_SPACE": "1MiB"}, check: func(t *testing.T, c Config) {
+			if c.ReservedSpace != 2<<30 {
+				t.Errorf("ReservedSpace %d", c.ReservedSpace)
+			}
+		}},
+		{name: "reserved space from env", env: map[string]string{"TESSERA_RESERVED_SPACE": "1MiB"}, check: func(t *testing.T, c Config) {
+			if c.ReservedSpace != 1<<20 {
+				t.Errorf("ReservedSpace %d", c.ReservedSpace)
+			}
+		}},
+		{name: "bad reserved space", args: []string{"--reserved-space", "1GB"}, wantErr: "reserved-space"},
 		{name: "user without password", args: []string{"--root-user", "admin"}, wantErr: "both"},
 		{name: "short password", args: []string{"--root-user", "admin", "--root-password", "short"}, wantErr: "at least 8"},
 		{name: "cert without key", args: []string{"--tls-cert", "c.pem"}, wantErr: "--tls-key"},

@@ -71,6 +71,12 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in CompleteInput) 
 	}
 	var initiated = e.clock()
 	build := func(u Upload, parts []Part) (Object, error) {
+		// The object record stays out of the reserve, as object bytes do
+		// (blob.SetReserve). Asked here, so a Complete retried after it
+		// succeeded, which builds nothing, still gets its answer.
+		if err := e.blobs.CheckSpace(); err != nil {
+			return Object{}, err
+		}
 		initiated = u.Initiated
 		if in.SSEMode != "" && (u.Encryption == nil || u.Encryption.Mode != in.SSEMode) {
 			return Object{}, s3err.InvalidArgumentf("x-amz-server-side-encryption", in.SSEMode, "x-amz-server-side-encryption header is not supported for this operation.")

@@ -90,6 +90,11 @@ func (e *Engine) CreateMultipartUpload(ctx context.Context, in CreateUploadInput
 	if err != nil {
 		return Upload{}, err
 	}
+	// An upload record is small, but uploads could be started without
+	// end: they stay out of the reserve like object bytes (blob.SetReserve).
+	if err := e.blobs.CheckSpace(); err != nil {
+		return Upload{}, err
+	}
 	now := e.clock()
 	// The default retention is taken when the upload begins; its parts
 	// then need Content-MD5 or a checksum, as S3's do.

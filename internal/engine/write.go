@@ -106,7 +106,7 @@ func (e *Engine) stage(ctx context.Context, in BodyInput, limit int64, bk *blobK
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, s3err.New(s3err.IncompleteBody)
 		}
-		return nil, fmt.Errorf("engine: reading body: %w", err)
+		return nil, fmt.Errorf("engine: copying body to its blob: %w", err)
 	}
 	if n > limit {
 		return nil, s3err.New(s3err.EntityTooLarge).With("MaxSizeAllowed", fmt.Sprint(limit))

@@ -8,6 +8,8 @@ package meta
 import (
 	"context"
 	"errors"
+	"fmt"
+	"syscall"
 	"time"
 )
 
@@ -23,6 +25,10 @@ var (
 	// away (its COMMIT sent, no answer read): it may have committed whole
 	// or not at all, never in part, and a caller must not assume either.
 	ErrUnavailable = errors.New("meta: metadata store unavailable")
+	// ErrNoSpace: the metadata store's disk is full (PostgreSQL's
+	// disk_full). It satisfies errors.Is(err, syscall.ENOSPC), as a full
+	// data directory's own error does, so the edge answers both alike.
+	ErrNoSpace = fmt.Errorf("meta: the metadata store's disk is full: %w", syscall.ENOSPC)
 )
 
 // Owner identifies an account: its canonical user ID and display name.

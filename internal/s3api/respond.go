@@ -68,6 +68,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		} else if errors.Is(err, context.Canceled) {
 			// The client went away; nobody reads this answer.
 			e = s3err.New(s3err.RequestTimeout)
+		} else if full, isFull := s3err.NoSpace(err); isFull {
+			log.Warn("storage full", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
+			e = full
 		} else {
 			log.Error("internal error", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
 			e = s3err.New(s3err.InternalError)

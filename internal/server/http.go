@@ -15,6 +15,7 @@ import (
 	"github.com/tessera-s3/tessera/internal/engine"
 	"github.com/tessera-s3/tessera/internal/lifecycle"
 	"github.com/tessera-s3/tessera/internal/s3api"
+	"github.com/tessera-s3/tessera/internal/s3err"
 )
 
 // Paths outside the S3 namespace: bucket names cannot contain "_".
@@ -153,7 +154,10 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "metadata store unavailable", http.StatusServiceUnavailable)
 		return
 	}
-	if err := s.probeData(ctx); err != nil {
+	// A full disk is not an unavailable one: reads, listings and deletes
+	// go on, and the gateways sharing the directory are all as full, so a
+	// load balancer taking them out would stop the reads too.
+	if err := s.probeData(ctx); err != nil && !fullDisk(err) {
 		s.log.Warn("readiness: data directory", "err", err)
 		http.Error(w, "data directory unavailable", http.StatusServiceUnavailable)
 		return
@@ -179,6 +183,12 @@ func (s *Server) probeData(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// fullDisk reports whether err is a full disk (answered 503 to writes).
+func fullDisk(err error) bool {
+	_, full := s3err.NoSpace(err)
+	return full
 }
 
 // recorder captures the status and body size for the log and metrics,

@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2/vfs"
+
 	"github.com/tessera-s3/tessera/internal/admin"
 	"github.com/tessera-s3/tessera/internal/blob"
 	"github.com/tessera-s3/tessera/internal/config"
@@ -56,6 +58,9 @@ type Options struct {
 	MinPartSize int64
 	// Timing overrides the cluster's heartbeat, TTL and job intervals (tests).
 	Timing Timing
+	// BlobFS is the file system the blob store runs on (nil: the real
+	// disk); tests wrap the real disk in an error injector to fill it.
+	BlobFS vfs.FS
 }
 
 // Server is a running Tessera instance's components.
@@ -146,10 +151,19 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	blobs, err := blob.Open(cfg.DataDir, id)
+	blobFS := opts.BlobFS
+	if blobFS == nil {
+		blobFS = vfs.Default
+	}
+	blobs, err := blob.OpenFS(blobFS, cfg.DataDir, id)
 	if err != nil {
 		return nil, err
 	}
+	reserved := cfg.ReservedSpace
+	if reserved == 0 {
+		reserved = config.DefaultReservedSpace
+	}
+	blobs.SetReserve(reserved)
 	store, err := openMeta(cfg)
 	if err != nil {
 		return nil, err

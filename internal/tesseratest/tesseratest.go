@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/minio/minio-go/v7"
 	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 
@@ -60,6 +61,7 @@ type options struct {
 	region      string
 	gateways    int
 	limits      config.Limits
+	blobFS      vfs.FS
 }
 
 // Option configures New.
@@ -103,6 +105,11 @@ func WithRegion(region string) Option { return func(o *options) { o.region = reg
 // (--max-requests, --read-idle-timeout, ...); zero fields keep the
 // defaults.
 func WithLimits(l config.Limits) Option { return func(o *options) { o.limits = l } }
+
+// WithBlobFS runs every gateway's blob store on fsys instead of the real
+// disk (server.Options.BlobFS): a test wraps vfs.Default in an error
+// injector (pebble's vfs/errorfs) to make the disk fail or fill up.
+func WithBlobFS(fsys vfs.FS) Option { return func(o *options) { o.blobFS = fsys } }
 
 // MetaEnv names the environment variable that moves every test server's
 // metadata to PostgreSQL: TESSERA_TEST_META=postgres runs a whole suite on
@@ -170,7 +177,7 @@ func (s *Server) openGateway(id string) gateway {
 		KMSKeyFile: s.opts.kmsKeyFile, KMSPreviousKeyFile: s.opts.kmsPrevFile, GatewayID: id,
 		Limits: s.opts.limits,
 	}
-	opts := server.Options{Logger: s.opts.logger, Now: s.opts.now, MinPartSize: s.opts.minPartSize}
+	opts := server.Options{Logger: s.opts.logger, Now: s.opts.now, MinPartSize: s.opts.minPartSize, BlobFS: s.opts.blobFS}
 	if s.opts.gateways > 0 {
 		opts.Timing = gatewayTiming
 	}

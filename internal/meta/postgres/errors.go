@@ -18,7 +18,7 @@ import (
 // mid-statement, the result also wraps meta.ErrUnavailable, so that the
 // gateway answers 503 (retry) rather than 500.
 func errorf(format string, a ...any) error {
-	err := fmt.Errorf(format, a...)
+	err := diskFull(fmt.Errorf(format, a...))
 	if unavailable(err) {
 		return fmt.Errorf("%w: %w", meta.ErrUnavailable, err)
 	}
@@ -53,4 +53,16 @@ func unavailable(err error) bool {
 // recovering).
 func unavailableCode(code string) bool {
 	return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03"
+}
+
+// diskFull marks err with meta.ErrNoSpace when the database could not
+// extend a file (SQLSTATE 53100 disk_full; the statement and its
+// transaction are rolled back, so nothing is half-stored). The database
+// stays up and takes writes again once space is freed.
+func diskFull(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "53100" {
+		return fmt.Errorf("%w: %w", meta.ErrNoSpace, err)
+	}
+	return err
 }

@@ -218,7 +218,7 @@ func (s *Store) write(ctx context.Context, fn func(t *txn) error) ([]string, err
 	for attempt := 1; ; attempt++ {
 		garbage, err := s.attempt(ctx, fn)
 		if err == nil || !retryable(err) || attempt == maxAttempts {
-			return garbage, err
+			return garbage, diskFull(err)
 		}
 		// Jittered backoff, so that the transactions that collided do
 		// not collide again in lockstep.
