@@ -50,9 +50,17 @@ func answerOf(err error) answer {
 }
 
 // unavailable is the answer a request needing the database gets while it
-// is away: 503 ServiceUnavailable, which SDKs retry.
+// is away: 503 ServiceUnavailable, which SDKs retry. A PUT refused before
+// its body was read may lose the error body: the server answers at once
+// and closes the connection while the client is still sending (as S3
+// does), so the SDK sees the 503 but cannot read its XML. That is still
+// the 503, and SDKs retry it the same.
 func (a answer) unavailable() bool {
-	return a.status == http.StatusServiceUnavailable && a.code == "ServiceUnavailable"
+	if a.status != http.StatusServiceUnavailable {
+		return false
+	}
+	var de *smithy.DeserializationError
+	return a.code == "ServiceUnavailable" || a.code == "" && errors.As(a.err, &de)
 }
 
 // workload PUTs new objects and GETs acknowledged ones from several
