@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tessera-s3/tessera/internal/config"
 	"github.com/tessera-s3/tessera/internal/s3err"
 )
@@ -59,6 +61,17 @@ func (a *admission) admit(size int64) (release func(), reason string) {
 		a.bytes.Add(-size)
 		a.requests.Add(-1)
 	}, ""
+}
+
+// registerAdmission exposes how much of each limit is taken, so that an
+// operator sees how close the server runs to --max-requests and
+// --max-upload-bytes (and a test can tell a request has been admitted).
+func (m *metrics) registerAdmission(a *admission) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tessera_s3_admitted_requests", Help: "S3 requests admitted and not yet finished (limit: --max-requests)."},
+			func() float64 { return float64(a.requests.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tessera_s3_admitted_upload_bytes", Help: "Request body bytes reserved by admitted uploads (limit: --max-upload-bytes)."},
+			func() float64 { return float64(a.bytes.Load()) }))
 }
 
 // headerSize is the size of a request's header section as sent: each

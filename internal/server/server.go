@@ -217,6 +217,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		accounts: accounts, admin: adminAPI}
 	s.limits = cfg.Limits.WithDefaults()
 	s.admission = newAdmission(s.limits)
+	s.metrics.registerAdmission(s.admission)
 	s.member = &member{id: id, s: s, timing: timing}
 	if err := s.member.join(context.Background()); err != nil {
 		store.Close()

@@ -102,12 +102,29 @@ func (c *rawConn) response(wait time.Duration) (*http.Response, []byte) {
 
 // stallUpload starts a PutObject of size bytes, sends sent of them and
 // leaves the rest unsent: a request in flight for as long as the test
-// wants, holding its declared size of the upload budget.
+// wants.
 func stallUpload(t testing.TB, srv *tesseratest.Server, bucket, key string, size, sent int) *rawConn {
 	t.Helper()
 	c := dialRaw(t, srv, 0)
 	c.start(http.MethodPut, objectPath(bucket, key), int64(size), nil)
 	c.send(randBytes(sent, 1)[:sent])
+	return c
+}
+
+// holdUpload is stallUpload that returns once the server has admitted the
+// request — some time after its bytes are sent — so that it holds one
+// request and its declared size of the upload budget.
+func holdUpload(t testing.TB, srv *tesseratest.Server, bucket, key string, size, sent int) *rawConn {
+	t.Helper()
+	admitted := metricValue(t, srv, "tessera_s3_admitted_requests", "")
+	c := stallUpload(t, srv, bucket, key, size, sent)
+	deadline := time.Now().Add(10 * time.Second)
+	for metricValue(t, srv, "tessera_s3_admitted_requests", "") <= admitted {
+		if time.Now().After(deadline) {
+			t.Fatalf("holdUpload %s: the server did not admit the request within 10 s", key)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	return c
 }
 

@@ -41,7 +41,7 @@ func TestOverloadMaxRequests(t *testing.T) {
 	srv := ovlServer(t, tesseratest.WithLimits(config.Limits{MaxRequests: 1}))
 	c := srv.S3()
 	b := newBucket(t, c)
-	held := stallUpload(t, srv, b, "held", 1000, 10) // the one request the server serves
+	held := holdUpload(t, srv, b, "held", 1000, 10) // the one request the server serves
 
 	// Beyond the limit: SlowDown at once, the connection closed, no Retry-After.
 	resp, body := srv.Do(t, http.MethodGet, "/"+b+"?list-type=2", nil, nil, "")
@@ -98,7 +98,7 @@ func TestOverloadMaxUploadBytes(t *testing.T) {
 	srv := ovlServer(t, tesseratest.WithLimits(config.Limits{MaxUploadBytes: 1000}))
 	c := srv.S3()
 	b := newBucket(t, c)
-	held := stallUpload(t, srv, b, "held", 800, 1)
+	held := holdUpload(t, srv, b, "held", 800, 1)
 
 	// 800 + 300 > 1000: refused before a byte of its body is sent.
 	over := dialRaw(t, srv, 0)
