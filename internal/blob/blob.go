@@ -639,8 +639,14 @@ func (s *Store) renameOnce(tmpName, final string, size int64) error {
 	if fi, serr := s.fs.Stat(final); serr == nil && fi.Mode().IsRegular() && fi.Size() == size {
 		return nil
 	}
-	return err
+	return fmt.Errorf("%w: %w", ErrTmpSwept, err)
 }
+
+// ErrTmpSwept is a commit whose temporary file was removed while it was
+// being written: a leader took this gateway for dead (no heartbeat within
+// the TTL) and swept its temporary directory. Nothing was stored; the
+// write can be retried.
+var ErrTmpSwept = errors.New("blob: the temporary file was swept while being written (this gateway was presumed dead)")
 
 // makeLeaf makes id's leaf directory, which another goroutine or gateway
 // may be making too, and fsyncs its parent so the leaf's name is durable

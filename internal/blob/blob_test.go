@@ -531,6 +531,43 @@ func TestSweepTmp(t *testing.T) {
 	}
 }
 
+// A write in flight whose temporary file a leader swept (it took this
+// gateway for dead) fails with ErrTmpSwept — a retryable answer, not an
+// internal error — and stores nothing.
+func TestCommitAfterSweep(t *testing.T) {
+	dir := t.TempDir()
+	gone, err := Open(dir, "presumed-dead")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader, err := Open(dir, "leader")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := gone.Create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("in flight"))
+	if n, err := leader.SweepTmp(func(string) bool { return false }); err != nil || n != 1 {
+		t.Fatalf("SweepTmp = %d, %v; want the presumed-dead gateway's directory", n, err)
+	}
+	w.Write([]byte(" and more"))
+	if id, err := w.Commit(); !errors.Is(err, ErrTmpSwept) {
+		t.Fatalf("Commit after the sweep = %q, %v; want ErrTmpSwept", id, err)
+	}
+	var n int
+	filepath.WalkDir(filepath.Join(dir, "blobs"), func(_ string, d fs.DirEntry, _ error) error {
+		if d != nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	if n != 0 {
+		t.Fatalf("%d blobs stored, want none", n)
+	}
+}
+
 // Many writers, in several gateways, committing into one new leaf at once:
 // each makes it or finds it made, and every blob lands.
 func TestConcurrentCommitsOneLeaf(t *testing.T) {

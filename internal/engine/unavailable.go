@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 
+	"github.com/tessera-s3/tessera/internal/blob"
 	"github.com/tessera-s3/tessera/internal/meta"
 	"github.com/tessera-s3/tessera/internal/s3err"
 )
@@ -14,8 +15,12 @@ import (
 // gives ServiceUnavailable as 503 and "Reduce your request rate"; the
 // message is s3err's. A write whose commit was in flight may or may not
 // have happened (see meta.ErrUnavailable): a retry finds out.
+//
+// A write whose temporary file a leader swept, taking this gateway for
+// dead while it was cut off, gets the same answer: nothing was stored, and
+// a retry succeeds now that the gateway is back.
 func Unavailable(err error) (*s3err.Error, bool) {
-	if errors.Is(err, meta.ErrUnavailable) {
+	if errors.Is(err, meta.ErrUnavailable) || errors.Is(err, blob.ErrTmpSwept) {
 		return s3err.New(s3err.ServiceUnavailable), true
 	}
 	return nil, false

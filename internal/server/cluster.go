@@ -81,10 +81,16 @@ type member struct {
 	s      *Server
 	timing Timing
 
-	leading     atomic.Bool
-	lastSweep   time.Time // of orphans; only the jobs goroutine (or Open) uses it
-	leaderGains prometheus.Counter
-	beatErrors  prometheus.Counter
+	leading   atomic.Bool
+	lastSweep time.Time // of orphans; only the jobs goroutine (or Open) uses it
+	// leadingSince and healthySince (heartbeats succeeding without a
+	// break since) decide when the leader may judge other gateways by
+	// their heartbeats (settled). Unix nanoseconds; 0: not now.
+	leadingSince atomic.Int64
+	healthySince atomic.Int64
+	leaderGains  prometheus.Counter
+	beatErrors   prometheus.Counter
+	reaped       prometheus.Counter
 
 	stop context.CancelFunc
 	done sync.WaitGroup
@@ -101,6 +107,7 @@ func (m *member) join(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("server: join as gateway %q: %w", m.id, err)
 			}
+			m.healthySince.CompareAndSwap(0, time.Now().UnixNano())
 			return nil
 		}
 		m.s.log.Warn("a live gateway has this gateway ID; waiting for its registration to expire", "ttl", m.timing.TTL)
@@ -150,10 +157,12 @@ func (m *member) beat(ctx context.Context) {
 	if err != nil {
 		if ctx.Err() == nil {
 			m.beatErrors.Inc()
+			m.healthySince.Store(0)
 			m.s.log.Warn("gateway heartbeat failed", "err", err)
 		}
 		return
 	}
+	m.healthySince.CompareAndSwap(0, at.UnixNano())
 	m.s.engine.Confirmed(at)
 }
 
@@ -164,6 +173,11 @@ func (m *member) lead(ctx context.Context) bool {
 		m.s.log.Warn("asking for leadership", "err", err)
 	}
 	if was := m.leading.Swap(ok); was != ok {
+		if ok {
+			m.leadingSince.Store(time.Now().UnixNano())
+		} else {
+			m.leadingSince.Store(0)
+		}
 		if ok {
 			m.leaderGains.Inc()
 			m.s.log.Info("this gateway now leads the cluster (garbage collection, orphan sweep, lifecycle)")
@@ -188,6 +202,22 @@ func (m *member) jobs(ctx context.Context) {
 // orphan blobs.
 func (m *member) leaderJobs(ctx context.Context, gained bool) {
 	log := m.s.log
+	if m.settled(ctx) {
+		m.judgeGateways(ctx)
+	}
+	if gained || time.Since(m.lastSweep) >= m.timing.Orphans {
+		m.lastSweep = time.Now()
+		if _, err := m.s.engine.SweepOrphans(ctx, engine.OrphanGrace); err != nil && ctx.Err() == nil {
+			log.Warn("orphan sweep", "err", err)
+		}
+	}
+}
+
+// judgeGateways runs the jobs that take a gateway without a recent
+// heartbeat for dead: garbage collection (its read leases no longer
+// count), reaping, and sweeping its temporary files.
+func (m *member) judgeGateways(ctx context.Context) {
+	log := m.s.log
 	if err := m.s.engine.CollectGarbage(ctx); err != nil && ctx.Err() == nil {
 		log.Warn("garbage collection", "err", err)
 	}
@@ -196,17 +226,36 @@ func (m *member) leaderJobs(ctx context.Context, gained bool) {
 		log.Warn("reaping dead gateways", "err", err)
 	}
 	for _, g := range reaped {
+		m.reaped.Inc()
 		log.Warn("gateway presumed dead: no heartbeat within the TTL", "dead_gateway", g.ID, "ttl", m.timing.TTL)
 	}
 	if err := m.sweepTmp(ctx); err != nil && ctx.Err() == nil {
 		log.Warn("sweeping dead gateways' temporary files", "err", err)
 	}
-	if gained || time.Since(m.lastSweep) >= m.timing.Orphans {
-		m.lastSweep = time.Now()
-		if _, err := m.s.engine.SweepOrphans(ctx, engine.OrphanGrace); err != nil && ctx.Err() == nil {
-			log.Warn("orphan sweep", "err", err)
-		}
+}
+
+// settled reports whether a missing heartbeat now means a dead gateway.
+// Right after the database comes back (or this gateway reconnects, or
+// takes the lead) every live gateway's last heartbeat is old: each had
+// as little database as the leader. So the leader waits until it has led,
+// and beaten, without a break for a TTL — by then every live gateway has
+// beaten too — unless it is the only gateway registered. Either way its
+// own registration must be fresh, or it would reap itself. Judging sooner
+// reaped live gateways after a PostgreSQL restart and swept the temporary
+// file of a PUT in flight.
+func (m *member) settled(ctx context.Context) bool {
+	since := func(v *atomic.Int64) bool {
+		t := v.Load()
+		return t != 0 && time.Since(time.Unix(0, t)) >= m.timing.TTL
 	}
+	if m.healthySince.Load() == 0 {
+		return false // its own registration may be stale: Reap would take it
+	}
+	if since(&m.leadingSince) && since(&m.healthySince) {
+		return true
+	}
+	gws, err := m.s.meta.Gateways(ctx)
+	return err == nil && len(gws) == 1 && gws[0].ID == m.id
 }
 
 // sweepTmp removes the temporary directories of gateways that are not

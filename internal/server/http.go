@@ -92,7 +92,10 @@ func (m *metrics) registerMember(mb *member, eng *engine.Engine) {
 	mb.beatErrors = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "tessera_cluster_heartbeat_failures_total", Help: "Heartbeats that did not reach the metadata store.",
 	})
-	m.reg.MustRegister(mb.leaderGains, mb.beatErrors,
+	mb.reaped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "tessera_cluster_reaped_gateways_total", Help: "Gateways this gateway, leading, presumed dead (no heartbeat within the TTL) and removed from the registry.",
+	})
+	m.reg.MustRegister(mb.leaderGains, mb.beatErrors, mb.reaped,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tessera_cluster_leader", Help: "1 while this gateway leads the cluster, else 0."},
 			func() float64 {
 				if mb.leading.Load() {

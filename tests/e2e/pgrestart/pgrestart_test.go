@@ -30,8 +30,9 @@ const (
 	partSize = 64 << 10
 	workers  = 4
 	// downTime is how long the database stays dead: longer than the
-	// gateways' registration TTL (2s in tesseratest), so that they also
-	// find themselves presumed dead and join again.
+	// gateways' registration TTL (2s in tesseratest), so that every
+	// gateway's last heartbeat is stale when it comes back; the leader
+	// must not take them for dead (server.member.settled).
 	downTime = 3 * time.Second
 	// recoverWithin bounds the recovery after the restart: the change
 	// feed's listener retries at most every 5 seconds.
@@ -164,6 +165,11 @@ func testRestart(t *testing.T, gateways int) {
 	}
 	if w.slowest > failFast {
 		t.Errorf("a request took %v to be refused, want under %v", w.slowest, failFast)
+	}
+	for i := range gateways {
+		if n := metric(t, srv.GatewayURL(i), "tessera_cluster_reaped_gateways_total"); n != 0 {
+			t.Errorf("gateway %d reaped %v gateways after an outage they all shared, want 0: live gateways lose their in-flight writes", i, n)
+		}
 	}
 	w.acked["retried"] = []byte("put while the database was down")
 	w.acked["mp"] = append(append([]byte{}, part1...), part2...)
