@@ -8,10 +8,12 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/tessera-s3/tessera/internal/engine"
+	"github.com/tessera-s3/tessera/internal/fsck"
 	"github.com/tessera-s3/tessera/internal/s3err"
 )
 
@@ -289,23 +291,17 @@ func (r *run) checkBlobs() error {
 	if len(garbage) > 0 {
 		return fmt.Errorf("garbage left after CollectGarbage: %v", garbage)
 	}
-	refs := map[string]bool{}
-	if err := r.s.meta.ForEachBlobRef(r.ctx, func(id string) { refs[id] = true }); err != nil {
-		return err
+	// The final word is tessera fsck's, deep: every referenced blob there
+	// with its size and checksums, records consistent, and — the sweep
+	// having had no grace — not one unreferenced blob, however young.
+	rep, err := fsck.Check(r.ctx, r.s.meta, r.s.blobs, fsck.Options{Deep: true, Grace: time.Nanosecond})
+	if err != nil {
+		return fmt.Errorf("fsck after the crash: %w", err)
 	}
-	files := map[string]bool{}
-	if err := r.s.blobs.Walk(func(id string) error { files[id] = true; return nil }); err != nil {
-		return err
-	}
-	for id := range files {
-		if !refs[id] {
-			return fmt.Errorf("blob %s leaked: no metadata refers to it after the sweep", id)
-		}
-	}
-	for id := range refs {
-		if !files[id] {
-			return fmt.Errorf("blob %s is referenced but missing", id)
-		}
+	if rep.Problems() > 0 || rep.Stats.InFlight > 0 || rep.Stats.OnDisk != rep.Stats.Referenced {
+		var b strings.Builder
+		rep.WriteText(&b)
+		return fmt.Errorf("fsck after the crash and the sweep:\n%s", b.String())
 	}
 	return nil
 }
