@@ -100,11 +100,15 @@ func (e *Engine) stage(ctx context.Context, in BodyInput, limit int64, bk *blobK
 		if _, isS3 := s3err.As(err); isS3 {
 			return nil, err
 		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
+		// A body that ended early is IncompleteBody even when the request's
+		// context is cancelled too: net/http cancels it on the connection's
+		// EOF, which is also how a client that half-closed after a short
+		// body (and waits for the answer) looks.
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, s3err.New(s3err.IncompleteBody)
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
 		return nil, fmt.Errorf("engine: copying body to its blob: %w", err)
 	}

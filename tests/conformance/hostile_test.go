@@ -183,15 +183,16 @@ func hostileLengthRows() []hostileRow {
 		// content-length:5: SignatureDoesNotMatch, before any byte is kept.
 		{"Content-Length shorter than the body", hostileReq{method: http.MethodPut, target: "/{b}/len", body: []byte("hello"), length: "3"},
 			hostileWant{status: 403, code: "SignatureDoesNotMatch"}},
-		// A body that ends before Content-Length: S3 documents
-		// IncompleteBody (ErrorResponses.html: "You did not provide the
-		// number of bytes specified by the Content-Length HTTP header");
-		// when the client also closes, S3's RequestTimeout is the other
-		// 400 it gives. Either way nothing is stored.
+		// A body that ends before Content-Length, the client half-closing
+		// and waiting for the answer: IncompleteBody (ErrorResponses.html:
+		// "You did not provide the number of bytes specified by the
+		// Content-Length HTTP header"; S3's answer as quoted in
+		// aws/aws-sdk-java#3052 and aws-sdk-java-v2#4676, 400). Nothing
+		// is stored.
 		{"body shorter than Content-Length", hostileReq{method: http.MethodPut, target: "/{b}/len", body: []byte("hello"), cut: 2},
-			hostileWant{status: 400}},
+			hostileWant{status: 400, code: "IncompleteBody"}},
 		{"UploadPart body shorter than Content-Length", hostileReq{method: http.MethodPut, target: "/{b}/mp?partNumber=1&uploadId={u}", body: []byte("hello"), cut: 2},
-			hostileWant{status: 400}},
+			hostileWant{status: 400, code: "IncompleteBody"}},
 		// Transfer-Encoding beside Content-Length: RFC 9112 §6.3 makes
 		// Transfer-Encoding win and the Content-Length be dropped, so the
 		// signed content-length no longer matches: SignatureDoesNotMatch,
