@@ -50,3 +50,9 @@ func LeadPID(s *Store) uint32 {
 
 // Errorf is errorf, for the table of what counts as the database away.
 var Errorf = errorf
+
+// Retryable and ErrOutcomeUnknown expose the retry rule to its table test.
+var (
+	Retryable         = retryable
+	ErrOutcomeUnknown = errOutcomeUnknown
+)

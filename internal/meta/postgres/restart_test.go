@@ -113,6 +113,39 @@ func TestDatabaseRestart(t *testing.T) {
 
 // TestUnavailableErrors lists which driver errors make a store error
 // wrap meta.ErrUnavailable (the gateway answers 503) and which do not.
+// TestRetryable: which failed transactions are tried again. A COMMIT
+// without an answer never is, even when pgconn calls its error safe to
+// retry (it does for a connection closed under it: TestCommitAnswerLost
+// in tests/e2e/pgrestart saw a PUT applied twice that way).
+func TestRetryable(t *testing.T) {
+	var beforeSend error = safeToRetry{} // what pgconn says when nothing was sent
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nothing sent", beforeSend, true},
+		{"40001 serialization_failure", &pgconn.PgError{Code: "40001"}, true},
+		{"40P01 deadlock_detected", &pgconn.PgError{Code: "40P01"}, true},
+		{"23505 unique_violation", &pgconn.PgError{Code: "23505"}, false},
+		{"unexpected EOF", io.ErrUnexpectedEOF, false},
+		{"commit without an answer", fmt.Errorf("postgres: commit: %w: %w", postgres.ErrOutcomeUnknown, io.ErrUnexpectedEOF), false},
+		{"commit without an answer, pgconn says safe", fmt.Errorf("postgres: commit: %w: %w", postgres.ErrOutcomeUnknown, beforeSend), false},
+		{"serialization failure at commit", fmt.Errorf("postgres: commit: %w", &pgconn.PgError{Code: "40001"}), true},
+	} {
+		if got := postgres.Retryable(tc.err); got != tc.want {
+			t.Errorf("%s: retryable = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// safeToRetry is an error pgconn.SafeToRetry accepts, as pgconn's own
+// errors for a request never sent are.
+type safeToRetry struct{}
+
+func (safeToRetry) Error() string     { return "nothing was sent" }
+func (safeToRetry) SafeToRetry() bool { return true }
+
 func TestUnavailableErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string

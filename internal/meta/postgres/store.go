@@ -258,10 +258,23 @@ func (s *Store) attempt(ctx context.Context, fn func(t *txn) error) (garbage []s
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, errorf("postgres: commit: %w", err)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) {
+			// The server answered: the transaction did not commit.
+			return nil, errorf("postgres: commit: %w", err)
+		}
+		return nil, errorf("postgres: commit: %w: %w", errOutcomeUnknown, err)
 	}
 	return t.garbage, nil
 }
+
+// errOutcomeUnknown marks a COMMIT that got no answer: the transaction may
+// have committed. pgconn.SafeToRetry reports such a failure as safe when
+// the connection was already closed by the time pgx looked (a lost answer,
+// seen by tests/e2e/pgrestart's TestCommitAnswerLost), and retrying would
+// apply the transaction twice (a second version, or a Complete that finds
+// its upload gone).
+var errOutcomeUnknown = errors.New("the outcome of the commit is unknown")
 
 // retryable reports whether err is a deadlock or serialization failure,
 // after which the whole transaction may simply be tried again, or a
@@ -270,6 +283,9 @@ func (s *Store) attempt(ctx context.Context, fn func(t *txn) error) (garbage []s
 // attempt makes on a fresh connection. A COMMIT whose answer was lost is
 // neither: its outcome is unknown, and it is returned.
 func retryable(err error) bool {
+	if errors.Is(err, errOutcomeUnknown) {
+		return false
+	}
 	if pgconn.SafeToRetry(err) {
 		return true
 	}
