@@ -11,25 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tessera-s3/tessera/internal/blob"
 	"github.com/tessera-s3/tessera/internal/meta"
-	pebblestore "github.com/tessera-s3/tessera/internal/meta/pebble"
 )
 
 // TestSweepOrphans: an old blob no metadata refers to (a crash between the
 // blob's commit and the metadata commit) is removed; blobs of objects and
 // in-progress parts, and young unreferenced blobs, are kept.
 func TestSweepOrphans(t *testing.T) {
-	dir := t.TempDir()
-	blobs, err := blob.Open(dir, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := pebblestore.Open(filepath.Join(dir, "meta"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	dir, blobs, store := openDiskStores(t)
 	e := New(store, blobs, Options{})
 	ctx := context.Background()
 	write := func(data string) string {

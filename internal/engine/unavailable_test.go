@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/tessera-s3/tessera/internal/blob"
 	"github.com/tessera-s3/tessera/internal/meta"
-	pebblestore "github.com/tessera-s3/tessera/internal/meta/pebble"
 	"github.com/tessera-s3/tessera/internal/s3err"
 )
 
@@ -36,23 +33,14 @@ func (s lostAnswer) PutPart(ctx context.Context, bucket, key string, p meta.Part
 // 503 ServiceUnavailable, and its bytes stay, so that if it did commit the
 // object (or part) reads back whole rather than without its blob.
 func TestUnknownOutcome(t *testing.T) {
-	dir := t.TempDir()
-	blobs, err := blob.Open(dir, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := pebblestore.Open(filepath.Join(dir, "meta"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	_, blobs, store := openDiskStores(t)
 	ctx := context.Background()
 	if err := New(store, blobs, Options{}).CreateBucket(ctx, Owner{ID: "o"}, "bkt", "", false, nil); err != nil {
 		t.Fatal(err)
 	}
 	e := New(lostAnswer{store}, blobs, Options{MinPartSize: 1})
 
-	_, err = e.PutObject(ctx, PutInput{Bucket: "bkt", Key: "k", Body: BodyInput{Body: strings.NewReader("object"), Size: 6}})
+	_, err := e.PutObject(ctx, PutInput{Bucket: "bkt", Key: "k", Body: BodyInput{Body: strings.NewReader("object"), Size: 6}})
 	if u, ok := Unavailable(err); !ok || u.Code != s3err.ServiceUnavailable || u.Status() != 503 {
 		t.Fatalf("PutObject with its answer lost: %v, want 503 ServiceUnavailable", err)
 	}
