@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +56,9 @@ type Config struct {
 	DrainDelay time.Duration
 	// Limits bound in-flight work, header sizes and slow clients.
 	Limits Limits
+	// DisableConsole turns the web console at /_tessera/console/ off
+	// (--console=false); the zero value serves it.
+	DisableConsole bool
 }
 
 // option binds one flag to its environment variable so --help can list both.
@@ -81,6 +85,7 @@ var options = []option{
 	{"kms-key-file", "TESSERA_KMS_KEY_FILE", "file holding the root key of server-side encryption (base64 of 32 bytes; must exist); default <data>/kms-root-key, generated on first start. TESSERA_KMS_KEY may hold the key itself instead. Keep a copy away from the data: without it encrypted objects cannot be read", false},
 	{"gateway-id", "TESSERA_GATEWAY_ID", "this server's name among gateways sharing one --postgres database and --data directory (logs, metrics, registry, tmp/<id>); 1-64 of A-Z a-z 0-9 . _ -. Default: host name plus a random suffix, new at each start. A fixed ID lets a restarted gateway take over its own registration", false},
 	{"drain-delay", "TESSERA_DRAIN_DELAY", "on SIGTERM, keep serving this long with /_tessera/health/ready answering 503, so a load balancer moves traffic away first (behind one, make it longer than the time the balancer takes to mark a server down, e.g. 2s for HAProxy's `check inter 500ms fall 2`); then stop accepting and finish in-flight requests within --shutdown-timeout", false},
+	{"console", "TESSERA_CONSOLE", "serve the web console at /_tessera/console/ (log in with any account's access key); false: 404 there, and console sessions are not accepted", false},
 	{"kms-previous-key-file", "TESSERA_KMS_PREVIOUS_KEY_FILE", "root key rotation: file holding the root key being replaced. At start, before serving, every SSE-S3 and SSE-KMS data key sealed under it is re-sealed under the current root key (--kms-key-file); afterwards it is no longer needed. Stop every other gateway first", false},
 }
 
@@ -126,6 +131,11 @@ func ParseServer(args []string, getenv func(string) string, out io.Writer) (Conf
 		return Config{}, fmt.Errorf("config: TESSERA_DRAIN_DELAY: %w", err)
 	}
 	fs.DurationVar(&c.DrainDelay, "drain-delay", defDrain, "")
+	defConsole, err := strconv.ParseBool(env("TESSERA_CONSOLE", "true"))
+	if err != nil {
+		return Config{}, fmt.Errorf("config: TESSERA_CONSOLE: %w", err)
+	}
+	console := fs.Bool("console", defConsole, "")
 	finishLimits, err := limitFlags(fs, &c.Limits, env)
 	if err != nil {
 		return Config{}, err
@@ -141,6 +151,7 @@ func ParseServer(args []string, getenv func(string) string, out io.Writer) (Conf
 	if err := finishLimits(); err != nil {
 		return Config{}, err
 	}
+	c.DisableConsole = !*console
 	for _, d := range strings.Split(domains, ",") {
 		if d = strings.TrimSpace(d); d != "" {
 			c.Domains = append(c.Domains, strings.ToLower(d))
