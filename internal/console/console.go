@@ -82,10 +82,9 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("POST "+api+"logout", h.logout)
 	h.mux.HandleFunc("GET "+api+"session", h.session)
 	h.mux.HandleFunc("POST "+api+"presign", h.presign)
-	h.mux.HandleFunc(api+"admin/", h.admin)
-	h.mux.HandleFunc(api, func(w http.ResponseWriter, r *http.Request) {
-		writeErr(w, http.StatusNotFound, "NotFound", "no such console endpoint")
-	})
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		h.mux.HandleFunc(m+" "+api+"admin/", h.admin) // the admin API's methods
+	}
 	return h
 }
 
