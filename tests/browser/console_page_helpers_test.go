@@ -1,0 +1,153 @@
+package browser
+
+// Helpers of the console's browser tests: a Chromium tab on the console,
+// waiting for what the page shows, screenshots and the server's metrics.
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/tessera-s3/tessera/internal/tesseratest"
+)
+
+// screenshotDirEnv names where the console tests save their screenshots
+// (e.g. docs/ to refresh the README's); unset, they go to the test's
+// temporary directory and the log says where.
+const screenshotDirEnv = "TESSERA_CONSOLE_SCREENSHOTS"
+
+// consoleTab is a browser tab on a server's console.
+type consoleTab struct {
+	t     *testing.T
+	ctx   context.Context
+	srv   *tesseratest.Server
+	shots string
+}
+
+func newConsoleTab(t *testing.T, srv *tesseratest.Server) *consoleTab {
+	t.Helper()
+	shots := os.Getenv(screenshotDirEnv)
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	c := &consoleTab{t: t, ctx: newBrowser(t), srv: srv, shots: shots}
+	c.run("open the console", chromedp.EmulateViewport(1200, 900), chromedp.Navigate(srv.URL+consolePath), chromedp.WaitVisible(`body[data-ready="true"]`))
+	return c
+}
+
+// run runs actions with a deadline, failing the test with what on error.
+func (c *consoleTab) run(what string, actions ...chromedp.Action[chromedp.Void]) {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(c.ctx, scriptTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		c.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// evalJS evaluates a JavaScript expression (a Promise is awaited) in the
+// tab and decodes its value.
+func evalJS[T any](c *consoleTab, expr string) T {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(c.ctx, scriptTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		c.t.Fatalf("evaluating %s: %v", expr, err)
+	}
+	return v
+}
+
+// waitFor polls a JavaScript condition until it is true.
+func (c *consoleTab) waitFor(what, cond string) {
+	c.t.Helper()
+	deadline := time.Now().Add(scriptTimeout)
+	for {
+		if evalJS[bool](c, "!!("+cond+")") {
+			return
+		}
+		if time.Now().After(deadline) {
+			alert := evalJS[string](c, `document.getElementById("alert").textContent`)
+			c.screenshot("failed-" + strings.ReplaceAll(what, " ", "-"))
+			c.t.Fatalf("waiting for %s (%s): timed out; alert: %q", what, cond, alert)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// goTo opens a console route ("#/b/photos").
+func (c *consoleTab) goTo(fragment string) {
+	c.t.Helper()
+	c.run("open "+fragment, chromedp.Navigate(c.srv.URL+consolePath+fragment), chromedp.WaitVisible(`body[data-ready="true"]`))
+}
+
+// login signs in through the login form.
+func (c *consoleTab) login(accessKey, secretKey string) {
+	c.t.Helper()
+	c.run("sign in",
+		chromedp.WaitVisible(`#login-key`),
+		chromedp.SetValue(`#login-key`, accessKey),
+		chromedp.SetValue(`#login-secret`, secretKey),
+		chromedp.Click(`#login-form button[type=submit]`))
+	c.waitFor("the buckets page", `document.querySelector("h1") && document.querySelector("h1").textContent === "Buckets"`)
+}
+
+// screenshot saves the page as name.png.
+func (c *consoleTab) screenshot(name string) {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(c.ctx, scriptTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
+	if err != nil {
+		c.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	path := filepath.Join(c.shots, "console-"+name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		c.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	c.t.Logf("screenshot: %s", path)
+}
+
+// metric sums the server's counter series named name whose labels
+// contain every one of labels (e.g. `action="UploadPart"`).
+func metric(t *testing.T, srv *tesseratest.Server, name string, labels ...string) float64 {
+	t.Helper()
+	resp, err := srv.HTTPClient().Get(srv.URL + "/_tessera/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var sum float64
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+lines:
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, name+"{") {
+			continue
+		}
+		for _, l := range labels {
+			if !strings.Contains(line, l) {
+				continue lines
+			}
+		}
+		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		if err != nil {
+			t.Fatalf("metrics line %q: %v", line, err)
+		}
+		sum += v
+	}
+	return sum
+}
+
+// jsString quotes s for JavaScript.
+func jsString(s string) string { return strconv.Quote(s) }
