@@ -13,6 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/tessera-s3/tessera/internal/tesseratest"
@@ -151,3 +156,91 @@ lines:
 
 // jsString quotes s for JavaScript.
 func jsString(s string) string { return strconv.Quote(s) }
+
+// throttleUploads limits the tab's upload throughput (bytes per second;
+// -1 lifts the limit), as DevTools' network throttling does.
+func (c *consoleTab) throttleUploads(bytesPerSecond float64) {
+	c.t.Helper()
+	c.run("throttle uploads", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		// Network.emulateNetworkConditions: deprecated, but this
+		// Chromium (148) refuses the parameters cdproto sends for its
+		// successor, emulateNetworkConditionsByRule.
+		var res struct{}
+		return t.Call(ctx, "Network.emulateNetworkConditions", map[string]any{
+			"offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": bytesPerSecond,
+		}, &res)
+	}))
+}
+
+// allowDownloads makes the browser save downloads under dir.
+func (c *consoleTab) allowDownloads(dir string) {
+	c.t.Helper()
+	c.run("allow downloads", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir,
+		})
+		return err
+	}))
+}
+
+// waitDownload waits for a finished download of size bytes in dir.
+func waitDownload(t *testing.T, dir string, size int) []byte {
+	t.Helper()
+	deadline := time.Now().Add(scriptTimeout)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil && info.Size() == int64(size) && !strings.HasSuffix(e.Name(), ".crdownload") {
+				b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no download of %d bytes in %s", size, dir)
+	return nil
+}
+
+// assertLabelled checks that every control on the page has a name a
+// screen reader can say (a label, aria-label or text) and can be reached
+// with the keyboard.
+func (c *consoleTab) assertLabelled(page string) {
+	c.t.Helper()
+	bad := evalJS[[]string](c, `Array.from(document.querySelectorAll("input, select, textarea, button, a[href]"))
+		.filter((e) => !e.closest("[hidden]") && !e.closest("dialog"))
+		.filter((e) => {
+			const named = (e.labels && e.labels.length) || e.getAttribute("aria-label") || e.textContent.trim();
+			return !named || e.tabIndex < 0;
+		}).map((e) => e.outerHTML.slice(0, 80))`)
+	if len(bad) > 0 {
+		c.t.Errorf("%s page: controls without a name or out of the tab order: %v", page, bad)
+	}
+}
+
+// listPartNumbers is ListParts (every page) of the key's only upload.
+func listPartNumbers(t *testing.T, c *s3.Client, bucket, key string) []int32 {
+	t.Helper()
+	ctx := context.Background()
+	ups, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), Prefix: aws.String(key)})
+	if err != nil || len(ups.Uploads) != 1 {
+		t.Fatalf("ListMultipartUploads: %d uploads, %v", len(ups.Uploads), err)
+	}
+	var out []int32
+	p := s3.NewListPartsPaginator(c, &s3.ListPartsInput{Bucket: aws.String(bucket), Key: aws.String(key), UploadId: ups.Uploads[0].UploadId})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, part := range page.Parts {
+			out = append(out, aws.ToInt32(part.PartNumber))
+		}
+	}
+	return out
+}

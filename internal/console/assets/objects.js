@@ -137,6 +137,7 @@ function renderCard(up) {
   const btn = up.state === "uploading" ? el("button", { type: "button", class: "pause", onclick: () => up.pause() }, "Pause")
     : up.state === "paused" || up.state === "failed" ? el("button", { type: "button", class: "resume", onclick: () => up.resume() }, "Resume") : "";
   c.dataset.state = up.state;
+  c.dataset.partsDone = String(up.partsDone);
   c.replaceChildren(
     el("div", {}, el("strong", {}, up.key), " ", el("span", { class: "muted state" }, up.state)),
     bar,

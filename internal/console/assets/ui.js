@@ -11,7 +11,7 @@ export function el(name, attrs, ...kids) {
     else if (v === true) e.setAttribute(k, "");
     else e.setAttribute(k, v);
   }
-  for (const kid of kids.flat()) {
+  for (const kid of kids.flat(Infinity)) {
     if (kid === undefined || kid === null || kid === false) continue;
     e.append(kid instanceof Node ? kid : document.createTextNode(String(kid)));
   }
