@@ -94,6 +94,11 @@ func TestConsoleBrowser(t *testing.T) {
 		c.screenshot("objects")
 	})
 
+	t.Run("pause and resume", func(t *testing.T) {
+		c.t = t
+		pauseResume(t, c, srv)
+	})
+
 	t.Run("download byte-exact", func(t *testing.T) {
 		c.t = t
 		dir := t.TempDir()
@@ -216,5 +221,40 @@ func partMap(t *testing.T, c *consoleTab, srv *tesseratest.Server) {
 	out, err := s3c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String("parts")})
 	if err != nil || len(out.Uploads) != 0 {
 		t.Fatalf("after abort: %v uploads, %v", len(out.Uploads), err)
+	}
+}
+
+// pauseResume pauses a throttled multipart upload, checks that nothing
+// moves while paused, resumes it and reads the object back.
+func pauseResume(t *testing.T, c *consoleTab, srv *tesseratest.Server) {
+	const size = 3 * partSize
+	data := testBytes(size)
+	path := filepath.Join(t.TempDir(), "paused.bin")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.goTo("#/b/photos")
+	c.throttleUploads(8 << 20)
+	c.run("choose the file", chromedp.SetUploadFiles(`#upload-input`, []string{path}))
+	card := `document.querySelector('.upload[data-key="paused.bin"]')`
+	c.waitFor("some progress", card+` && `+card+`.querySelector("progress").value > (1 << 20)`)
+	c.run("pause", chromedp.Click(`.upload[data-key="paused.bin"] button.pause`))
+	c.waitFor("the paused state", card+`.dataset.state === "paused"`)
+	before := metric(t, srv, "tessera_s3_requests_total", `action="UploadPart"`)
+	time.Sleep(300 * time.Millisecond)
+	if after := metric(t, srv, "tessera_s3_requests_total", `action="UploadPart"`); after != before {
+		t.Errorf("UploadPart requests went on while paused: %v then %v", before, after)
+	}
+	c.throttleUploads(-1)
+	c.run("resume", chromedp.Click(`.upload[data-key="paused.bin"] button.resume`))
+	c.waitFor("the finished upload", card+`.dataset.state === "done"`)
+	out, err := srv.S3().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("photos"), Key: aws.String("paused.bin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(out.Body)
+	out.Body.Close()
+	if !bytes.Equal(got, data) {
+		t.Fatalf("read back %d bytes, not what was uploaded", len(got))
 	}
 }

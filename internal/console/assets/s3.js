@@ -3,6 +3,8 @@
 // server accepts no other unsigned way in). Errors become S3Error with
 // S3's own code and message.
 
+import { sha256Base64 } from "./sha256.js";
+
 let csrf = "";
 let csrfHeader = "X-Tessera-Csrf";
 
@@ -64,6 +66,11 @@ async function errorFrom(resp) {
 // s3 sends one request and returns the Response, or throws S3Error.
 export async function s3(method, path, opts = {}) {
   const headers = Object.assign({}, sessionHeaders(), opts.headers || {});
+  // S3 wants an integrity header on configuration PUTs (lifecycle, CORS,
+  // ...: Content-MD5 or an x-amz-checksum-*); WebCrypto has no MD5.
+  if (method === "PUT" && typeof opts.body === "string" && !headers["x-amz-checksum-sha256"]) {
+    headers["x-amz-checksum-sha256"] = await sha256Base64(new Blob([opts.body]));
+  }
   const resp = await fetch(path + query(opts.query), {
     method, headers, body: opts.body, signal: opts.signal, credentials: "same-origin", cache: "no-store",
   });
