@@ -244,3 +244,14 @@ func listPartNumbers(t *testing.T, c *s3.Client, bucket, key string) []int32 {
 	}
 	return out
 }
+
+// waitIdle waits until the server has no request in flight.
+func waitIdle(t *testing.T, srv *tesseratest.Server) {
+	t.Helper()
+	for deadline := time.Now().Add(scriptTimeout); metric(t, srv, "tessera_s3_requests_in_flight") > 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("requests still in flight")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -12,9 +12,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,7 +79,7 @@ func TestConsoleBrowser(t *testing.T) {
 		c.screenshot("upload-progress")
 		c.run("reload mid-upload", chromedp.Reload(), chromedp.WaitVisible(`body[data-ready="true"]`))
 		c.throttleUploads(-1)
-		time.Sleep(500 * time.Millisecond) // parts whose bodies had all arrived finish
+		waitIdle(t, srv) // parts cut off by the reload end, as failures or (all sent) successes
 		present := listPartNumbers(t, srv.S3(), "photos", "big.bin")
 		sent := metric(t, srv, "tessera_s3_requests_total", `action="UploadPart"`, `status="200"`)
 		if len(present) == 0 || len(present) >= bigSize/partSize || float64(len(present)) != sent {
@@ -133,6 +138,11 @@ func TestConsoleBrowser(t *testing.T) {
 	t.Run("part map of an upload with gaps, abort", func(t *testing.T) {
 		c.t = t
 		partMap(t, c, srv)
+	})
+
+	t.Run("part map of an aws cli upload with gaps", func(t *testing.T) {
+		c.t = t
+		cliPartMap(t, c, srv)
 	})
 
 	t.Run("account without permission sees AccessDenied", func(t *testing.T) {
@@ -240,6 +250,9 @@ func pauseResume(t *testing.T, c *consoleTab, srv *tesseratest.Server) {
 	c.waitFor("some progress", card+` && `+card+`.querySelector("progress").value > (1 << 20)`)
 	c.run("pause", chromedp.Click(`.upload[data-key="paused.bin"] button.pause`))
 	c.waitFor("the paused state", card+`.dataset.state === "paused"`)
+	// The server finishes the requests the pause cut off; then nothing
+	// more may come.
+	waitIdle(t, srv)
 	before := metric(t, srv, "tessera_s3_requests_total", `action="UploadPart"`)
 	time.Sleep(300 * time.Millisecond)
 	if after := metric(t, srv, "tessera_s3_requests_total", `action="UploadPart"`); after != before {
@@ -256,5 +269,78 @@ func pauseResume(t *testing.T, c *consoleTab, srv *tesseratest.Server) {
 	out.Body.Close()
 	if !bytes.Equal(got, data) {
 		t.Fatalf("read back %d bytes, not what was uploaded", len(got))
+	}
+}
+
+// cliPartMap shows the part map of an upload the aws cli made with parts
+// 1, 2, 3, 5, 24 and 25 (gaps at 4 and 6 to 23), and aborts it from the
+// page. Few parts, because each cli process takes a second or more to
+// start; partMap shows a full 25-part map made by aws-sdk-go-v2.
+func cliPartMap(t *testing.T, c *consoleTab, srv *tesseratest.Server) {
+	const key = "cli/upload.bin"
+	aws := awsCLI(t, srv)
+	id := strings.TrimSpace(aws("s3api", "create-multipart-upload", "--bucket", "parts", "--key", key, "--checksum-algorithm", "SHA256", "--query", "UploadId", "--output", "text"))
+	if t.Failed() {
+		t.FailNow()
+	}
+	body := filepath.Join(t.TempDir(), "part")
+	if err := os.WriteFile(body, testBytes(16<<10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Four cli processes at a time: each takes a second or two to start.
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for _, n := range []int{1, 2, 3, 5, 24, 25} {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			aws("s3api", "upload-part", "--bucket", "parts", "--key", key, "--upload-id", id, "--part-number", strconv.Itoa(n), "--body", body, "--checksum-algorithm", "SHA256")
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	c.goTo("#/u/parts/" + id + "/" + url.PathEscape(key))
+	c.waitFor("the part map", `document.querySelector('#partmap[data-parts="6"][data-max="25"]')`)
+	missing := evalJS[[]string](c, `Array.from(document.querySelectorAll("#partmap .part.missing")).map((e) => e.dataset.part)`)
+	if strings.Join(missing, ",") != "4,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23" {
+		t.Errorf("parts shown missing %v, want 4 and 6 to 23", missing)
+	}
+	c.screenshot("part-map-cli")
+	c.run("abort", chromedp.Click(`#abort-upload`), chromedp.WaitVisible(`#confirm-ok`), chromedp.Click(`#confirm-ok`))
+	c.waitFor("the uploads list again", `document.querySelector("#upload-list") && document.querySelector("#upload-list").textContent.includes("No multipart uploads")`)
+	if out := aws("s3api", "list-multipart-uploads", "--bucket", "parts", "--output", "json"); strings.Contains(out, key) {
+		t.Fatalf("after abort the aws cli still lists the upload: %s", out)
+	}
+}
+
+// awsCLI returns a function running the installed aws cli against srv
+// with the root key and nothing from the machine's own AWS settings; it
+// returns the command's output and fails the test if it fails.
+func awsCLI(t *testing.T, srv *tesseratest.Server) func(args ...string) string {
+	t.Helper()
+	bin, err := exec.LookPath("aws")
+	if err != nil {
+		t.Fatalf("the console's part map test needs the aws cli (.ci/run installs it): %v", err)
+	}
+	home := t.TempDir()
+	env := append(os.Environ(), "AWS_ACCESS_KEY_ID="+tesseratest.AccessKey, "AWS_SECRET_ACCESS_KEY="+tesseratest.SecretKey,
+		"AWS_DEFAULT_REGION="+srv.Region(), "AWS_CONFIG_FILE="+filepath.Join(home, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"))
+	env = slices.DeleteFunc(env, func(kv string) bool {
+		return strings.HasPrefix(kv, "AWS_PROFILE=") || strings.HasPrefix(kv, "AWS_SESSION_TOKEN=")
+	})
+	return func(args ...string) string {
+		cmd := exec.Command(bin, append([]string{"--endpoint-url", srv.URL}, args...)...)
+		cmd.Env = env
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Errorf("aws %v: %v\n%s%s", args, err, out, stderr.String())
+		}
+		return string(out)
 	}
 }
