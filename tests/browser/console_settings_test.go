@@ -5,8 +5,10 @@ package browser
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -72,6 +74,48 @@ func TestConsoleBrowserSettingsAndAdmin(t *testing.T) {
 		c.goTo("#/s/media") // read back: the page shows what is saved
 		c.waitFor("the saved settings", `document.querySelector("#abort-days").value === "5" && document.querySelector("#sse-alg").value === "AES256" && document.querySelector("#bucket-tags").value.includes("team=media")`)
 		c.screenshot("settings")
+	})
+
+	t.Run("browse by page and prefix", func(t *testing.T) {
+		c.t = t
+		// 230 objects and 3 folders at the top: pages of 100 keys and
+		// prefixes together (S3 counts both against max-keys); the
+		// page lists one page at a time (ListObjectsV2 with max-keys and a
+		// continuation token), so a bucket of any size opens as fast.
+		newBucket(t, s3c, "many")
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 16)
+		for i := range 233 {
+			key := fmt.Sprintf("obj-%03d.txt", i)
+			if i >= 230 {
+				key = fmt.Sprintf("dir-%d/inner.txt", i-230)
+			}
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("many"), Key: aws.String(key), Body: strings.NewReader("x")}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		rows := `document.querySelectorAll("#object-list tbody tr").length`
+		c.goTo("#/b/many")
+		c.waitFor("the first page", rows+` === 100`)
+		if n := evalJS[int](c, `document.querySelectorAll("#object-list tr.folder").length`); n != 3 {
+			t.Errorf("%d folders on the first page, want 3 (CommonPrefixes come first in the page)", n)
+		}
+		c.run("next page", chromedp.Click(`#next-page`))
+		c.waitFor("the second page", `document.querySelector('tr[data-key="obj-196.txt"]') && `+rows+` === 100`)
+		c.run("next page", chromedp.Click(`#next-page`))
+		c.waitFor("the last page", `document.querySelector('tr[data-key="obj-229.txt"]') && `+rows+` === 33 && document.querySelector("#next-page").disabled`)
+		c.run("previous page", chromedp.Click(`#prev-page`))
+		c.waitFor("the second page again", `document.querySelector('tr[data-key="obj-196.txt"]')`)
+		c.run("filter", chromedp.SendKeys(`#filter`, "obj-12"))
+		c.waitFor("the filtered list", rows+` === 10 && document.querySelector('tr[data-key="obj-129.txt"]')`)
+		c.run("open a folder", chromedp.Clear(`#filter`), chromedp.Navigate(srv.URL+consolePath+"#/b/many/dir-1%2F"))
+		c.waitFor("the folder's object", `document.querySelector('tr[data-key="dir-1/inner.txt"]') && `+rows+` === 1`)
 	})
 
 	t.Run("administration", func(t *testing.T) {
