@@ -207,6 +207,7 @@ generates root credentials on first start, prints them once and keeps them in
 Also served, without authentication: GET /_tessera/health/live,
 GET /_tessera/health/ready and GET /_tessera/metrics (Prometheus).
 (Bucket names cannot contain "_", so these never collide with S3 paths.)
+The web console is at /_tessera/console/ (--console=false turns it off).
 
 Flags (each can also be set by the environment variable shown):
 `)
