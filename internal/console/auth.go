@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -43,6 +44,12 @@ func (h *Handler) info(cred sigv4.Credential, token string, expires time.Time) s
 // login checks an access key pair through IAM — any account's enabled
 // key — and starts a session for it.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	// JSON only: a cross-site HTML form cannot send it without a CORS
+	// preflight, so no other site can log a browser in to its own account.
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeErr(w, http.StatusUnsupportedMediaType, "InvalidRequest", "send the login as application/json")
+		return
+	}
 	var in struct {
 		AccessKeyID     string `json:"accessKeyId"`
 		SecretAccessKey string `json:"secretAccessKey"`

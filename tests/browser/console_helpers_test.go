@@ -53,7 +53,7 @@ func consoleLogin(t *testing.T, srv *tesseratest.Server, accessKey, secretKey st
 func consoleLoginRaw(t *testing.T, srv *tesseratest.Server, accessKey, secretKey string) (*http.Response, []byte) {
 	t.Helper()
 	b, _ := json.Marshal(map[string]string{"accessKeyId": accessKey, "secretAccessKey": secretKey})
-	return sessionDo(t, srv, http.MethodPost, consolePath+"api/login", b, nil, "", nil)
+	return sessionDo(t, srv, http.MethodPost, consolePath+"api/login", b, nil, "", http.Header{"Content-Type": {"application/json"}})
 }
 
 // sessionDo sends an unsigned request carrying cookie (if not nil) and

@@ -52,6 +52,11 @@ func TestConsoleLogin(t *testing.T) {
 			}
 			var info consoleSession
 			json.Unmarshal(body, &info)
+			b, _ := json.Marshal(map[string]string{"accessKeyId": tc.key, "secretAccessKey": tc.secret})
+			form, _ := sessionDo(t, srv, http.MethodPost, consolePath+"api/login", b, nil, "", http.Header{"Content-Type": {"text/plain"}})
+			if form.StatusCode != http.StatusUnsupportedMediaType || len(form.Cookies()) != 0 {
+				t.Errorf("a login a cross-site form could send (text/plain): %d %v", form.StatusCode, form.Cookies())
+			}
 			if info.Root != tc.wantRoot || info.AccessKeyID != tc.key || strings.Contains(string(body), tc.secret) {
 				t.Errorf("login answer %s", body)
 			}

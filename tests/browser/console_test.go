@@ -135,6 +135,13 @@ func TestConsoleBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("a bucket that is not empty stays", func(t *testing.T) {
+		c.t = t
+		c.goTo("#/buckets")
+		c.run("delete photos", chromedp.Click(`tr[data-bucket="photos"] button.danger`), chromedp.WaitVisible(`#confirm-ok`), chromedp.Click(`#confirm-ok`))
+		c.waitFor("S3's refusal in the page", `document.getElementById("alert").dataset.code === "BucketNotEmpty"`)
+	})
+
 	t.Run("part map of an upload with gaps, abort", func(t *testing.T) {
 		c.t = t
 		partMap(t, c, srv)
