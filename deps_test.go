@@ -22,6 +22,10 @@ func TestDependencyArrows(t *testing.T) {
 		"internal/iam":           {"internal/engine", "internal/s3api", "net/http"},
 		"internal/lifecycle":     {"internal/engine", "internal/meta", "internal/blob", "net/http"},
 		"internal/admin":         {"internal/engine", "internal/meta", "internal/blob", "internal/s3api"},
+		// The console adds no storage access of its own: the page calls the
+		// S3 API, sessions are checked against IAM's keys.
+		"internal/console": {"internal/engine", "internal/meta", "internal/blob", "internal/s3api"},
+		"internal/session": {"internal/engine", "internal/meta", "internal/blob", "internal/s3api", "internal/iam"},
 		// fsck reads through the store contracts only, so that it checks
 		// every backend alike, and serves no HTTP itself (admin does).
 		"internal/fsck": {"pebble", "pgx", "net/http", "internal/s3api", "internal/server"},

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +61,9 @@ type Config struct {
 	// it writes get 503 ServiceUnavailable and deletes still work. 0 means
 	// DefaultReservedSpace.
 	ReservedSpace int64
+	// DisableConsole turns the web console at /_tessera/console/ off
+	// (--console=false); the zero value serves it.
+	DisableConsole bool
 }
 
 // DefaultReservedSpace is --reserved-space's default: room for Pebble's
@@ -92,6 +96,7 @@ var options = []option{
 	{"gateway-id", "TESSERA_GATEWAY_ID", "this server's name among gateways sharing one --postgres database and --data directory (logs, metrics, registry, tmp/<id>); 1-64 of A-Z a-z 0-9 . _ -. Default: host name plus a random suffix, new at each start. A fixed ID lets a restarted gateway take over its own registration", false},
 	{"reserved-space", "TESSERA_RESERVED_SPACE", "free space of the data directory's file system kept for metadata: once less is free, uploads and copies get 503 ServiceUnavailable (SDKs retry with backoff) while reads and deletes go on, and writes resume when space is freed. Accepts KiB, MiB, GiB suffixes", false},
 	{"drain-delay", "TESSERA_DRAIN_DELAY", "on SIGTERM, keep serving this long with /_tessera/health/ready answering 503, so a load balancer moves traffic away first (behind one, make it longer than the time the balancer takes to mark a server down, e.g. 2s for HAProxy's `check inter 500ms fall 2`); then stop accepting and finish in-flight requests within --shutdown-timeout", false},
+	{"console", "TESSERA_CONSOLE", "serve the web console at /_tessera/console/ (log in with any account's access key); false: 404 there, and console sessions are not accepted", false},
 	{"kms-previous-key-file", "TESSERA_KMS_PREVIOUS_KEY_FILE", "root key rotation: file holding the root key being replaced. At start, before serving, every SSE-S3 and SSE-KMS data key sealed under it is re-sealed under the current root key (--kms-key-file); afterwards it is no longer needed. Stop every other gateway first", false},
 }
 
@@ -139,6 +144,11 @@ func ParseServer(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.DurationVar(&c.DrainDelay, "drain-delay", defDrain, "")
 	var reserved string
 	fs.StringVar(&reserved, "reserved-space", env("TESSERA_RESERVED_SPACE", "64MiB"), "")
+	defConsole, err := strconv.ParseBool(env("TESSERA_CONSOLE", "true"))
+	if err != nil {
+		return Config{}, fmt.Errorf("config: TESSERA_CONSOLE: %w", err)
+	}
+	console := fs.Bool("console", defConsole, "")
 	finishLimits, err := limitFlags(fs, &c.Limits, env)
 	if err != nil {
 		return Config{}, err
@@ -157,6 +167,7 @@ func ParseServer(args []string, getenv func(string) string, out io.Writer) (Conf
 	if c.ReservedSpace, err = ParseSize(reserved); err != nil {
 		return Config{}, fmt.Errorf("config: --reserved-space: %w", err)
 	}
+	c.DisableConsole = !*console
 	for _, d := range strings.Split(domains, ",") {
 		if d = strings.TrimSpace(d); d != "" {
 			c.Domains = append(c.Domains, strings.ToLower(d))
@@ -212,6 +223,7 @@ generates root credentials on first start, prints them once and keeps them in
 Also served, without authentication: GET /_tessera/health/live,
 GET /_tessera/health/ready and GET /_tessera/metrics (Prometheus).
 (Bucket names cannot contain "_", so these never collide with S3 paths.)
+The web console is at /_tessera/console/ (--console=false turns it off).
 
 Flags (each can also be set by the environment variable shown):
 `)

@@ -58,6 +58,27 @@ func TestParseServer(t *testing.T) {
 			}
 		}},
 		{name: "bad reserved space", args: []string{"--reserved-space", "1GB"}, wantErr: "reserved-space"},
+		{name: "console on by default", check: func(t *testing.T, c Config) {
+			if c.DisableConsole {
+				t.Error("console off by default")
+			}
+		}},
+		{name: "console off by flag", args: []string{"--console=false"}, check: func(t *testing.T, c Config) {
+			if !c.DisableConsole {
+				t.Error("--console=false left the console on")
+			}
+		}},
+		{name: "console off by env", env: map[string]string{"TESSERA_CONSOLE": "false"}, check: func(t *testing.T, c Config) {
+			if !c.DisableConsole {
+				t.Error("TESSERA_CONSOLE=false left the console on")
+			}
+		}},
+		{name: "console flag beats env", args: []string{"--console"}, env: map[string]string{"TESSERA_CONSOLE": "false"}, check: func(t *testing.T, c Config) {
+			if c.DisableConsole {
+				t.Error("--console did not win over TESSERA_CONSOLE=false")
+			}
+		}},
+		{name: "bad console env", env: map[string]string{"TESSERA_CONSOLE": "maybe"}, wantErr: "TESSERA_CONSOLE"},
 		{name: "user without password", args: []string{"--root-user", "admin"}, wantErr: "both"},
 		{name: "short password", args: []string{"--root-user", "admin", "--root-password", "short"}, wantErr: "at least 8"},
 		{name: "cert without key", args: []string{"--tls-cert", "c.pem"}, wantErr: "--tls-key"},

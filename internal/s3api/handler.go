@@ -9,6 +9,7 @@ import (
 	"github.com/tessera-s3/tessera/internal/engine"
 	"github.com/tessera-s3/tessera/internal/iam"
 	"github.com/tessera-s3/tessera/internal/s3err"
+	"github.com/tessera-s3/tessera/internal/session"
 	"github.com/tessera-s3/tessera/internal/sigv4"
 )
 
@@ -21,6 +22,10 @@ type Config struct {
 	// IAM resolves accounts, and counts usage for Requester Pays.
 	IAM    *iam.Service
 	Logger *slog.Logger
+	// Sessions, when set, accepts web console sessions (cookie plus CSRF
+	// header) as a third way to authenticate (session.go); nil when the
+	// console is off.
+	Sessions *session.Authenticator
 }
 
 // Handler serves the S3 API.
@@ -119,6 +124,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		// A browser form carries its credentials in the body, not in a
 		// signed request.
 		return h.servePost(w, r, op)
+	}
+	if h.cfg.Sessions != nil && r.Header.Get(session.CSRFHeader) != "" {
+		return h.serveSession(w, r, op)
 	}
 	res, err := h.cfg.Verifier.Verify(r)
 	if err != nil {

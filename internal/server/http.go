@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tessera-s3/tessera/internal/admin"
+	"github.com/tessera-s3/tessera/internal/console"
 	"github.com/tessera-s3/tessera/internal/engine"
 	"github.com/tessera-s3/tessera/internal/lifecycle"
 	"github.com/tessera-s3/tessera/internal/s3api"
@@ -133,6 +134,14 @@ func (s *Server) routes(api *s3api.Handler) http.Handler {
 			return
 		case pathMetrics:
 			metricsHandler.ServeHTTP(w, r)
+			return
+		}
+		if r.URL.Path == console.Root || strings.HasPrefix(r.URL.Path, console.Prefix) {
+			if s.console == nil {
+				http.NotFound(w, r) // --console=false
+				return
+			}
+			s.console.ServeHTTP(w, r)
 			return
 		}
 		if strings.HasPrefix(r.URL.Path, admin.Prefix) {

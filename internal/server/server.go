@@ -23,6 +23,7 @@ import (
 	"github.com/tessera-s3/tessera/internal/admin"
 	"github.com/tessera-s3/tessera/internal/blob"
 	"github.com/tessera-s3/tessera/internal/config"
+	"github.com/tessera-s3/tessera/internal/console"
 	"github.com/tessera-s3/tessera/internal/engine"
 	"github.com/tessera-s3/tessera/internal/fsck"
 	"github.com/tessera-s3/tessera/internal/iam"
@@ -32,6 +33,7 @@ import (
 	pebblestore "github.com/tessera-s3/tessera/internal/meta/pebble"
 	"github.com/tessera-s3/tessera/internal/meta/postgres"
 	"github.com/tessera-s3/tessera/internal/s3api"
+	"github.com/tessera-s3/tessera/internal/session"
 	"github.com/tessera-s3/tessera/internal/sigv4"
 )
 
@@ -77,6 +79,8 @@ type Server struct {
 	lifecycle *lifecycle.Worker
 	accounts  *iam.Service
 	admin     http.Handler
+	// console is the web console; nil when --console=false.
+	console http.Handler
 	// stopFlush ends the usage flusher; flushDone closes when it has ended.
 	stopFlush context.CancelFunc
 	flushDone chan struct{}
@@ -204,7 +208,13 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	// server).
 	verifier := &sigv4.Verifier{Credentials: accounts, Now: opts.Now, Domains: cfg.Domains, Region: cfg.Region}
 	adminVerifier := &sigv4.Verifier{Credentials: accounts, Now: opts.Now, Domains: cfg.Domains}
-	api := s3api.New(s3api.Config{Engine: eng, Verifier: verifier, Domains: cfg.Domains, Logger: log, IAM: accounts})
+	// Console sessions are a third way into the S3 API, only while the
+	// console is served.
+	var sessions *session.Authenticator
+	if !cfg.DisableConsole {
+		sessions = &session.Authenticator{Credentials: accounts, Now: opts.Now}
+	}
+	api := s3api.New(s3api.Config{Engine: eng, Verifier: verifier, Domains: cfg.Domains, Logger: log, IAM: accounts, Sessions: sessions})
 	ownedBuckets := func(ctx context.Context, canonicalID string) (int, error) {
 		bs, err := eng.ListBuckets(ctx, engine.Owner{ID: canonicalID})
 		return len(bs), err
@@ -215,6 +225,9 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	})
 	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics(id), keys: keys,
 		accounts: accounts, admin: adminAPI}
+	if sessions != nil {
+		s.console = console.New(console.Config{Sessions: sessions, IAM: accounts, Admin: adminAPI, Region: cfg.Region, Now: opts.Now, Logger: log})
+	}
 	s.limits = cfg.Limits.WithDefaults()
 	s.admission = newAdmission(s.limits)
 	s.metrics.registerAdmission(s.admission)

@@ -126,3 +126,15 @@ func (s *sha256Reader) Read(p []byte) (int, error) {
 }
 
 func (s *sha256Reader) Close() error { return s.r.Close() }
+
+// Authenticated returns the Result of a request authenticated by other
+// means than a signature (a console session, internal/session): the body
+// is handled as for an unsigned request, so an x-amz-content-sha256 value
+// is still checked, and signed streaming is refused.
+func (v *Verifier) Authenticated(r *http.Request, cred Credential) (*Result, error) {
+	res := &Result{Credential: cred}
+	if err := v.attachBody(r, res, r.Header.Get(headerContentSHA256), nil); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

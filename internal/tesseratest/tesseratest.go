@@ -59,6 +59,7 @@ type options struct {
 	kmsKeyFile  string
 	kmsPrevFile string
 	region      string
+	noConsole   bool
 	gateways    int
 	limits      config.Limits
 	blobFS      vfs.FS
@@ -100,6 +101,9 @@ func WithKMSKeyFiles(current, previous string) Option {
 // WithRegion sets the server's region (--region; default Region). The
 // server's own clients (S3, Minio, Do) sign for it.
 func WithRegion(region string) Option { return func(o *options) { o.region = region } }
+
+// WithoutConsole starts the server with --console=false.
+func WithoutConsole() Option { return func(o *options) { o.noConsole = true } }
 
 // WithLimits sets the server's overload and slow-client limits
 // (--max-requests, --read-idle-timeout, ...); zero fields keep the
@@ -175,7 +179,7 @@ func (s *Server) openGateway(id string) gateway {
 		RootUser: AccessKey, RootPassword: SecretKey, Domains: s.opts.domains,
 		LogFormat: "text", ShutdownTimeout: 5 * time.Second, PostgresDSN: s.opts.postgres,
 		KMSKeyFile: s.opts.kmsKeyFile, KMSPreviousKeyFile: s.opts.kmsPrevFile, GatewayID: id,
-		Limits: s.opts.limits,
+		Limits: s.opts.limits, DisableConsole: s.opts.noConsole,
 	}
 	opts := server.Options{Logger: s.opts.logger, Now: s.opts.now, MinPartSize: s.opts.minPartSize, BlobFS: s.opts.blobFS}
 	if s.opts.gateways > 0 {

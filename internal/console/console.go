@@ -1,0 +1,131 @@
+// Package console serves Tessera's web console: a small single-page
+// application (plain HTML, CSS and ES modules embedded in the binary, no
+// build step, nothing fetched from elsewhere) and the few endpoints it
+// needs beside the S3 API — login, logout, the session, presigned share
+// links and a door to the admin API.
+//
+// The console has no permissions of its own. Logging in checks an access
+// key through the same IAM service SigV4 uses and sets a session cookie
+// (internal/session); the page then calls the ordinary S3 API on the same
+// origin, authenticated by that cookie plus a CSRF header, and every call
+// is authorized exactly as a signed request of that key would be. Admin
+// calls are re-signed with the session's own key and go through the admin
+// API's own check (root only).
+package console
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tessera-s3/tessera/internal/iam"
+	"github.com/tessera-s3/tessera/internal/session"
+)
+
+// Root is the console's URL path; Prefix is everything under it.
+const (
+	Root   = "/_tessera/console"
+	Prefix = Root + "/"
+	api    = Prefix + "api/"
+)
+
+//go:embed assets
+var assets embed.FS
+
+// Config wires a Handler.
+type Config struct {
+	// Sessions checks session cookies against the IAM service's keys.
+	Sessions *session.Authenticator
+	// IAM names the account behind a key and tells root apart.
+	IAM *iam.Service
+	// Admin is the admin API handler (it authenticates root itself).
+	Admin http.Handler
+	// Region is the region presigned URLs and admin calls are signed for.
+	Region string
+	// TTL is how long a session lasts (0: session.DefaultTTL).
+	TTL    time.Duration
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Handler serves the console under Prefix.
+type Handler struct {
+	cfg Config
+	mux *http.ServeMux
+}
+
+// New returns the console handler.
+func New(cfg Config) *Handler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.TTL == 0 {
+		cfg.TTL = session.DefaultTTL
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	static, err := fs.Sub(assets, "assets")
+	if err != nil {
+		panic(err) // the embedded tree is part of the binary
+	}
+	h.mux.Handle("GET "+Prefix, http.StripPrefix(Prefix, http.FileServerFS(static)))
+	h.mux.HandleFunc("GET "+Root, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, Prefix, http.StatusMovedPermanently)
+	})
+	h.mux.HandleFunc("POST "+api+"login", h.login)
+	h.mux.HandleFunc("POST "+api+"logout", h.logout)
+	h.mux.HandleFunc("GET "+api+"session", h.session)
+	h.mux.HandleFunc("POST "+api+"presign", h.presign)
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		h.mux.HandleFunc(m+" "+api+"admin/", h.admin) // the admin API's methods
+	}
+	return h
+}
+
+// ServeHTTP serves the console with headers that keep its pages from
+// being framed, sniffed or leaking URLs, and confine every script, style
+// and connection to this origin.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Cache-Control", "no-cache")
+	h.mux.ServeHTTP(w, r)
+}
+
+// apiError is every console endpoint's error body: S3's code when the
+// failure is S3's, else the console's own.
+type apiError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func writeErr(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, apiError{code, msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"code":"InternalError","message":"encoding the answer"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// decode reads a small JSON request body into v.
+func decode(r *http.Request, v any) error {
+	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 16<<10)).Decode(v); err != nil {
+		return errors.New("console: the body must be a JSON object")
+	}
+	return nil
+}
