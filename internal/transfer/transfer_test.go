@@ -1,0 +1,94 @@
+package transfer
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/tessera-s3/tessera/internal/tesseratest"
+)
+
+const MiB = 1 << 20
+
+// newTransfer starts a server with a bucket and returns a Transfer for it
+// whose listings come in pages of two (so every resume reads many pages).
+func newTransfer(t *testing.T) (*Transfer, *tesseratest.Server) {
+	t.Helper()
+	srv := tesseratest.New(t)
+	c := srv.S3()
+	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
+		t.Fatal(err)
+	}
+	return &Transfer{S3: c, Opt: Options{Parallel: 3, PartSize: 5 * MiB, ListPage: 2,
+		States: States{Dir: t.TempDir()}}}, srv
+}
+
+func writeRandom(t *testing.T, size int) (string, []byte) {
+	t.Helper()
+	data := make([]byte, size)
+	rand.Read(data)
+	p := filepath.Join(t.TempDir(), "src.bin")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p, data
+}
+
+func getObject(t *testing.T, c *s3.Client, key string) []byte {
+	t.Helper()
+	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("bkt"), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	b, _ := io.ReadAll(out.Body)
+	return b
+}
+
+// An interrupted upload with parts 1 and 3 intact and part 2 holding wrong
+// bytes of the right size resumes: 1 and 3 are reused, 2 is re-sent, 4
+// and 5 are sent, and the object is the file.
+func TestUploadResumesFromListedParts(t *testing.T) {
+	tr, _ := newTransfer(t)
+	ctx := context.Background()
+	src, data := writeRandom(t, 23*MiB)
+	s, err := openSource(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.f.Close()
+	dst := Location{Bucket: "bkt", Key: "big"}
+	st, err := tr.create(ctx, s, dst, 5*MiB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := bytes.Repeat([]byte{7}, 5*MiB)
+	for i, body := range map[int32][]byte{1: data[:5*MiB], 2: wrong, 3: data[10*MiB : 15*MiB]} {
+		if _, err := tr.S3.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("bkt"), Key: aws.String("big"),
+			UploadId: &st.UploadID, PartNumber: aws.Int32(i), Body: bytes.NewReader(body),
+			ChecksumAlgorithm: types.ChecksumAlgorithmCrc64nvme}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := tr.Upload(ctx, src, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.UploadID != st.UploadID || res.Reused != 2 || res.Sent != 3 || res.Parts != 5 {
+		t.Errorf("result %+v: want upload %s, 2 reused, 3 sent of 5", res, st.UploadID)
+	}
+	if got := getObject(t, tr.S3, "big"); !bytes.Equal(got, data) {
+		t.Errorf("object differs from the file (%d bytes, want %d)", len(got), len(data))
+	}
+	if st, _ := tr.Opt.States.Load("upload", s.path, dst.String()); st != nil {
+		t.Errorf("state left after a complete upload: %+v", st)
+	}
+}
