@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/tessera-s3/tessera/internal/checksum"
 	"github.com/tessera-s3/tessera/internal/tesseratest"
 )
 
@@ -90,5 +91,75 @@ func TestUploadResumesFromListedParts(t *testing.T) {
 	}
 	if st, _ := tr.Opt.States.Load("upload", s.path, dst.String()); st != nil {
 		t.Errorf("state left after a complete upload: %+v", st)
+	}
+}
+
+// A download whose state names chunks 1 and 3 as on disk fetches only the
+// other three and verifies the whole file against the object's CRC64NVME.
+func TestDownloadResumesFromChunks(t *testing.T) {
+	tr, _ := newTransfer(t)
+	ctx := context.Background()
+	src, data := writeRandom(t, 23*MiB)
+	if _, err := tr.Upload(ctx, src, Location{Bucket: "bkt", Key: "big"}); err != nil {
+		t.Fatal(err)
+	}
+	obj := Location{Bucket: "bkt", Key: "big"}
+	dst := filepath.Join(t.TempDir(), "out.bin")
+	partial := make([]byte, len(data))
+	done := map[int]string{}
+	for _, i := range []int{1, 3} {
+		off, n := partRange(i, 5*MiB, int64(len(data)))
+		copy(partial[off:off+n], data[off:off+n])
+		c := checksum.CRC64NVME.New()
+		c.Write(data[off : off+n])
+		done[i] = b64(c.Sum(nil))
+	}
+	if err := os.WriteFile(dst+partSuffix, partial, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o, err := tr.head(ctx, obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Opt.States.Save(&State{Kind: "download", Source: obj.String(), Dest: dst, Size: o.size,
+		ETag: o.etag, PartSize: 5 * MiB, Done: done}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := tr.Download(ctx, obj, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Reused != 2 || res.Sent != 3 {
+		t.Errorf("result %+v: want 2 chunks reused, 3 fetched", res)
+	}
+	if got, _ := os.ReadFile(dst); !bytes.Equal(got, data) {
+		t.Errorf("downloaded file differs from the object")
+	}
+	if _, err := os.Stat(dst + partSuffix); !os.IsNotExist(err) {
+		t.Errorf("%s left behind: %v", partSuffix, err)
+	}
+}
+
+// Copies inside S3, of one part (CopyObject) and of many (UploadPartCopy),
+// are byte-exact and carry the source's CRC64NVME.
+func TestCopy(t *testing.T) {
+	tr, _ := newTransfer(t)
+	ctx := context.Background()
+	for _, size := range []int{3 * MiB, 23 * MiB} {
+		src, data := writeRandom(t, size)
+		up, err := tr.Upload(ctx, src, Location{Bucket: "bkt", Key: "src"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := tr.Copy(ctx, Location{Bucket: "bkt", Key: "src"}, Location{Bucket: "bkt", Key: "dir/"})
+		if err != nil {
+			t.Fatalf("%d bytes: %v", size, err)
+		}
+		if res.Checksum != up.Checksum {
+			t.Errorf("%d bytes: copy's CRC64NVME %q, source's %q", size, res.Checksum, up.Checksum)
+		}
+		if got := getObject(t, tr.S3, "dir/src"); !bytes.Equal(got, data) {
+			t.Errorf("%d bytes: copy differs from the source", size)
+		}
 	}
 }
