@@ -55,6 +55,9 @@ type object struct {
 func (t *Transfer) head(ctx context.Context, src Location) (*object, error) {
 	h, err := t.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &src.Bucket, Key: &src.Key, ChecksumMode: types.ChecksumModeEnabled})
 	if err != nil {
+		if c := apiCode(err); c == "NotFound" || c == "NoSuchKey" {
+			return nil, fmt.Errorf("transfer: %s: no such object (%w)", src, err)
+		}
 		return nil, fmt.Errorf("transfer: %s: %w", src, err)
 	}
 	o := &object{size: aws.ToInt64(h.ContentLength), etag: aws.ToString(h.ETag), typ: h.ChecksumType, srcLoc: src,
@@ -128,6 +131,7 @@ func (t *Transfer) Download(ctx context.Context, src Location, dst string) (*Res
 		t.Opt.States.Remove("download", src.String(), dst)
 		return nil, err
 	}
+	res.Checksum = o.crc
 	if err := f.Sync(); err != nil {
 		return nil, fmt.Errorf("transfer: %w", err)
 	}
