@@ -126,6 +126,9 @@ func runClient(cmd string, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageErr("--part-size: %v", err)
 	}
+	if partSize != 0 && (partSize < transfer.MinPartSize || partSize > transfer.MaxPartSize) {
+		return usageErr("--part-size %s is outside S3's limits of 5MiB..5GiB", f.partSize)
+	}
 	maxRate, err := parseBytes(f.maxRate)
 	if err != nil {
 		return usageErr("--max-rate: %v", err)

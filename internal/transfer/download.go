@@ -86,6 +86,10 @@ func (t *Transfer) Download(ctx context.Context, src Location, dst string) (*Res
 	if err != nil {
 		return nil, fmt.Errorf("transfer: %w", err)
 	}
+	// The verified file replaces dst by rename: never a device or a pipe.
+	if fi, err := os.Stat(dst); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("transfer: %s exists and is not a regular file: downloads go only to files", dst)
+	}
 	chunk, n, err := PartSize(o.size, t.Opt.PartSize)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,14 @@
 package transfer
 
-import "testing"
+import (
+	"fmt"
+	"io/fs"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/aws/smithy-go"
+)
 
 func TestPartSize(t *testing.T) {
 	const MiB, GiB, TiB = int64(1 << 20), int64(1 << 30), int64(1 << 40)
@@ -59,5 +67,35 @@ func TestPartRange(t *testing.T) {
 		if off != tt.wantOff || n != tt.wantLen {
 			t.Errorf("partRange(%d, %d, %d) = %d, %d; want %d, %d", tt.i, tt.partSize, tt.size, off, n, tt.wantOff, tt.wantLen)
 		}
+	}
+}
+
+// What each failure means to a script. A full disk is shown with the error
+// the kernel gives (an end-to-end test cannot fill a disk it shares).
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"nil", nil, ExitOK},
+		{"disk full on write", fmt.Errorf("transfer: write x: %w", &fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}), ExitNoSpace},
+		{"quota", &fs.PathError{Op: "write", Path: "x", Err: syscall.EDQUOT}, ExitNoSpace},
+		{"local permission", &fs.PathError{Op: "open", Path: "x", Err: syscall.EACCES}, ExitAccessDenied},
+		{"no local file", &fs.PathError{Op: "open", Path: "x", Err: syscall.ENOENT}, ExitNotFound},
+		{"source changed", fmt.Errorf("x: %w", ErrSourceChanged), ExitSourceChanged},
+		{"verification", fmt.Errorf("x: %w", ErrVerify), ExitFailed},
+		{"S3 AccessDenied", &smithy.GenericAPIError{Code: "AccessDenied"}, ExitAccessDenied},
+		{"S3 NoSuchBucket", &smithy.GenericAPIError{Code: "NoSuchBucket"}, ExitNotFound},
+		{"S3 InternalError", &smithy.GenericAPIError{Code: "InternalError"}, ExitFailed},
+		{"DeleteObjects key refused", &deleteError{code: "AccessDenied"}, ExitAccessDenied},
+	}
+	for _, tt := range tests {
+		if got := ExitCode(tt.err); got != tt.want {
+			t.Errorf("%s: ExitCode = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	if msg := Explain(&fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}); !strings.Contains(msg, "disk is full") {
+		t.Errorf("Explain(ENOSPC) = %q, want it to say the disk is full", msg)
 	}
 }
