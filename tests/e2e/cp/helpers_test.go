@@ -252,3 +252,20 @@ func downloadState(t *testing.T, c *client) map[string]any {
 	}
 	return st
 }
+
+// settledParts lists the upload's parts and counts the UploadParts the
+// server has answered, until the two agree: a part whose body reached the
+// server before the client was killed may still be committing.
+func settledParts(t *testing.T, srv *tesseratest.Server, key, uploadID string) (listed, answered int) {
+	t.Helper()
+	for range 100 {
+		answered = requests(t, srv, "UploadPart", "200")
+		listed = len(listedParts(t, srv.S3(), key, uploadID))
+		if requests(t, srv, "UploadPart", "200") == answered {
+			return listed, answered
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the server's UploadPart count never settled")
+	return 0, 0
+}
