@@ -115,6 +115,9 @@ func (t *Transfer) Download(ctx context.Context, src Location, dst string) (*Res
 		chunk, n = st.PartSize, int(ceilDiv(o.size, st.PartSize))
 		t.notify("resuming download of %s: %d of %d chunks are on disk", src, len(st.Done), n)
 	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return nil, fmt.Errorf("transfer: %w", err)
+	}
 	f, err := os.OpenFile(tmp, flags, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("transfer: %w", err)

@@ -54,7 +54,8 @@ func getObject(t *testing.T, c *s3.Client, key string) []byte {
 	return b
 }
 
-// An interrupted upload with parts 1 and 3 intact and part 2 holding wrong
+// An interrupted upload with parts 1 and 3 intact (part 3 on the second
+// page of ListParts) and part 2 holding wrong
 // bytes of the right size resumes: 1 and 3 are reused, 2 is re-sent, 4
 // and 5 are sent, and the object is the file.
 func TestUploadResumesFromListedParts(t *testing.T) {
@@ -67,9 +68,28 @@ func TestUploadResumesFromListedParts(t *testing.T) {
 	}
 	defer s.f.Close()
 	dst := Location{Bucket: "bkt", Key: "big"}
+	// Three other uploads of the key, started first, put ours on the
+	// second page of ListMultipartUploads (pages of two, oldest first).
+	var others []string
+	for range 3 {
+		out, err := tr.S3.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("bkt"), Key: aws.String("big")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		others = append(others, aws.ToString(out.UploadId))
+	}
 	st, err := tr.create(ctx, s, dst, 5*MiB)
 	if err != nil {
 		t.Fatal(err)
+	}
+	page1, err := tr.S3.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String("bkt"), MaxUploads: aws.Int32(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range page1.Uploads {
+		if aws.ToString(u.UploadId) == st.UploadID {
+			t.Fatalf("our upload is on the first page of ListMultipartUploads: the test proves nothing about paging")
+		}
 	}
 	wrong := bytes.Repeat([]byte{7}, 5*MiB)
 	for i, body := range map[int32][]byte{1: data[:5*MiB], 2: wrong, 3: data[10*MiB : 15*MiB]} {
@@ -88,6 +108,11 @@ func TestUploadResumesFromListedParts(t *testing.T) {
 	}
 	if got := getObject(t, tr.S3, "big"); !bytes.Equal(got, data) {
 		t.Errorf("object differs from the file (%d bytes, want %d)", len(got), len(data))
+	}
+	for _, id := range others {
+		if _, err := tr.S3.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String("bkt"), Key: aws.String("big"), UploadId: aws.String(id)}); err != nil {
+			t.Errorf("another client's upload %s of the key: %v (it must be left alone)", id, err)
+		}
 	}
 	if st, _ := tr.Opt.States.Load("upload", s.path, dst.String()); st != nil {
 		t.Errorf("state left after a complete upload: %+v", st)
