@@ -204,10 +204,6 @@ func (t *Transfer) fetchChunks(ctx context.Context, o *object, f *os.File, st *S
 			res.Reused++
 		}
 	}
-	bufs := make(chan []byte, t.parallel())
-	for range t.parallel() {
-		bufs <- make([]byte, st.PartSize)
-	}
 	pace := &pacer{rate: t.Opt.MaxRate}
 	already := maps.Clone(st.Done) // st.Done changes under save
 	err := t.forEach(ctx, n, func(ctx context.Context, i int) error {
@@ -224,8 +220,6 @@ func (t *Transfer) fetchChunks(ctx context.Context, o *object, f *os.File, st *S
 		if err := pace.wait(ctx, size); err != nil {
 			return err
 		}
-		buf := <-bufs
-		defer func() { bufs <- buf }()
 		out, err := t.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: &o.srcLoc.Bucket, Key: &o.srcLoc.Key,
 			Range: aws.String(fmt.Sprintf("bytes=%d-%d", off, off+size-1)), IfMatch: aws.String(o.etag)})
 		if err != nil {
@@ -234,16 +228,21 @@ func (t *Transfer) fetchChunks(ctx context.Context, o *object, f *os.File, st *S
 			}
 			return fmt.Errorf("transfer: get %s: %w", o.srcLoc, err)
 		}
-		_, err = io.ReadFull(out.Body, buf[:size])
+		// Streamed to its place in the file, checksummed on the way:
+		// memory stays flat whatever the chunk size.
+		crc := checksum.CRC64NVME.New()
+		dst := &chunkWriter{w: io.NewOffsetWriter(f, off)}
+		got, err := io.Copy(io.MultiWriter(dst, crc), io.LimitReader(out.Body, size))
 		out.Body.Close()
+		if dst.err != nil {
+			return fmt.Errorf("transfer: write %s: %w", f.Name(), dst.err)
+		}
+		if err == nil && got != size {
+			err = io.ErrUnexpectedEOF
+		}
 		if err != nil {
 			return fmt.Errorf("transfer: get %s bytes %d-%d: %w", o.srcLoc, off, off+size-1, err)
 		}
-		if _, err := f.WriteAt(buf[:size], off); err != nil {
-			return fmt.Errorf("transfer: write %s: %w", f.Name(), err)
-		}
-		crc := checksum.CRC64NVME.New()
-		crc.Write(buf[:size])
 		mu.Lock()
 		fresh[i] = b64(crc.Sum(nil))
 		res.Sent++
@@ -300,4 +299,19 @@ func (t *Transfer) verifyLocal(f *os.File, o *object, st *State, n int) error {
 		return fmt.Errorf("transfer: %s: %w: the bytes' MD5 is %s, the ETag %s", o.srcLoc, ErrVerify, got, etag)
 	}
 	return nil
+}
+
+// chunkWriter keeps the local write's error apart from the download's, so
+// that a full disk is reported as such (and not as a failed GET).
+type chunkWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *chunkWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }

@@ -1,7 +1,6 @@
 package transfer
 
 import (
-	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -223,25 +222,27 @@ func (t *Transfer) sendParts(ctx context.Context, s *source, dst Location, st *S
 	parts := make([]completed, n)
 	var mu sync.Mutex
 	res := &Result{Bytes: s.size, Parts: n, UploadID: st.UploadID}
-	bufs := make(chan []byte, t.parallel())
-	for range t.parallel() {
-		bufs <- make([]byte, st.PartSize)
-	}
 	pace := &pacer{rate: t.Opt.MaxRate}
 	err := t.forEach(ctx, n, func(ctx context.Context, i int) error {
-		buf := <-bufs
-		defer func() { bufs <- buf }()
+		// The part is read twice from the file — once to checksum it,
+		// once to send it — rather than held in memory: memory stays
+		// flat whatever the part size (up to 5 GiB). Should the file
+		// change in between, the server refuses the part (its bytes no
+		// longer match the CRC64NVME sent with it).
 		off, size := partRange(i, st.PartSize, s.size)
-		body := buf[:size]
-		if _, err := s.f.ReadAt(body, off); err != nil && !(err == io.EOF && size == 0) {
-			return fmt.Errorf("transfer: read %s: %w", s.path, err)
-		}
+		section := func() *io.SectionReader { return io.NewSectionReader(s.f, off, size) }
 		crc := checksum.CRC64NVME.New()
-		crc.Write(body)
+		if err := readAll(crc, section(), s.path); err != nil {
+			return err
+		}
 		p := completed{crc: crc.Sum(nil), size: size}
 		reused := false
 		if lp, ok := listed[int32(i)]; ok {
-			if reused = partMatches(lp, body, p.crc); reused {
+			matches, err := partMatches(lp, size, p.crc, section, s.path)
+			if err != nil {
+				return err
+			}
+			if reused = matches; reused {
 				p.etag = aws.ToString(lp.ETag)
 			} else {
 				t.notify("part %d on the server differs from the local file: sending it again", i)
@@ -253,7 +254,7 @@ func (t *Transfer) sendParts(ctx context.Context, s *source, dst Location, st *S
 			}
 			out, err := t.S3.UploadPart(ctx, &s3.UploadPartInput{
 				Bucket: &dst.Bucket, Key: &dst.Key, UploadId: &st.UploadID, PartNumber: aws.Int32(int32(i)),
-				Body: bytes.NewReader(body), ContentLength: aws.Int64(size), ChecksumCRC64NVME: aws.String(b64(p.crc)),
+				Body: section(), ContentLength: aws.Int64(size), ChecksumCRC64NVME: aws.String(b64(p.crc)),
 			}, unsignedPayload)
 			if err != nil {
 				return fmt.Errorf("transfer: send part %d of %s: %w", i, dst, err)
@@ -288,17 +289,29 @@ func (t *Transfer) sendParts(ctx context.Context, s *source, dst Location, st *S
 	return res, t.verify(ctx, dst, s.size, want)
 }
 
-// partMatches reports whether a listed part holds exactly body: its size,
-// and its CRC64NVME, or (for a part sent without one) its ETag, the MD5.
-func partMatches(lp types.Part, body, crc []byte) bool {
-	if aws.ToInt64(lp.Size) != int64(len(body)) {
-		return false
+// partMatches reports whether a listed part holds exactly the local
+// part of size bytes: its size, and its CRC64NVME, or (for a part sent
+// without one) its ETag, the MD5, read from the file only then.
+func partMatches(lp types.Part, size int64, crc []byte, section func() *io.SectionReader, path string) (bool, error) {
+	if aws.ToInt64(lp.Size) != size {
+		return false, nil
 	}
 	if c := aws.ToString(lp.ChecksumCRC64NVME); c != "" {
-		return c == b64(crc)
+		return c == b64(crc), nil
 	}
-	sum := md5.Sum(body)
-	return strings.Trim(aws.ToString(lp.ETag), `"`) == hex.EncodeToString(sum[:])
+	h := md5.New()
+	if err := readAll(h, section(), path); err != nil {
+		return false, err
+	}
+	return strings.Trim(aws.ToString(lp.ETag), `"`) == hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readAll feeds the whole section to h.
+func readAll(h io.Writer, r *io.SectionReader, path string) error {
+	if _, err := io.Copy(h, r); err != nil {
+		return fmt.Errorf("transfer: read %s: %w", path, err)
+	}
+	return nil
 }
 
 // unsignedPayload signs a body-carrying request with UNSIGNED-PAYLOAD
@@ -311,19 +324,17 @@ func unsignedPayload(o *s3.Options) {
 
 // putSmall sends a file of one part with one PutObject.
 func (t *Transfer) putSmall(ctx context.Context, s *source, dst Location) (*Result, error) {
-	body := make([]byte, s.size)
-	if _, err := io.ReadFull(io.NewSectionReader(s.f, 0, s.size), body); err != nil {
-		return nil, fmt.Errorf("transfer: read %s: %w", s.path, err)
+	crc := checksum.CRC64NVME.New()
+	if err := readAll(crc, io.NewSectionReader(s.f, 0, s.size), s.path); err != nil {
+		return nil, err
 	}
 	if err := s.unchanged(); err != nil {
 		return nil, err
 	}
-	crc := checksum.CRC64NVME.New()
-	crc.Write(body)
 	want := b64(crc.Sum(nil))
 	bar := t.progress(dst.String(), s.size)
 	out, err := t.S3.PutObject(ctx, &s3.PutObjectInput{
-		Bucket: &dst.Bucket, Key: &dst.Key, Body: bytes.NewReader(body), ContentLength: aws.Int64(s.size),
+		Bucket: &dst.Bucket, Key: &dst.Key, Body: io.NewSectionReader(s.f, 0, s.size), ContentLength: aws.Int64(s.size),
 		ContentType: contentType(dst.Key), ChecksumCRC64NVME: aws.String(want), Metadata: sourceMeta(s),
 	}, unsignedPayload)
 	if err != nil {
