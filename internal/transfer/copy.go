@@ -136,14 +136,7 @@ func (t *Transfer) copyParts(ctx context.Context, o *object, dst Location, st *S
 			p = completed{etag: aws.ToString(r.ETag), size: size}
 			p.crc, _ = checksum.CRC64NVME.Decode(aws.ToString(r.ChecksumCRC64NVME))
 		}
-		mu.Lock()
-		parts[i-1] = p
-		if reused {
-			res.Reused++
-		} else {
-			res.Sent++
-		}
-		mu.Unlock()
+		record(&mu, parts, res, i, p, reused)
 		bar.Add(size)
 		return nil
 	})

@@ -261,14 +261,7 @@ func (t *Transfer) sendParts(ctx context.Context, s *source, dst Location, st *S
 			}
 			p.etag = aws.ToString(out.ETag)
 		}
-		mu.Lock()
-		parts[i-1] = p
-		if reused {
-			res.Reused++
-		} else {
-			res.Sent++
-		}
-		mu.Unlock()
+		record(&mu, parts, res, i, p, reused)
 		bar.Add(size)
 		return nil
 	})
@@ -287,6 +280,18 @@ func (t *Transfer) sendParts(ctx context.Context, s *source, dst Location, st *S
 	}
 	res.Checksum = want
 	return res, t.verify(ctx, dst, s.size, want)
+}
+
+// record keeps part i's result, from one of the workers, and counts it.
+func record(mu *sync.Mutex, parts []completed, res *Result, i int, p completed, reused bool) {
+	mu.Lock()
+	defer mu.Unlock()
+	parts[i-1] = p
+	if reused {
+		res.Reused++
+	} else {
+		res.Sent++
+	}
 }
 
 // partMatches reports whether a listed part holds exactly the local
