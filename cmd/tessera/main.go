@@ -22,6 +22,10 @@ Usage:
   tessera server [flags]   run the S3 API (see 'tessera server --help')
   tessera admin [flags] …  manage accounts and keys of a running server (see 'tessera admin --help')
   tessera fsck [flags]     check a data directory against its metadata (see 'tessera fsck --help')
+  tessera cp SRC DST       copy to, from or inside any S3, resumable and verified (see 'tessera cp --help')
+  tessera ls [s3://B[/P]]  list buckets or objects
+  tessera rm s3://B/K      delete objects
+  tessera mb s3://B        make a bucket
   tessera version          print the version
   tessera help             show this help
 `
@@ -44,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runAdmin(args[1:], stdout, stderr)
 	case "fsck":
 		return runFsck(args[1:], stdout, stderr)
+	case "cp", "ls", "rm", "mb":
+		return runClient(args[0], args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "tessera", version)
 		return 0
