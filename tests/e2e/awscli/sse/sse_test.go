@@ -1,7 +1,9 @@
-// Package sse runs the aws cli encryption journey (SSE-C, SSE-S3, SSE-KMS,
-// DSSE-KMS over HTTPS) against the built binary: the longest aws cli
-// journey, in a package of its own so that each stays within go test's
-// 10-minute limit (go test runs at most GOMAXPROCS tests of a package at once).
+// Package sse runs the aws cli's customer-side encryption journey (SSE-C
+// and SSE-S3 over HTTPS) against the built binary. The aws cli journeys are
+// split across packages (see ../ssekms) so that each stays within go test's
+// 10-minute limit on a busy two-core machine: every aws cli call starts a
+// Python process, and go test runs at most GOMAXPROCS tests of a package at
+// once.
 package sse
 
 import (
@@ -14,4 +16,4 @@ var journeys = tesseratest.Journeys{Root: "../../../.."}
 
 func TestMain(m *testing.M) { journeys.Main(m) }
 
-func TestAWSCLISSE(t *testing.T) { journeys.Run(t, "bash", "scripts/e2e-awscli-sse.sh") }
+func TestAWSCLISSE(t *testing.T) { journeys.Run(t, "bash", "scripts/e2e-awscli-sse.sh", "customer") }
