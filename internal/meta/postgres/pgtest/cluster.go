@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -244,15 +245,68 @@ func (c *cluster) kill() error {
 	if c.cmd == nil || c.cmd.Process == nil {
 		return errors.New("postgres is not running")
 	}
+	children := childrenOf(c.cmd.Process.Pid)
 	if err := c.cmd.Process.Signal(os.Kill); err != nil {
 		return fmt.Errorf("kill postgres: %w", err)
 	}
 	select {
 	case <-c.exited:
-		return nil
 	case <-time.After(10 * time.Second):
 		return errors.New("postgres did not exit within 10s of SIGKILL")
 	}
+	// A backend answers queries until it notices its postmaster gone:
+	// wait for them all, so that the database is away when kill returns.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		alive := 0
+		for _, pid := range children {
+			if running(pid) {
+				alive++
+			}
+		}
+		if alive == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d postgres processes still running 10s after their postmaster was killed", alive)
+		}
+	}
+}
+
+// childrenOf lists the processes whose parent is pid (Linux /proc; none
+// elsewhere).
+func childrenOf(pid int) []int {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var kids []int
+	for _, st := range stats {
+		var child int
+		if _, ppid, ok := procStat(st); ok && ppid == pid {
+			if _, err := fmt.Sscan(filepath.Base(filepath.Dir(st)), &child); err == nil {
+				kids = append(kids, child)
+			}
+		}
+	}
+	return kids
+}
+
+// running reports whether pid is a process that has not exited (a zombie
+// has: only its parent, init by now, has yet to reap it).
+func running(pid int) bool {
+	state, _, ok := procStat(fmt.Sprintf("/proc/%d/stat", pid))
+	return ok && state != "Z"
+}
+
+// procStat reads a /proc/<pid>/stat file's state and parent pid.
+func procStat(path string) (state string, ppid int, ok bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", 0, false
+	}
+	// pid (comm) state ppid …; comm may hold spaces and parentheses.
+	rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
+	if _, err := fmt.Sscan(rest, &state, &ppid); err != nil {
+		return "", 0, false
+	}
+	return state, ppid, true
 }
 
 // errExited is the error of a server that exited before it was ready.
