@@ -119,6 +119,7 @@ func (q *request) conditionContext() map[string][]string {
 	if !q.auth.Anonymous {
 		ctx["aws:principalaccount"] = []string{q.account.ID}
 	}
+	q.apConditions(ctx)
 	switch q.op.Kind {
 	case ListObjects, ListObjectsV2, ListMultipartUploads:
 		for _, k := range []string{"prefix", "delimiter", "max-keys"} {
@@ -138,6 +139,9 @@ func (q *request) conditionContext() map[string][]string {
 // callers outside the owner's account, and its IgnorePublicAcls the ACLs'
 // public grants (aclAccess.grants).
 func (q *request) allowed(ba bucketAccess, acts []string, resource string) bool {
+	if q.ap != nil && !q.apAllows(acts, resource) {
+		return false
+	}
 	req := iam.Request{Resource: resource, Context: q.conditionContext()}
 	if !q.auth.Anonymous {
 		req.AccountID, req.CanonicalID = q.account.ID, q.account.CanonicalID
