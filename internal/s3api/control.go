@@ -97,7 +97,7 @@ func (h *Handler) control(w http.ResponseWriter, r *http.Request) error {
 		}
 		return h.listAccessPoints(q)
 	}
-	name, sub, _ := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
+	name, sub := controlPath(rest)
 	switch {
 	case sub == "" && r.Method == http.MethodPut:
 		return h.createAccessPoint(q, name)
@@ -123,6 +123,13 @@ func (h *Handler) control(w http.ResponseWriter, r *http.Request) error {
 		return h.getAccessPointPolicyStatus(q, name)
 	}
 	return s3err.New(s3err.MethodNotAllowed)
+}
+
+// controlPath splits what follows /v20180820/accesspoint/ into the access
+// point name and the sub-resource ("", "policy", "policyStatus").
+func controlPath(rest string) (name, sub string) {
+	name, sub, _ = strings.Cut(strings.TrimPrefix(rest, "/"), "/")
+	return name, sub
 }
 
 type vpcConfiguration struct {
@@ -252,13 +259,9 @@ func (h *Handler) listAccessPoints(q *request) error {
 			limit = n
 		}
 	}
-	var after string
-	if tok := qs.Get("nextToken"); tok != "" {
-		b, err := base64.RawURLEncoding.DecodeString(tok)
-		if err != nil || !engine.ValidAccessPointName(string(b)) {
-			return s3err.Newf(s3err.InvalidRequest, "The next token is not valid.")
-		}
-		after = string(b)
+	after, err := decodeAPToken(qs.Get("nextToken"))
+	if err != nil {
+		return err
 	}
 	bucket := qs.Get("bucket")
 	if bucket != "" {
@@ -282,6 +285,19 @@ func (h *Handler) listAccessPoints(q *request) error {
 	}
 	writeXML(q.w, http.StatusOK, out)
 	return nil
+}
+
+// decodeAPToken reads a ListAccessPoints next token: the last name listed,
+// base64url ("" for none).
+func decodeAPToken(tok string) (string, error) {
+	if tok == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || !engine.ValidAccessPointName(string(b)) {
+		return "", s3err.Newf(s3err.InvalidRequest, "The next token is not valid.")
+	}
+	return string(b), nil
 }
 
 type accessPointPolicy struct {
