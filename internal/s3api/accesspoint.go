@@ -44,6 +44,9 @@ func (h *Handler) throughAccessPoint(q *request) error {
 	var ap engine.AccessPoint
 	var err error
 	if strings.HasSuffix(name, engine.AliasSuffix) {
+		if q.op.Kind == CreateBucket {
+			return nil // an invalid bucket name: the handler says so
+		}
 		ap, err = h.cfg.Engine.AccessPointByAlias(q.ctx(), name)
 		if s3err.HasCode(err, s3err.NoSuchAccessPoint) {
 			return s3err.New(s3err.NoSuchBucket).With("BucketName", name)
