@@ -298,3 +298,61 @@ func TestAccessPointDelegation(t *testing.T) {
 		t.Errorf("owner's ListParts = %v, %v", out, err)
 	}
 }
+
+// TestAccessPointPublicAccessBlock: the access point's own block applies
+// to requests through it. The bucket is open (ACLs on, no block) and its
+// object public-read; an access point without a block and with a public
+// policy lets anonymous readers in; one whose IgnorePublicAcls is on
+// leaves the ACL out, and one whose BlockPublicAcls is on refuses a
+// public ACL written through it (S3 user guide, "Blocking public access":
+// the settings of an access point apply to requests through it).
+func TestAccessPointPublicAccessBlock(t *testing.T) {
+	t.Parallel()
+	srv := apServer(t)
+	root := srv.S3()
+	ctl := apControl(srv, accessKey, secretKey)
+	bucket := cfgOpenBucket(t, root)
+	put(t, root, bucket, "public.txt", []byte("hi"), func(in *s3.PutObjectInput) { in.ACL = s3types.ObjectCannedACLPublicRead })
+	acct := tesseratest.RootAccountID
+	mk := func(name string, block ctltypes.PublicAccessBlockConfiguration, policy bool) string {
+		out, err := ctl.CreateAccessPoint(ctx(), &s3control.CreateAccessPointInput{AccountId: aws.String(acct), Name: aws.String(name),
+			Bucket: aws.String(bucket), PublicAccessBlockConfiguration: &block})
+		if err != nil {
+			t.Fatalf("CreateAccessPoint(%s): %v", name, err)
+		}
+		if policy {
+			pol := acctDoc(acctStmt("Allow", map[string]string{"Principal": `"*"`, "Action": acctList("s3:GetObject"),
+				"Resource": acctList(aws.ToString(out.AccessPointArn) + "/object/*")}))
+			if _, err := ctl.PutAccessPointPolicy(ctx(), &s3control.PutAccessPointPolicyInput{AccountId: aws.String(acct), Name: aws.String(name), Policy: aws.String(pol)}); err != nil {
+				t.Fatalf("PutAccessPointPolicy(%s): %v", name, err)
+			}
+		}
+		return aws.ToString(out.Alias)
+	}
+	open := mk("open", ctltypes.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(false), IgnorePublicAcls: aws.Bool(false),
+		BlockPublicPolicy: aws.Bool(false), RestrictPublicBuckets: aws.Bool(false)}, true)
+	noACLs := mk("no-acls", ctltypes.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true),
+		BlockPublicPolicy: aws.Bool(false), RestrictPublicBuckets: aws.Bool(false)}, true)
+	openNoPolicy := mk("open-no-policy", ctltypes.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(false), IgnorePublicAcls: aws.Bool(false),
+		BlockPublicPolicy: aws.Bool(false), RestrictPublicBuckets: aws.Bool(false)}, false)
+
+	for _, r := range []struct {
+		name, alias string
+		status      int
+	}{
+		{"by bucket name", bucket, http.StatusOK},
+		// Anonymous: the access point policy allows, the object ACL grants.
+		{"open access point", open, http.StatusOK},
+		// No access point policy: an access point grants an outsider nothing.
+		{"access point without policy", openNoPolicy, http.StatusForbidden},
+		{"IgnorePublicAcls access point", noACLs, http.StatusForbidden},
+	} {
+		if st, code, _ := acctAnon(t, srv, http.MethodGet, "/"+r.alias+"/public.txt", nil); st != r.status {
+			t.Errorf("anonymous GET via %s: %d %s, want %d", r.name, st, code, r.status)
+		}
+	}
+	_, err := root.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String(noACLs), Key: aws.String("other.txt"),
+		Body: strings.NewReader("x"), ACL: s3types.ObjectCannedACLPublicRead})
+	acctDenied(t, "public-read PutObject through a BlockPublicAcls access point", err)
+	put(t, root, open, "other.txt", []byte("x"), func(in *s3.PutObjectInput) { in.ACL = s3types.ObjectCannedACLPublicRead })
+}
