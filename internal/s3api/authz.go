@@ -183,6 +183,11 @@ func (h *Handler) authorize(q *request) error {
 		}
 		return nil // the handler answers NoSuchBucket
 	}
+	if q.ap != nil && ba.ownerAccount.ID != q.ap.BucketAccount {
+		// The bucket was deleted and made again by another account: the
+		// access point does not lead into someone else's bucket.
+		return s3err.New(s3err.NoSuchBucket).With("BucketName", q.op.Bucket)
+	}
 	q.bucketOwner = ba.ownerAccount.Owner()
 	ba.versionID = q.op.Query.Get("versionId")
 	q.access = ba

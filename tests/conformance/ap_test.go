@@ -356,3 +356,25 @@ func TestAccessPointPublicAccessBlock(t *testing.T) {
 	acctDenied(t, "public-read PutObject through a BlockPublicAcls access point", err)
 	put(t, root, open, "other.txt", []byte("x"), func(in *s3.PutObjectInput) { in.ACL = s3types.ObjectCannedACLPublicRead })
 }
+
+// TestAccessPointBucketRecreated: an access point stays with the account
+// that owned its bucket; a bucket of the same name made again by another
+// account is not reached through it (Tessera's reading of S3's
+// BucketAccountId, which pins an access point to its bucket's owner).
+func TestAccessPointBucketRecreated(t *testing.T) {
+	t.Parallel()
+	srv := apServer(t)
+	root := srv.S3()
+	bob := srv.NewAccount("bob")
+	bucket := newBucket(t, root)
+	_, alias := apCreate(t, apControl(srv, accessKey, secretKey), tesseratest.RootAccountID, "old", bucket)
+	if _, err := root.DeleteBucket(ctx(), &s3.DeleteBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("DeleteBucket: %v", err)
+	}
+	if _, err := bob.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("CreateBucket by bob: %v", err)
+	}
+	put(t, bob.S3, bucket, "bobs.txt", []byte("bob's"))
+	_, err := root.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String(alias), Key: aws.String("bobs.txt")})
+	acctWantErr(t, "GetObject through the old access point", err, "NoSuchBucket", http.StatusNotFound)
+}
