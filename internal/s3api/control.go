@@ -90,39 +90,54 @@ func (h *Handler) control(w http.ResponseWriter, r *http.Request) error {
 		return s3err.New(s3err.AccessDenied)
 	}
 	q := &request{r: r, w: w, auth: res, account: acct, owner: acct.Owner()}
-	rest := strings.TrimPrefix(r.URL.Path, controlPrefix)
-	if rest == "" {
-		if r.Method != http.MethodGet {
-			return s3err.New(s3err.MethodNotAllowed)
-		}
-		return h.listAccessPoints(q)
+	name, sub := controlPath(strings.TrimPrefix(r.URL.Path, controlPrefix))
+	action, serve := h.controlAction(r.Method, r.URL.Path == controlPrefix, sub)
+	if serve == nil {
+		return s3err.New(s3err.MethodNotAllowed)
 	}
-	name, sub := controlPath(rest)
+	if p, ok := r.Context().Value(opKey{}).(*string); ok {
+		*p = action // for the access log and metrics, as OpName
+	}
+	return serve(q, name)
+}
+
+// controlAction names the S3 Control action of a method on a path (the
+// list when list is set, else an access point's sub-resource) and returns
+// its handler; nil when there is none.
+func (h *Handler) controlAction(method string, list bool, sub string) (string, func(*request, string) error) {
 	switch {
-	case sub == "" && r.Method == http.MethodPut:
-		return h.createAccessPoint(q, name)
-	case sub == "" && r.Method == http.MethodGet:
-		return h.getAccessPoint(q, name)
-	case sub == "" && r.Method == http.MethodDelete:
-		if err := h.cfg.Engine.DeleteAccessPoint(q.ctx(), acct.ID, name); err != nil {
-			return err
+	case list && method == http.MethodGet:
+		return "ListAccessPoints", func(q *request, _ string) error { return h.listAccessPoints(q) }
+	case list:
+		return "", nil
+	case sub == "" && method == http.MethodPut:
+		return "CreateAccessPoint", h.createAccessPoint
+	case sub == "" && method == http.MethodGet:
+		return "GetAccessPoint", h.getAccessPoint
+	case sub == "" && method == http.MethodDelete:
+		return "DeleteAccessPoint", func(q *request, name string) error {
+			if err := h.cfg.Engine.DeleteAccessPoint(q.ctx(), q.account.ID, name); err != nil {
+				return err
+			}
+			q.w.WriteHeader(http.StatusNoContent)
+			return nil
 		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	case sub == "policy" && r.Method == http.MethodPut:
-		return h.putAccessPointPolicy(q, name)
-	case sub == "policy" && r.Method == http.MethodGet:
-		return h.getAccessPointPolicy(q, name)
-	case sub == "policy" && r.Method == http.MethodDelete:
-		if err := h.cfg.Engine.SetAccessPointPolicy(q.ctx(), acct.ID, name, ""); err != nil {
-			return err
+	case sub == "policy" && method == http.MethodPut:
+		return "PutAccessPointPolicy", h.putAccessPointPolicy
+	case sub == "policy" && method == http.MethodGet:
+		return "GetAccessPointPolicy", h.getAccessPointPolicy
+	case sub == "policy" && method == http.MethodDelete:
+		return "DeleteAccessPointPolicy", func(q *request, name string) error {
+			if err := h.cfg.Engine.SetAccessPointPolicy(q.ctx(), q.account.ID, name, ""); err != nil {
+				return err
+			}
+			q.w.WriteHeader(http.StatusNoContent)
+			return nil
 		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	case sub == "policyStatus" && r.Method == http.MethodGet:
-		return h.getAccessPointPolicyStatus(q, name)
+	case sub == "policyStatus" && method == http.MethodGet:
+		return "GetAccessPointPolicyStatus", h.getAccessPointPolicyStatus
 	}
-	return s3err.New(s3err.MethodNotAllowed)
+	return "", nil
 }
 
 // controlPath splits what follows /v20180820/accesspoint/ into the access
