@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -131,4 +132,76 @@ func (q *request) apConditions(ctx map[string][]string) {
 	ctx["s3:dataaccesspointarn"] = []string{q.ap.ARN}
 	ctx["s3:dataaccesspointaccount"] = []string{q.ap.Account}
 	ctx["s3:accesspointnetworkorigin"] = []string{"Internet"}
+}
+
+// copySourceARN is a copy source through an access point, as S3 documents
+// it for CopyObject and UploadPartCopy:
+// arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME/object/KEY (URL-encoded).
+var copySourceARN = regexp.MustCompile(`^arn:aws:s3:[a-z0-9-]*:([0-9]{12}):accesspoint[/:]([a-z0-9][a-z0-9-]{1,48}[a-z0-9])/object/(.+)$`)
+
+// copySrc is a copy's source: its bucket, key and version, and the access
+// point it is read through (nil: by bucket name) with its policy.
+type copySrc struct {
+	bucket, key, versionID string
+	ap                     *engine.AccessPoint
+	apPolicy               *iam.Policy
+}
+
+// copySourceOf parses x-amz-copy-source, resolving a source named by an
+// access point ARN or alias to its bucket.
+func (h *Handler) copySourceOf(q *request) (copySrc, error) {
+	v := q.r.Header.Get("x-amz-copy-source")
+	raw, version, hasVersion := strings.Cut(v, "?versionId=")
+	var ap engine.AccessPoint
+	var key string // escaped, as in the header
+	dec, err := url.PathUnescape(strings.TrimPrefix(raw, "/"))
+	rawBucket, rawKey, _ := strings.Cut(strings.TrimPrefix(raw, "/"), "/")
+	alias, _ := url.PathUnescape(rawBucket)
+	if m := copySourceARN.FindStringSubmatch(dec); err == nil && m != nil {
+		if ap, err = h.cfg.Engine.GetAccessPoint(q.ctx(), m[1], m[2]); err != nil {
+			return copySrc{}, err
+		}
+		key = url.PathEscape(m[3])
+	} else if strings.HasSuffix(alias, engine.AliasSuffix) {
+		ap, err = h.cfg.Engine.AccessPointByAlias(q.ctx(), alias)
+		if s3err.HasCode(err, s3err.NoSuchAccessPoint) {
+			return copySrc{}, s3err.New(s3err.NoSuchBucket).With("BucketName", alias)
+		} else if err != nil {
+			return copySrc{}, err
+		}
+		key = rawKey
+	}
+	if ap.Name != "" {
+		// Parsed as the bucket's own copy source, for the key and
+		// version checks every copy source gets.
+		v = url.PathEscape(ap.Bucket) + "/" + key
+		if hasVersion {
+			v += "?versionId=" + version
+		}
+	}
+	bucket, k, versionID, err := copySource(v)
+	if err != nil {
+		return copySrc{}, err
+	}
+	src := copySrc{bucket: bucket, key: k, versionID: versionID}
+	if ap.Name == "" {
+		return src, nil
+	}
+	src.ap = &ap
+	if ap.Policy != "" {
+		if src.apPolicy, err = iam.ParseAccessPointPolicy([]byte(ap.Policy), ap.ARN); err != nil {
+			return copySrc{}, err
+		}
+	}
+	return src, nil
+}
+
+// asSource runs fn with the request seen as reading through the copy
+// source's access point (or through none, for a source named by bucket):
+// allowed then applies that access point's policy and condition keys.
+func (q *request) asSource(src copySrc, fn func() bool) bool {
+	ap, pol := q.ap, q.apPolicy
+	defer func() { q.ap, q.apPolicy = ap, pol }()
+	q.ap, q.apPolicy = src.ap, src.apPolicy
+	return fn()
 }

@@ -228,10 +228,11 @@ func (h *Handler) requesterPays(q *request, ba bucketAccess) error {
 
 // authorizeCopySource requires read access to a copy's source object.
 func (h *Handler) authorizeCopySource(q *request) error {
-	bucket, key, versionID, err := copySource(q.r.Header.Get("x-amz-copy-source"))
+	src, err := h.copySourceOf(q)
 	if err != nil {
 		return err
 	}
+	bucket, key, versionID := src.bucket, src.key, src.versionID
 	read := "s3:GetObject"
 	if versionID != "" {
 		read = "s3:GetObjectVersion"
@@ -243,8 +244,11 @@ func (h *Handler) authorizeCopySource(q *request) error {
 	if v := q.r.Header.Get("x-amz-source-expected-bucket-owner"); v != "" && v != ba.ownerAccount.ID {
 		return s3err.New(s3err.AccessDenied)
 	}
+	if src.ap != nil && ba.ownerAccount.ID != src.ap.BucketAccount {
+		return s3err.New(s3err.NoSuchBucket).With("BucketName", bucket) // as throughAccessPoint
+	}
 	ba.versionID = versionID
-	if !q.allowed(ba, []string{read}, resourceARN(bucket, key)) {
+	if !q.asSource(src, func() bool { return q.allowed(ba, []string{read}, resourceARN(bucket, key)) }) {
 		return s3err.New(s3err.AccessDenied)
 	}
 	// Reading a Requester Pays source is a paid read like any other.

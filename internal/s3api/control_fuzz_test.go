@@ -17,6 +17,7 @@ func FuzzControl(f *testing.F) {
 	for _, s := range []string{
 		"/reports/policyStatus", "/reports", "", "//", "/a/b/c",
 		"cmVwb3J0cw", "!!", "reports-123456789012", "a-1234567890123",
+		"arn:aws:s3:us-east-1:123456789012:accesspoint/ap/object/k/e/y",
 		`<CreateAccessPointRequest><Bucket>b</Bucket><VpcConfiguration><VpcId>v</VpcId></VpcConfiguration><PublicAccessBlockConfiguration><BlockPublicAcls>false</BlockPublicAcls></PublicAccessBlockConfiguration></CreateAccessPointRequest>`,
 		`<PutAccessPointPolicyRequest><Policy>{"Statement":[]}</Policy></PutAccessPointPolicyRequest>`,
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:us-east-1:123456789012:accesspoint/ap/object/*"}]}`,
@@ -29,6 +30,7 @@ func FuzzControl(f *testing.F) {
 		_, err := decodeAPToken(s)
 		wantS3Err(t, "decodeAPToken", err)
 		apHostName.FindStringSubmatch(s)
+		copySourceARN.FindStringSubmatch(s)
 		var in createAccessPointRequest
 		_ = xml.Unmarshal([]byte(s), &in)
 		var pol accessPointPolicy

@@ -3,6 +3,7 @@ package conformance
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -377,4 +378,61 @@ func TestAccessPointBucketRecreated(t *testing.T) {
 	put(t, bob.S3, bucket, "bobs.txt", []byte("bob's"))
 	_, err := root.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String(alias), Key: aws.String("bobs.txt")})
 	acctWantErr(t, "GetObject through the old access point", err, "NoSuchBucket", http.StatusNotFound)
+}
+
+// TestAccessPointCopySource: a copy source may name an access point, by
+// ARN (arn:…:accesspoint/NAME/object/KEY, as the CopyObject and
+// UploadPartCopy references describe it) or by alias; the read is then
+// authorized through that access point, whose policy and the bucket's
+// delegation let another account copy what the bucket name does not.
+func TestAccessPointCopySource(t *testing.T) {
+	t.Parallel()
+	srv := apServer(t)
+	root := srv.S3()
+	bob := srv.NewAccount("bob")
+	bucket := newBucket(t, root)
+	put(t, root, bucket, "src.txt", []byte("copied through an access point"))
+	ctl := apControl(srv, accessKey, secretKey)
+	arn, alias := apCreate(t, ctl, tesseratest.RootAccountID, "copy-src", bucket)
+	delegate := acctDoc(acctStmt("Allow", map[string]string{"Principal": `{"AWS":"*"}`, "Action": `"*"`,
+		"Resource":  acctList(acctBucketARN(bucket), acctObjARN(bucket, "*")),
+		"Condition": fmt.Sprintf(`{"StringEquals":{"s3:DataAccessPointAccount":%q}}`, tesseratest.RootAccountID)}))
+	if _, err := root.PutBucketPolicy(ctx(), &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(delegate)}); err != nil {
+		t.Fatalf("PutBucketPolicy(delegation): %v", err)
+	}
+	apPol := acctDoc(acctStmt("Allow", map[string]string{"Principal": acctAWS(bob.ID),
+		"Action": acctList("s3:GetObject"), "Resource": acctList(arn + "/object/*")}))
+	if _, err := ctl.PutAccessPointPolicy(ctx(), &s3control.PutAccessPointPolicyInput{AccountId: aws.String(tesseratest.RootAccountID), Name: aws.String("copy-src"), Policy: aws.String(apPol)}); err != nil {
+		t.Fatalf("PutAccessPointPolicy: %v", err)
+	}
+	dst := newBucket(t, bob.S3)
+	for _, r := range []struct {
+		name, source string
+		ok           bool
+	}{
+		{"ARN", arn + "/object/src.txt", true},
+		{"URL-encoded ARN", url.PathEscape(arn + "/object/src.txt"), true},
+		{"alias", alias + "/src.txt", true},
+		// By bucket name the delegation does not apply.
+		{"bucket name", bucket + "/src.txt", false},
+	} {
+		_, err := bob.S3.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String(dst), Key: aws.String(r.name), CopySource: aws.String(r.source)})
+		if !r.ok {
+			acctDenied(t, "CopyObject from "+r.name, err)
+			continue
+		}
+		if err != nil {
+			t.Errorf("CopyObject from %s: %v", r.name, err)
+			continue
+		}
+		wantBody(t, bob.S3, dst, r.name, []byte("copied through an access point"))
+	}
+	id := acctUpload(t, bob.S3, dst, "part-copy")
+	if _, err := bob.S3.UploadPartCopy(ctx(), &s3.UploadPartCopyInput{Bucket: aws.String(dst), Key: aws.String("part-copy"), UploadId: aws.String(id),
+		PartNumber: aws.Int32(1), CopySource: aws.String(arn + "/object/src.txt")}); err != nil {
+		t.Errorf("UploadPartCopy from the ARN: %v", err)
+	}
+	_, err := bob.S3.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String(dst), Key: aws.String("x"),
+		CopySource: aws.String("nosuch-ap-zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz-s3alias/src.txt")})
+	acctWantErr(t, "CopyObject from an unknown alias", err, "NoSuchBucket", http.StatusNotFound)
 }
