@@ -137,7 +137,9 @@ func (q *request) conditionContext() map[string][]string {
 // ACL (S3's evaluation: an explicit deny wins, then any allow). A public
 // access block's RestrictPublicBuckets voids a public policy's Allows for
 // callers outside the owner's account, and its IgnorePublicAcls the ACLs'
-// public grants (aclAccess.grants).
+// public grants (aclAccess.grants). Through an access point, its policy
+// must allow first (apAllows), and the bucket policy sees the
+// s3:DataAccessPoint* condition keys by which it delegates.
 func (q *request) allowed(ba bucketAccess, acts []string, resource string) bool {
 	if q.ap != nil && !q.apAllows(acts, resource) {
 		return false
