@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,9 @@ Commands:
   key enable ACCESS_KEY    enable a disabled key
   key delete ACCESS_KEY    delete a key
   usage ACCOUNT_ID         requests and bytes charged to an account
+  accesspoint list [ACCOUNT_ID]
+                           list access points (all accounts unless one is named);
+                           accounts manage theirs with S3 Control (aws s3control)
 
 KMS keys (for SSE-KMS; their key material derives from the server's root key):
   kms key create [--account ACCOUNT_ID] [--description TEXT]
@@ -185,6 +189,8 @@ func adminCommand(ctx context.Context, c *admin.Client, args []string, out io.Wr
 			return usage
 		}
 		return c.Do(ctx, "DELETE", "keys/"+arg(2), nil, nil)
+	case "accesspoint list":
+		return listAccessPoints(ctx, c, arg(2), tw)
 	}
 	if arg(0) == "kms" && arg(1) == "key" {
 		return kmsCommand(ctx, c, args[2:], tw, usage)
@@ -198,4 +204,25 @@ func adminCommand(ctx context.Context, c *admin.Client, args []string, out io.Wr
 		return nil
 	}
 	return usage
+}
+
+// listAccessPoints prints the access points of an account, or of all.
+func listAccessPoints(ctx context.Context, c *admin.Client, account string, tw io.Writer) error {
+	path := "accesspoints"
+	if account != "" {
+		path += "?account=" + url.QueryEscape(account)
+	}
+	var aps []admin.AccessPointView
+	if err := c.Do(ctx, "GET", path, nil, &aps); err != nil {
+		return err
+	}
+	fmt.Fprintln(tw, "ACCOUNT ID\tNAME\tBUCKET\tALIAS\tPOLICY\tCREATED")
+	for _, ap := range aps {
+		pol := "-"
+		if ap.HasPolicy {
+			pol = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ap.Account, ap.Name, ap.Bucket, ap.Alias, pol, ap.Created.Format("2006-01-02T15:04:05Z"))
+	}
+	return nil
 }

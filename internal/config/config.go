@@ -85,7 +85,7 @@ var options = []option{
 	{"region", "TESSERA_REGION", "region reported by GetBucketLocation, required in LocationConstraint (except us-east-1) and in SigV4 credential scopes", false},
 	{"root-user", "TESSERA_ROOT_USER", "root access key ID (default: generated on first start and stored in <data>/credentials)", false},
 	{"root-password", "TESSERA_ROOT_PASSWORD", "root secret access key (set together with --root-user)", true},
-	{"domain", "TESSERA_DOMAIN", "comma-separated domains for virtual-host-style requests (bucket.domain); path style always works", false},
+	{"domain", "TESSERA_DOMAIN", "comma-separated domains for virtual-host-style requests (bucket.domain, and the hosts SDKs make of access point ARNs, NAME-ACCOUNT.domain; S3 Control calls go to ACCOUNT.domain); path style always works", false},
 	{"tls-cert", "TESSERA_TLS_CERT", "PEM certificate file; with --tls-key serves HTTPS", false},
 	{"tls-key", "TESSERA_TLS_KEY", "PEM private key file for --tls-cert", false},
 	{"log-level", "TESSERA_LOG_LEVEL", "log level: debug, info, warn or error", false},

@@ -66,6 +66,19 @@ func ParsePolicy(data []byte, bucket string) (*Policy, error) {
 	return parseDocument(data, bucketRules(bucket))
 }
 
+// ParseAccessPointPolicy parses and validates an access point policy for
+// the access point with the ARN apARN: a bucket policy's grammar, whose
+// resources are the access point (apARN) or its objects (apARN/object/key),
+// wildcards allowed, as S3 Control requires.
+func ParseAccessPointPolicy(data []byte, apARN string) (*Policy, error) {
+	if len(data) > MaxPolicySize {
+		return nil, malformed("Policies must be less than 20 KB")
+	}
+	return parseDocument(data, statementRules{actionPrefix: "s3:", resourceOK: func(r string) bool {
+		return r == apARN || strings.HasPrefix(r, apARN+"/object/") || wildcardMatch(r, apARN, false)
+	}})
+}
+
 // MaxKeyPolicySize is KMS's limit on a key policy document (32 KB).
 const MaxKeyPolicySize = 32 << 10
 

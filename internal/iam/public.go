@@ -44,6 +44,11 @@ var restrictingKeys = map[string]bool{
 	"aws:sourceowner": true, "aws:sourceaccount": true, "aws:userid": true,
 	"aws:principalorgid": true, "aws:principalaccount": true,
 	"s3:x-amz-server-side-encryption-aws-kms-key-id": true,
+	// A bucket policy that delegates to access points pins the caller to
+	// an access point or its account (S3 user guide, "The meaning of
+	// public", and "Delegating access control to access points", whose
+	// Principal "*" example must pass a bucket's BlockPublicPolicy).
+	"s3:dataaccesspointarn": true, "s3:dataaccesspointaccount": true,
 }
 
 // minIPv4Prefix and minIPv6Prefix are the shortest aws:SourceIp prefix S3 treats as a

@@ -112,14 +112,16 @@ func (a *aclAccess) objectGrants(key, versionID string) []grant {
 
 // holds reports whether a grant list gives the caller perm: a grant to the
 // caller's canonical user, to AllUsers, or (signed requests) to
-// AuthenticatedUsers; IgnorePublicAcls leaves out the last two.
+// AuthenticatedUsers; IgnorePublicAcls, the bucket's or that of the
+// access point the request came through, leaves out the last two.
 func (a *aclAccess) holds(gs []grant, perm string) bool {
 	anon := a.q.auth.Anonymous
+	ignorePublic := a.pab.IgnorePublicAcls || a.q.ap != nil && a.q.ap.Block.IgnorePublicAcls
 	for _, g := range gs {
 		if g.Permission != perm && g.Permission != permFullControl {
 			continue
 		}
-		if g.public() && a.pab.IgnorePublicAcls {
+		if g.public() && ignorePublic {
 			continue
 		}
 		switch {

@@ -119,6 +119,7 @@ func (q *request) conditionContext() map[string][]string {
 	if !q.auth.Anonymous {
 		ctx["aws:principalaccount"] = []string{q.account.ID}
 	}
+	q.apConditions(ctx)
 	switch q.op.Kind {
 	case ListObjects, ListObjectsV2, ListMultipartUploads:
 		for _, k := range []string{"prefix", "delimiter", "max-keys"} {
@@ -136,8 +137,13 @@ func (q *request) conditionContext() map[string][]string {
 // ACL (S3's evaluation: an explicit deny wins, then any allow). A public
 // access block's RestrictPublicBuckets voids a public policy's Allows for
 // callers outside the owner's account, and its IgnorePublicAcls the ACLs'
-// public grants (aclAccess.grants).
+// public grants (aclAccess.grants). Through an access point, its policy
+// must allow first (apAllows), and the bucket policy sees the
+// s3:DataAccessPoint* condition keys by which it delegates.
 func (q *request) allowed(ba bucketAccess, acts []string, resource string) bool {
+	if q.ap != nil && !q.apAllows(acts, resource) {
+		return false
+	}
 	req := iam.Request{Resource: resource, Context: q.conditionContext()}
 	if !q.auth.Anonymous {
 		req.AccountID, req.CanonicalID = q.account.ID, q.account.CanonicalID
@@ -179,6 +185,11 @@ func (h *Handler) authorize(q *request) error {
 		}
 		return nil // the handler answers NoSuchBucket
 	}
+	if q.ap != nil && ba.ownerAccount.ID != q.ap.BucketAccount {
+		// The bucket was deleted and made again by another account: the
+		// access point does not lead into someone else's bucket.
+		return s3err.New(s3err.NoSuchBucket).With("BucketName", q.op.Bucket)
+	}
 	q.bucketOwner = ba.ownerAccount.Owner()
 	ba.versionID = q.op.Query.Get("versionId")
 	q.access = ba
@@ -219,10 +230,11 @@ func (h *Handler) requesterPays(q *request, ba bucketAccess) error {
 
 // authorizeCopySource requires read access to a copy's source object.
 func (h *Handler) authorizeCopySource(q *request) error {
-	bucket, key, versionID, err := copySource(q.r.Header.Get("x-amz-copy-source"))
+	src, err := h.copySourceOf(q)
 	if err != nil {
 		return err
 	}
+	bucket, key, versionID := src.bucket, src.key, src.versionID
 	read := "s3:GetObject"
 	if versionID != "" {
 		read = "s3:GetObjectVersion"
@@ -234,8 +246,11 @@ func (h *Handler) authorizeCopySource(q *request) error {
 	if v := q.r.Header.Get("x-amz-source-expected-bucket-owner"); v != "" && v != ba.ownerAccount.ID {
 		return s3err.New(s3err.AccessDenied)
 	}
+	if src.ap != nil && ba.ownerAccount.ID != src.ap.BucketAccount {
+		return s3err.New(s3err.NoSuchBucket).With("BucketName", bucket) // as throughAccessPoint
+	}
 	ba.versionID = versionID
-	if !q.allowed(ba, []string{read}, resourceARN(bucket, key)) {
+	if !q.asSource(src, func() bool { return q.allowed(ba, []string{read}, resourceARN(bucket, key)) }) {
 		return s3err.New(s3err.AccessDenied)
 	}
 	// Reading a Requester Pays source is a paid read like any other.

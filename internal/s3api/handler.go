@@ -66,6 +66,10 @@ type request struct {
 	sse sseRequest
 	// post is the form of a browser upload (PostObject only).
 	post *postUpload
+	// ap is the access point the request came through (nil: none) and
+	// apPolicy its parsed policy (accesspoint.go).
+	ap       *engine.AccessPoint
+	apPolicy *iam.Policy
 }
 
 func (q *request) ctx() context.Context { return q.r.Context() }
@@ -107,6 +111,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusBadRequest)
 		return nil
 	}
+	if isControl(r) {
+		h.serveControl(w, r)
+		return nil
+	}
 	op, err := parse(r, h.cfg.Domains)
 	if p, ok := r.Context().Value(opKey{}).(*string); ok {
 		*p = string(op.Kind)
@@ -144,6 +152,9 @@ func (h *Handler) run(q *request) error {
 			return s3err.New(s3err.InvalidAccessKeyID)
 		}
 		q.owner = q.account.Owner()
+	}
+	if err := h.throughAccessPoint(q); err != nil {
+		return err
 	}
 	if err := h.authorize(q); err != nil {
 		return err

@@ -108,10 +108,11 @@ func (h *Handler) uploadPartCopy(q *request) error {
 	if err := q.requireBucket(); err != nil {
 		return err
 	}
-	srcBucket, srcKey, srcVersion, err := copySource(q.r.Header.Get("x-amz-copy-source"))
+	src, err := h.copySourceOf(q)
 	if err != nil {
 		return err
 	}
+	srcBucket, srcKey, srcVersion := src.bucket, src.key, src.versionID
 	n, err := partNumber(q.op.Query)
 	if err != nil {
 		return err

@@ -303,10 +303,11 @@ func (h *Handler) copyObject(q *request) error {
 	if err := q.requireBucket(); err != nil {
 		return err
 	}
-	srcBucket, srcKey, srcVersion, err := copySource(q.r.Header.Get("x-amz-copy-source"))
+	src, err := h.copySourceOf(q)
 	if err != nil {
 		return err
 	}
+	srcBucket, srcKey, srcVersion := src.bucket, src.key, src.versionID
 	if _, err := taggingHeader(q.r.Header); err != nil {
 		return err
 	}

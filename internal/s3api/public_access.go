@@ -123,7 +123,7 @@ func (h *Handler) checkPublicACL(q *request, a aclRequest) error {
 	if err != nil {
 		return err
 	}
-	if p.BlockPublicAcls {
+	if p.BlockPublicAcls || q.ap != nil && q.ap.Block.BlockPublicAcls {
 		return publicACLDenied(q)
 	}
 	return nil

@@ -114,6 +114,13 @@ const (
 	// from S3 in versity/versitygw#2180 (with <MaxSizeAllowed>8192).
 	SlowDown                     Code = "SlowDown"
 	RequestHeaderSectionTooLarge Code = "RequestHeaderSectionTooLarge"
+	// S3 Control's access point errors (codes from the S3 Control API
+	// reference's error list; messages follow S3's wording for buckets,
+	// as no recorded answer was found).
+	NoSuchAccessPoint            Code = "NoSuchAccessPoint"
+	NoSuchAccessPointPolicy      Code = "NoSuchAccessPointPolicy"
+	AccessPointAlreadyOwnedByYou Code = "AccessPointAlreadyOwnedByYou"
+	InvalidURI                   Code = "InvalidURI"
 )
 
 type entry struct {
@@ -185,6 +192,11 @@ var table = map[Code]entry{
 	MalformedACLError:                    {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema"},
 	UnexpectedContent:                    {http.StatusBadRequest, "This request does not support content"},
 	UnresolvableGrantByEmailAddress:      {http.StatusBadRequest, "The e-mail address you provided does not match any account on record."},
+
+	NoSuchAccessPoint:            {http.StatusNotFound, "The specified accesspoint does not exist"},
+	NoSuchAccessPointPolicy:      {http.StatusNotFound, "The specified accesspoint does not have a policy"},
+	AccessPointAlreadyOwnedByYou: {http.StatusConflict, "Your previous request to create the named accesspoint succeeded and you already own it."},
+	InvalidURI:                   {http.StatusBadRequest, "Couldn't parse the specified URI."},
 
 	NoSuchVersion:                   {http.StatusNotFound, "The specified version does not exist."},
 	InvalidBucketState:              {http.StatusConflict, "The request is not valid with the current state of the bucket."},

@@ -223,6 +223,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	adminAPI.ServeFsck(func(ctx context.Context, o fsck.Options) (*fsck.Report, error) {
 		return fsck.Check(ctx, store, blobs, o)
 	})
+	adminAPI.ServeAccessPoints(accessPointLister(eng))
 	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics(id), keys: keys,
 		accounts: accounts, admin: adminAPI}
 	if sessions != nil {

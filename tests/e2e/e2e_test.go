@@ -37,3 +37,9 @@ func TestBoto3Lock(t *testing.T) { journeys.Run(t, "python3", "scripts/e2e_boto3
 // Browser form uploads (issue 12): boto3's generate_presigned_post forms
 // (SigV4 and SigV2), S3's success answers and policy refusals.
 func TestBoto3Post(t *testing.T) { journeys.Run(t, "python3", "scripts/e2e_boto3_post.py") }
+
+// Access points (issue 17): S3 Control calls, the seed's ListParts with an
+// access point ARN as Bucket and with its alias, admin listing, deletion.
+func TestBoto3AccessPoints(t *testing.T) {
+	journeys.Run(t, "python3", "scripts/e2e_boto3_accesspoints.py")
+}
