@@ -37,8 +37,8 @@ var apKinds = map[Kind]bool{
 	UploadPartCopy: true, PostObject: true,
 }
 
-// throughAccessPoint: see above. A NAME-ACCOUNT that names no access point
-// is a bucket name like any other; an unknown alias is NoSuchBucket, as no
+// throughAccessPoint: see above. A NAME-ACCOUNT that names no access point,
+// or comes in a path, is a bucket name like any other; an unknown alias is NoSuchBucket, as no
 // bucket name may end in "-s3alias".
 func (h *Handler) throughAccessPoint(q *request) error {
 	name := q.op.Bucket
@@ -52,7 +52,10 @@ func (h *Handler) throughAccessPoint(q *request) error {
 		if s3err.HasCode(err, s3err.NoSuchAccessPoint) {
 			return s3err.New(s3err.NoSuchBucket).With("BucketName", name)
 		}
-	} else if m := apHostName.FindStringSubmatch(name); m != nil {
+	} else if m := apHostName.FindStringSubmatch(name); m != nil && q.op.VirtualHost {
+		// Only a host names an access point this way (the SDKs' form of
+		// an ARN): in a path, NAME-ACCOUNT is a bucket name, which no
+		// access point may shadow.
 		ap, err = h.cfg.Engine.GetAccessPoint(q.ctx(), m[2], m[1])
 		if s3err.HasCode(err, s3err.NoSuchAccessPoint) {
 			return nil

@@ -131,6 +131,8 @@ type Op struct {
 	Bucket string
 	Key    string
 	Query  url.Values
+	// VirtualHost is set when the Host header named the bucket.
+	VirtualHost bool
 }
 
 // parse routes a request by method, bucket, key, sub-resources and headers
@@ -142,7 +144,7 @@ func parse(r *http.Request, domains []string) (Op, error) {
 	op := Op{Query: q}
 	path := r.URL.Path
 	if b := hostBucket(r.Host, domains); b != "" {
-		op.Bucket = b
+		op.Bucket, op.VirtualHost = b, true
 		op.Key = strings.TrimPrefix(path, "/")
 	} else {
 		p := strings.TrimPrefix(path, "/")

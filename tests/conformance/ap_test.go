@@ -436,3 +436,24 @@ func TestAccessPointCopySource(t *testing.T) {
 		CopySource: aws.String("nosuch-ap-zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz-s3alias/src.txt")})
 	acctWantErr(t, "CopyObject from an unknown alias", err, "NoSuchBucket", http.StatusNotFound)
 }
+
+// An access point's NAME-ACCOUNT form is a host (the SDKs' form of its
+// ARN): as a path-style bucket name it names the bucket of that name, so an
+// access point cannot shadow another account's bucket whose name happens to
+// end in the access point owner's account ID. (In S3 the two live on
+// different hosts: NAME-ACCOUNT.s3-accesspoint.REGION.amazonaws.com.)
+func TestAccessPointNameIsNoPathBucket(t *testing.T) {
+	t.Parallel()
+	srv := apServer(t)
+	root := srv.S3()
+	bob := srv.NewAccount("bob")
+	target := newBucket(t, root)
+	apCreate(t, apControl(srv, accessKey, secretKey), tesseratest.RootAccountID, "shadow", target)
+	bobs := "shadow-" + tesseratest.RootAccountID
+	if _, err := bob.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String(bobs)}); err != nil {
+		t.Fatalf("CreateBucket %s by bob: %v", bobs, err)
+	}
+	put(t, bob.S3, bobs, "bobs.txt", []byte("bob's"))
+	wantBody(t, bob.S3, bobs, "bobs.txt", []byte("bob's"))
+	wantAbsent(t, root, target, "bobs.txt")
+}
