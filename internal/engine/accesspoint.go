@@ -96,6 +96,15 @@ func (e *Engine) CreateAccessPoint(ctx context.Context, ap AccessPoint) (AccessP
 	} else if err != nil {
 		return ap, err
 	}
+	// NAME-ACCOUNT.<domain> is the access point's host (its ARN, as the
+	// SDKs send it): a bucket of that name would be reached there too.
+	// S3 has no such collision (its access points have hosts of their
+	// own), so the answer is Tessera's.
+	if _, err := e.HeadBucket(ctx, ap.Name+"-"+ap.Account); err == nil {
+		return ap, s3err.Newf(s3err.InvalidRequest, "A bucket named %s-%s exists; its name would be this access point's host name.", ap.Name, ap.Account)
+	} else if !s3err.HasCode(err, s3err.NoSuchBucket) {
+		return ap, err
+	}
 	ap.Alias = newAlias(ap.Name)
 	ap.ARN = fmt.Sprintf("arn:aws:s3:%s:%s:accesspoint/%s", e.region, ap.Account, ap.Name)
 	ap.Created = e.now().UTC().Truncate(time.Second)

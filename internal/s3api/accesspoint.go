@@ -208,3 +208,25 @@ func (q *request) asSource(src copySrc, fn func() bool) bool {
 	q.ap, q.apPolicy = src.ap, src.apPolicy
 	return fn()
 }
+
+// apHostTaken refuses a new bucket named NAME-ACCOUNT when ACCOUNT has an
+// access point NAME: the host NAME-ACCOUNT.<domain> already names the
+// access point (the SDKs' form of its ARN), so the name is not available
+// (BucketAlreadyExists, S3's answer to a name that is taken). In S3 the two
+// live on different hosts and never meet; CreateAccessPoint refuses the
+// other order.
+func (h *Handler) apHostTaken(q *request) error {
+	m := apHostName.FindStringSubmatch(q.op.Bucket)
+	if m == nil {
+		return nil
+	}
+	_, err := h.cfg.Engine.GetAccessPoint(q.ctx(), m[2], m[1])
+	switch {
+	case err == nil:
+		return s3err.New(s3err.BucketAlreadyExists).With("BucketName", q.op.Bucket)
+	case s3err.HasCode(err, s3err.NoSuchAccessPoint):
+		return nil
+	default:
+		return err
+	}
+}

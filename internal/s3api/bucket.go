@@ -58,6 +58,9 @@ func (h *Handler) createBucket(q *request) error {
 	if _, err := readXMLBody(q, &cfg, 64<<10, true); err != nil {
 		return err
 	}
+	if err := h.apHostTaken(q); err != nil {
+		return err
+	}
 	lock := strings.EqualFold(q.r.Header.Get("x-amz-bucket-object-lock-enabled"), "true")
 	docs, err := h.newBucketDocs(q, cfg.Tags)
 	if err != nil {

@@ -437,22 +437,34 @@ func TestAccessPointCopySource(t *testing.T) {
 	acctWantErr(t, "CopyObject from an unknown alias", err, "NoSuchBucket", http.StatusNotFound)
 }
 
-// An access point's NAME-ACCOUNT form is a host (the SDKs' form of its
-// ARN): as a path-style bucket name it names the bucket of that name, so an
-// access point cannot shadow another account's bucket whose name happens to
-// end in the access point owner's account ID. (In S3 the two live on
-// different hosts: NAME-ACCOUNT.s3-accesspoint.REGION.amazonaws.com.)
-func TestAccessPointNameIsNoPathBucket(t *testing.T) {
+// An access point's NAME-ACCOUNT form is its host (the SDKs' form of its
+// ARN), which a bucket of that name would share. In S3 the two live on
+// different hosts (NAME-ACCOUNT.s3-accesspoint.REGION.amazonaws.com) and
+// never meet; Tessera keeps them apart by refusing whichever comes second,
+// and never reads a path-style bucket name as an access point.
+func TestAccessPointBucketNameClash(t *testing.T) {
 	t.Parallel()
 	srv := apServer(t)
 	root := srv.S3()
+	control := apControl(srv, accessKey, secretKey)
 	bob := srv.NewAccount("bob")
+
+	// The access point first: the bucket name is taken (S3's answer to a
+	// name not available: BucketAlreadyExists, 409).
 	target := newBucket(t, root)
-	apCreate(t, apControl(srv, accessKey, secretKey), tesseratest.RootAccountID, "shadow", target)
-	bobs := "shadow-" + tesseratest.RootAccountID
+	apCreate(t, control, tesseratest.RootAccountID, "shadow", target)
+	_, err := bob.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String("shadow-" + tesseratest.RootAccountID)})
+	acctWantErr(t, "CreateBucket named after an access point's host", err, "BucketAlreadyExists", http.StatusConflict)
+
+	// The bucket first: the access point is refused (Tessera's wording:
+	// S3 has no such case), and the bucket stays bob's, path-style.
+	bobs := "other-" + tesseratest.RootAccountID
 	if _, err := bob.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String(bobs)}); err != nil {
 		t.Fatalf("CreateBucket %s by bob: %v", bobs, err)
 	}
+	_, err = control.CreateAccessPoint(ctx(), &s3control.CreateAccessPointInput{
+		AccountId: aws.String(tesseratest.RootAccountID), Name: aws.String("other"), Bucket: aws.String(target)})
+	acctWantErr(t, "CreateAccessPoint whose host names a bucket", err, "InvalidRequest", http.StatusBadRequest)
 	put(t, bob.S3, bobs, "bobs.txt", []byte("bob's"))
 	wantBody(t, bob.S3, bobs, "bobs.txt", []byte("bob's"))
 	wantAbsent(t, root, target, "bobs.txt")
