@@ -1,7 +1,6 @@
 package s3api
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
@@ -55,19 +54,9 @@ func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		return
 	}
-	e, ok := s3err.As(err)
-	if !ok {
-		h.log.Error("internal error", "request_id", w.Header().Get("x-amz-request-id"), "method", r.Method, "path", r.URL.Path, "err", err)
-		e = s3err.New(s3err.InternalError)
-	}
-	var inner bytes.Buffer
-	for _, f := range e.Fields {
-		inner.WriteString("<" + f.Name + ">")
-		xml.EscapeText(&inner, []byte(f.Value))
-		inner.WriteString("</" + f.Name + ">")
-	}
+	e := answerFor(w, r, h.log, err)
 	writeXML(w, e.Status(), controlError{
-		Error:     controlErrorDetail{Code: string(e.Code), Message: e.Message, Inner: inner.Bytes()},
+		Error:     controlErrorDetail{Code: string(e.Code), Message: e.Message, Inner: fieldsXML(e)},
 		RequestID: w.Header().Get("x-amz-request-id"), HostID: w.Header().Get("x-amz-id-2"),
 	})
 }
@@ -101,43 +90,61 @@ func (h *Handler) control(w http.ResponseWriter, r *http.Request) error {
 	return serve(q, name)
 }
 
+// controlRoute is one row of the S3 Control route table: the action a
+// method on a path names, and its handler.
+type controlRoute struct {
+	action string
+	serve  func(h *Handler, q *request, name string) error
+}
+
+// controlKey selects a row: the method, and the list path or an access
+// point's sub-resource ("" for the access point itself).
+type controlKey struct {
+	method string
+	list   bool
+	sub    string
+}
+
+// controlRoutes is the S3 Control API Tessera serves: access points.
+var controlRoutes = map[controlKey]controlRoute{
+	{http.MethodGet, true, ""}:              {"ListAccessPoints", func(h *Handler, q *request, _ string) error { return h.listAccessPoints(q) }},
+	{http.MethodPut, false, ""}:             {"CreateAccessPoint", (*Handler).createAccessPoint},
+	{http.MethodGet, false, ""}:             {"GetAccessPoint", (*Handler).getAccessPoint},
+	{http.MethodDelete, false, ""}:          {"DeleteAccessPoint", (*Handler).deleteAccessPoint},
+	{http.MethodPut, false, "policy"}:       {"PutAccessPointPolicy", (*Handler).putAccessPointPolicy},
+	{http.MethodGet, false, "policy"}:       {"GetAccessPointPolicy", (*Handler).getAccessPointPolicy},
+	{http.MethodDelete, false, "policy"}:    {"DeleteAccessPointPolicy", (*Handler).deleteAccessPointPolicy},
+	{http.MethodGet, false, "policyStatus"}: {"GetAccessPointPolicyStatus", (*Handler).getAccessPointPolicyStatus},
+}
+
 // controlAction names the S3 Control action of a method on a path (the
 // list when list is set, else an access point's sub-resource) and returns
 // its handler; nil when there is none.
 func (h *Handler) controlAction(method string, list bool, sub string) (string, func(*request, string) error) {
-	switch {
-	case list && method == http.MethodGet:
-		return "ListAccessPoints", func(q *request, _ string) error { return h.listAccessPoints(q) }
-	case list:
-		return "", nil
-	case sub == "" && method == http.MethodPut:
-		return "CreateAccessPoint", h.createAccessPoint
-	case sub == "" && method == http.MethodGet:
-		return "GetAccessPoint", h.getAccessPoint
-	case sub == "" && method == http.MethodDelete:
-		return "DeleteAccessPoint", func(q *request, name string) error {
-			if err := h.cfg.Engine.DeleteAccessPoint(q.ctx(), q.account.ID, name); err != nil {
-				return err
-			}
-			q.w.WriteHeader(http.StatusNoContent)
-			return nil
-		}
-	case sub == "policy" && method == http.MethodPut:
-		return "PutAccessPointPolicy", h.putAccessPointPolicy
-	case sub == "policy" && method == http.MethodGet:
-		return "GetAccessPointPolicy", h.getAccessPointPolicy
-	case sub == "policy" && method == http.MethodDelete:
-		return "DeleteAccessPointPolicy", func(q *request, name string) error {
-			if err := h.cfg.Engine.SetAccessPointPolicy(q.ctx(), q.account.ID, name, ""); err != nil {
-				return err
-			}
-			q.w.WriteHeader(http.StatusNoContent)
-			return nil
-		}
-	case sub == "policyStatus" && method == http.MethodGet:
-		return "GetAccessPointPolicyStatus", h.getAccessPointPolicyStatus
+	if list {
+		sub = ""
 	}
-	return "", nil
+	rt, ok := controlRoutes[controlKey{method, list, sub}]
+	if !ok {
+		return "", nil
+	}
+	return rt.action, func(q *request, name string) error { return rt.serve(h, q, name) }
+}
+
+func (h *Handler) deleteAccessPoint(q *request, name string) error {
+	if err := h.cfg.Engine.DeleteAccessPoint(q.ctx(), q.account.ID, name); err != nil {
+		return err
+	}
+	q.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) deleteAccessPointPolicy(q *request, name string) error {
+	if err := h.cfg.Engine.SetAccessPointPolicy(q.ctx(), q.account.ID, name, ""); err != nil {
+		return err
+	}
+	q.w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // controlPath splits what follows /v20180820/accesspoint/ into the access

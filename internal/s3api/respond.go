@@ -53,29 +53,10 @@ type errorBody struct {
 	HostID    string `xml:"HostId"`
 }
 
-// writeError is the one place an error becomes a response: an S3 error
-// keeps its code, the metadata store being away is 503 ServiceUnavailable,
-// anything else is logged and becomes InternalError.
+// writeError is the one place an error becomes a response (the S3 Control
+// API writes its own envelope around the same answer: control.go).
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	reqID := w.Header().Get("x-amz-request-id")
-	e, ok := s3err.As(err)
-	if !ok {
-		if u, down := engine.Unavailable(err); down {
-			// The database is away: the client retries; the operator
-			// sees readiness fail and this once per request.
-			log.Warn("metadata store unavailable", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
-			e = u
-		} else if errors.Is(err, context.Canceled) {
-			// The client went away; nobody reads this answer.
-			e = s3err.New(s3err.RequestTimeout)
-		} else if full, isFull := s3err.NoSpace(err); isFull {
-			log.Warn("storage full", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
-			e = full
-		} else {
-			log.Error("internal error", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
-			e = s3err.New(s3err.InternalError)
-		}
-	}
+	e := answerFor(w, r, log, err)
 	for k, v := range e.Header {
 		w.Header().Set(k, v)
 	}
@@ -84,14 +65,45 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		w.WriteHeader(status)
 		return
 	}
+	writeXML(w, status, errorBody{
+		Code: string(e.Code), Message: e.Message, Inner: fieldsXML(e),
+		Resource: r.URL.Path, RequestID: w.Header().Get("x-amz-request-id"), HostID: w.Header().Get("x-amz-id-2"),
+	})
+}
+
+// fieldsXML is an error's extra fields as XML elements (<BucketName>…).
+func fieldsXML(e *s3err.Error) []byte {
 	var inner bytes.Buffer
 	for _, f := range e.Fields {
 		inner.WriteString("<" + f.Name + ">")
 		xml.EscapeText(&inner, []byte(f.Value))
 		inner.WriteString("</" + f.Name + ">")
 	}
-	writeXML(w, status, errorBody{
-		Code: string(e.Code), Message: e.Message, Inner: inner.Bytes(),
-		Resource: r.URL.Path, RequestID: reqID, HostID: w.Header().Get("x-amz-id-2"),
-	})
+	return inner.Bytes()
+}
+
+// answerFor is the S3 error for err: an S3 error keeps its code, the
+// metadata store being away is 503 ServiceUnavailable, a full disk its
+// 503, anything else is logged and becomes InternalError.
+func answerFor(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) *s3err.Error {
+	if e, ok := s3err.As(err); ok {
+		return e
+	}
+	reqID := w.Header().Get("x-amz-request-id")
+	if u, down := engine.Unavailable(err); down {
+		// The database is away: the client retries; the operator sees
+		// readiness fail and this once per request.
+		log.Warn("metadata store unavailable", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
+		return u
+	}
+	if errors.Is(err, context.Canceled) {
+		// The client went away; nobody reads this answer.
+		return s3err.New(s3err.RequestTimeout)
+	}
+	if full, isFull := s3err.NoSpace(err); isFull {
+		log.Warn("storage full", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
+		return full
+	}
+	log.Error("internal error", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
+	return s3err.New(s3err.InternalError)
 }

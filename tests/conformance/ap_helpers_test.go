@@ -23,6 +23,28 @@ func apServer(t *testing.T, opts ...tesseratest.Option) *tesseratest.Server {
 	return tesseratest.New(t, append([]tesseratest.Option{tesseratest.WithDomains(apDomain)}, opts...)...)
 }
 
+// apEnv is what most access point tests start from: a server, root's S3
+// and S3 Control clients, and a bucket of root's.
+type apEnv struct {
+	srv    *tesseratest.Server
+	root   *s3.Client
+	ctl    *s3control.Client
+	bucket string
+}
+
+func newAPEnv(t *testing.T) *apEnv {
+	t.Helper()
+	srv := apServer(t)
+	root := srv.S3()
+	return &apEnv{srv: srv, root: root, ctl: apControl(srv, accessKey, secretKey), bucket: newBucket(t, root)}
+}
+
+// create makes root's access point name on the env's bucket.
+func (e *apEnv) create(t *testing.T, name string) (arn, alias string) {
+	t.Helper()
+	return apCreate(t, e.ctl, tesseratest.RootAccountID, name, e.bucket)
+}
+
 func apEndpoint(srv *tesseratest.Server) string {
 	return "http://" + apDomain + ":" + serverPort(srv)
 }

@@ -176,10 +176,9 @@ func TestAccessPointControl(t *testing.T) {
 // reports-ACCOUNT.<domain>) and its alias, path and virtual-host style.
 func TestAccessPointListParts(t *testing.T) {
 	t.Parallel()
-	srv := apServer(t)
-	root := srv.S3()
-	bucket := newBucket(t, root)
-	arn, alias := apCreate(t, apControl(srv, accessKey, secretKey), tesseratest.RootAccountID, "reports", bucket)
+	e := newAPEnv(t)
+	srv, root, bucket := e.srv, e.root, e.bucket
+	arn, alias := e.create(t, "reports")
 	id := apUploadParts(t, root, bucket, "bigobject", 2)
 
 	rec := newRecorder(dialServer(srv))
@@ -236,12 +235,10 @@ func TestAccessPointListParts(t *testing.T) {
 // through the bucket name — until the access point is deleted.
 func TestAccessPointDelegation(t *testing.T) {
 	t.Parallel()
-	srv := apServer(t)
-	root := srv.S3()
+	e := newAPEnv(t)
+	srv, root, bucket, ctl := e.srv, e.root, e.bucket, e.ctl
 	bob := srv.NewAccount("bob")
-	bucket := newBucket(t, root)
-	ctl := apControl(srv, accessKey, secretKey)
-	arn, alias := apCreate(t, ctl, tesseratest.RootAccountID, "shared", bucket)
+	arn, alias := e.create(t, "shared")
 	// Delegation: Principal "*", pinned to the owner's access points. It
 	// passes the bucket's default BlockPublicPolicy: the condition key
 	// makes it non-public.
@@ -364,11 +361,10 @@ func TestAccessPointPublicAccessBlock(t *testing.T) {
 // BucketAccountId, which pins an access point to its bucket's owner).
 func TestAccessPointBucketRecreated(t *testing.T) {
 	t.Parallel()
-	srv := apServer(t)
-	root := srv.S3()
-	bob := srv.NewAccount("bob")
-	bucket := newBucket(t, root)
-	_, alias := apCreate(t, apControl(srv, accessKey, secretKey), tesseratest.RootAccountID, "old", bucket)
+	e := newAPEnv(t)
+	root, bucket := e.root, e.bucket
+	bob := e.srv.NewAccount("bob")
+	_, alias := e.create(t, "old")
 	if _, err := root.DeleteBucket(ctx(), &s3.DeleteBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatalf("DeleteBucket: %v", err)
 	}
@@ -387,13 +383,11 @@ func TestAccessPointBucketRecreated(t *testing.T) {
 // delegation let another account copy what the bucket name does not.
 func TestAccessPointCopySource(t *testing.T) {
 	t.Parallel()
-	srv := apServer(t)
-	root := srv.S3()
+	e := newAPEnv(t)
+	srv, root, bucket, ctl := e.srv, e.root, e.bucket, e.ctl
 	bob := srv.NewAccount("bob")
-	bucket := newBucket(t, root)
 	put(t, root, bucket, "src.txt", []byte("copied through an access point"))
-	ctl := apControl(srv, accessKey, secretKey)
-	arn, alias := apCreate(t, ctl, tesseratest.RootAccountID, "copy-src", bucket)
+	arn, alias := e.create(t, "copy-src")
 	delegate := acctDoc(acctStmt("Allow", map[string]string{"Principal": `{"AWS":"*"}`, "Action": `"*"`,
 		"Resource":  acctList(acctBucketARN(bucket), acctObjARN(bucket, "*")),
 		"Condition": fmt.Sprintf(`{"StringEquals":{"s3:DataAccessPointAccount":%q}}`, tesseratest.RootAccountID)}))
@@ -444,15 +438,13 @@ func TestAccessPointCopySource(t *testing.T) {
 // and never reads a path-style bucket name as an access point.
 func TestAccessPointBucketNameClash(t *testing.T) {
 	t.Parallel()
-	srv := apServer(t)
-	root := srv.S3()
-	control := apControl(srv, accessKey, secretKey)
-	bob := srv.NewAccount("bob")
+	e := newAPEnv(t)
+	root, control, target := e.root, e.ctl, e.bucket
+	bob := e.srv.NewAccount("bob")
 
 	// The access point first: the bucket name is taken (S3's answer to a
 	// name not available: BucketAlreadyExists, 409).
-	target := newBucket(t, root)
-	apCreate(t, control, tesseratest.RootAccountID, "shadow", target)
+	e.create(t, "shadow")
 	_, err := bob.S3.CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String("shadow-" + tesseratest.RootAccountID)})
 	acctWantErr(t, "CreateBucket named after an access point's host", err, "BucketAlreadyExists", http.StatusConflict)
 
