@@ -3,6 +3,7 @@ package pgrestart
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"github.com/tessera-s3/tessera/internal/tesseratest"
 )
 
 // failFast bounds how long a request may take to be refused while the
@@ -239,4 +242,36 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 		time.Sleep(50 * time.Millisecond)
 	}
 	return time.Since(start)
+}
+
+// createAccessPoint creates root's access point name on bucket through
+// S3 Control's REST form (path and x-amz-account-id, as the SDKs send it).
+func createAccessPoint(t *testing.T, srv *tesseratest.Server, name, bucket string) {
+	t.Helper()
+	body := []byte(`<CreateAccessPointRequest xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><Bucket>` + bucket + `</Bucket></CreateAccessPointRequest>`)
+	resp, b := srv.Do(t, http.MethodPut, "/v20180820/accesspoint/"+name, body, controlHeader(), "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("CreateAccessPoint %s: %d %s", name, resp.StatusCode, b)
+	}
+}
+
+// getAccessPoint asks S3 Control for root's access point and returns the
+// status and, for an error, the code in its ErrorResponse envelope.
+func getAccessPoint(t *testing.T, srv *tesseratest.Server, name string) (int, string) {
+	t.Helper()
+	resp, b := srv.Do(t, http.MethodGet, "/v20180820/accesspoint/"+name, nil, controlHeader(), "")
+	var e struct {
+		XMLName xml.Name `xml:"ErrorResponse"`
+		Code    string   `xml:"Error>Code"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		if err := xml.Unmarshal(b, &e); err != nil {
+			t.Errorf("GetAccessPoint %s: %d with a body that is no ErrorResponse: %v: %s", name, resp.StatusCode, err, b)
+		}
+	}
+	return resp.StatusCode, e.Code
+}
+
+func controlHeader() http.Header {
+	return http.Header{"X-Amz-Account-Id": {tesseratest.RootAccountID}}
 }

@@ -62,6 +62,7 @@ func testRestart(t *testing.T, gateways int) {
 		t.Fatal(err)
 	}
 	eventually(t, recoverWithin, "one gateway leads", func() bool { return leaders(srv) == 1 })
+	createAccessPoint(t, srv, "pgrestart-ap", bucket)
 
 	// An upload begun before the kill, completed after it.
 	part1 := bytes.Repeat([]byte("1"), partSize)
@@ -98,6 +99,11 @@ func testRestart(t *testing.T, gateways int) {
 		UploadId: up.UploadId, PartNumber: aws.Int32(2), Body: bytes.NewReader(part2)})
 	if a := answerOf(err); !a.unavailable() {
 		t.Errorf("UploadPart with the database down: %v, want 503 ServiceUnavailable", err)
+	}
+	// S3 Control answers through the same error mapping: 503 in its own
+	// ErrorResponse envelope, which SDKs retry, not a 500.
+	if status, code := getAccessPoint(t, srv, "pgrestart-ap"); status != http.StatusServiceUnavailable || code != "ServiceUnavailable" {
+		t.Errorf("GetAccessPoint with the database down: %d %s, want 503 ServiceUnavailable", status, code)
 	}
 	// A client that retries rides the outage out.
 	retried := make(chan error, 1)
@@ -148,6 +154,9 @@ func testRestart(t *testing.T, gateways int) {
 		t.Fatalf("UploadPart after the restart: %v", err)
 	}
 	p2etag := w.etagOfPart(ctx, up.UploadId, 2)
+	if status, code := getAccessPoint(t, srv, "pgrestart-ap"); status != http.StatusOK {
+		t.Errorf("GetAccessPoint after the restart: %d %s, want 200", status, code)
+	}
 	if _, err := retrying.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket),
 		Key: aws.String("mp"), UploadId: up.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{
 			{PartNumber: aws.Int32(1), ETag: p1.ETag}, {PartNumber: aws.Int32(2), ETag: p2etag}}}}); err != nil {
