@@ -86,11 +86,8 @@ type Service struct {
 	docs    Docs
 	root    Account
 	rootKey Key
-	feedTTL time.Duration
 	log     *slog.Logger
-
-	// feedMu serialises change notifications and resyncs.
-	feedMu sync.Mutex
+	feed    *meta.Follower
 
 	mu       sync.RWMutex
 	keys     map[string]Key     // by access key ID
@@ -112,14 +109,16 @@ var _ sigv4.CredentialStore = (*Service)(nil)
 func NewService(ctx context.Context, docs Docs, root Account, rootKey Key, opts ...Option) (*Service, error) {
 	rootKey.AccountID = root.ID
 	s := &Service{
-		docs: docs, root: root, rootKey: rootKey, feedTTL: DefaultFeedTTL, log: slog.Default(),
+		docs: docs, root: root, rootKey: rootKey, log: slog.Default(),
 		keys: map[string]Key{}, accounts: map[string]Account{}, misses: map[string]time.Time{}, pending: map[string]Usage{},
 	}
+	s.feed = &meta.Follower{Name: "iam", TTL: DefaultFeedTTL, Log: s.log, Resync: s.resync,
+		Apply: map[string]func(context.Context, string){kindKey: s.applyKey, kindAccount: s.applyAccount}}
 	for _, o := range opts {
 		o(s)
 	}
 	// Subscribed before loading, so that no change falls between the two.
-	docs.Subscribe(s.apply)
+	docs.Subscribe(s.feed.Notify)
 	if _, err := docs.GetDoc(ctx, kindAccount, root.ID); errors.Is(err, meta.ErrNotFound) {
 		if root.Created.IsZero() {
 			root.Created = time.Now().UTC().Truncate(time.Second)

@@ -12,23 +12,15 @@ import (
 )
 
 // Scale-out: every gateway holds accounts and keys in memory, and each
-// follows the store's change feed (meta.Cluster). A change is written to
-// the store first, then published as meta.Change{Kind, ID}; every
-// gateway's subscriber re-reads that one document. Publish returns once
-// every live gateway applied it, so a key disabled through one gateway is
-// refused by all of them when the call that disabled it returns. Lookups
-// that miss memory read through to the store, so a key whose notification
-// is still in flight works at once.
+// follows the store's change feed through a meta.Follower. Publish returns
+// once every live gateway applied the change, so a key disabled through
+// one gateway is refused by all of them when the call that disabled it
+// returns. Lookups that miss memory read through to the store, so a key
+// whose notification is still in flight works at once.
 
 // DefaultFeedTTL is the gateway TTL Publish is given unless FeedTTL says
-// otherwise: gateways that have not renewed their registration for this
-// long are presumed dead and not waited for.
-const DefaultFeedTTL = 15 * time.Second
-
-// applyTimeout bounds the store reads of one change notification: they may
-// run on the publisher's goroutine, and a hung read must not hold up the
-// whole feed.
-const applyTimeout = 10 * time.Second
+// otherwise.
+const DefaultFeedTTL = meta.DefaultFeedTTL
 
 // missTTL is how long an unknown access key is remembered as unknown, and
 // maxMisses how many are: a flood of requests with one bogus key then costs
@@ -46,7 +38,7 @@ type Option func(*Service)
 func FeedTTL(d time.Duration) Option {
 	return func(s *Service) {
 		if d > 0 {
-			s.feedTTL = d
+			s.feed.TTL = d
 		}
 	}
 }
@@ -57,39 +49,14 @@ func FeedTTL(d time.Duration) Option {
 func Logger(l *slog.Logger) Option {
 	return func(s *Service) {
 		if l != nil {
-			s.log = l
+			s.log, s.feed.Log = l, l
 		}
 	}
 }
 
-// publish announces a change the caller already wrote. The write stands
-// whatever happens here, so a failure is logged, not returned: peers that
-// miss it catch up through Resync.
+// publish announces a change the caller already wrote.
 func (s *Service) publish(ctx context.Context, kind, id string) {
-	if err := s.docs.Publish(ctx, meta.Change{Kind: kind, ID: id}, s.feedTTL); err != nil {
-		s.log.Warn("iam: change written but not announced to other gateways", "kind", kind, "id", id, "err", err)
-	}
-}
-
-// apply is the change-feed subscriber.
-func (s *Service) apply(c meta.Change) {
-	if c.Kind != "" && c.Kind != kindAccount && c.Kind != kindKey {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
-	defer cancel()
-	s.feedMu.Lock()
-	defer s.feedMu.Unlock()
-	switch {
-	case c.Kind == "" || c.ID == "":
-		if err := s.resync(ctx); err != nil {
-			s.log.Warn("iam: resync after a change notification", "kind", c.Kind, "err", err)
-		}
-	case c.Kind == kindKey:
-		s.applyKey(ctx, c.ID)
-	case c.Kind == kindAccount:
-		s.applyAccount(ctx, c.ID)
-	}
+	s.feed.Publish(ctx, s.docs, kind, id)
 }
 
 // applyKey re-reads one access key. If the read fails the key is dropped
@@ -139,14 +106,10 @@ func (s *Service) applyAccount(ctx context.Context, id string) {
 // The feed asks for it when notifications may have been lost; a server
 // also calls it periodically, since a gateway a Publish gave up on learns
 // of that change no other way.
-func (s *Service) Resync(ctx context.Context) error {
-	s.feedMu.Lock()
-	defer s.feedMu.Unlock()
-	return s.resync(ctx)
-}
+func (s *Service) Resync(ctx context.Context) error { return s.feed.ResyncNow(ctx) }
 
-// resync is Resync with feedMu held: a notification arriving meanwhile is
-// applied after it, not overwritten by its older snapshot.
+// resync is Resync under the follower's lock: a notification arriving
+// meanwhile is applied after it, not overwritten by its older snapshot.
 func (s *Service) resync(ctx context.Context) error {
 	accounts := map[string]Account{}
 	docs, err := s.docs.ListDocs(ctx, kindAccount)

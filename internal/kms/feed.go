@@ -24,20 +24,15 @@ import (
 // (bucket, object) several times, so a bogus key ID adds one read to a
 // request that makes several rather than multiplying the cost of one.
 
-// applyTimeout bounds the store reads of one change notification: they may
-// run on the publisher's goroutine, and a hung read must not hold up the
-// whole feed.
-const applyTimeout = 10 * time.Second
-
 // Option configures a Service.
 type Option func(*Service)
 
 // FeedTTL sets the gateway TTL given to Publish (the server's heartbeat
-// TTL); 0 keeps iam.DefaultFeedTTL.
+// TTL); 0 keeps meta.DefaultFeedTTL.
 func FeedTTL(d time.Duration) Option {
 	return func(s *Service) {
 		if d > 0 {
-			s.feedTTL = d
+			s.feed.TTL = d
 		}
 	}
 }
@@ -47,39 +42,14 @@ func FeedTTL(d time.Duration) Option {
 func Logger(l *slog.Logger) Option {
 	return func(s *Service) {
 		if l != nil {
-			s.log = l
+			s.log, s.feed.Log = l, l
 		}
 	}
 }
 
-// publish announces a change the caller already wrote. The write stands
-// whatever happens here, so a failure is logged, not returned: peers that
-// miss it catch up through Resync.
+// publish announces a change the caller already wrote.
 func (s *Service) publish(ctx context.Context, kind, id string) {
-	if err := s.docs.Publish(ctx, meta.Change{Kind: kind, ID: id}, s.feedTTL); err != nil {
-		s.log.Warn("kms: change written but not announced to other gateways", "kind", kind, "id", id, "err", err)
-	}
-}
-
-// apply is the change-feed subscriber.
-func (s *Service) apply(c meta.Change) {
-	if c.Kind != "" && c.Kind != kindKey && c.Kind != kindManaged {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
-	defer cancel()
-	s.feedMu.Lock()
-	defer s.feedMu.Unlock()
-	switch {
-	case c.Kind == "" || c.ID == "":
-		if err := s.resync(ctx); err != nil {
-			s.log.Warn("kms: resync after a change notification", "kind", c.Kind, "err", err)
-		}
-	case c.Kind == kindKey:
-		s.applyKey(ctx, c.ID)
-	case c.Kind == kindManaged:
-		s.applyManaged(ctx, c.ID)
-	}
+	s.feed.Publish(ctx, s.docs, kind, id)
 }
 
 // applyKey re-reads one key. If the read fails the key is dropped from
@@ -121,14 +91,10 @@ func (s *Service) applyManaged(ctx context.Context, account string) {
 // for it when notifications may have been lost; a server also calls it
 // periodically, since a gateway a Publish gave up on learns of that change
 // no other way.
-func (s *Service) Resync(ctx context.Context) error {
-	s.feedMu.Lock()
-	defer s.feedMu.Unlock()
-	return s.resync(ctx)
-}
+func (s *Service) Resync(ctx context.Context) error { return s.feed.ResyncNow(ctx) }
 
-// resync is Resync with feedMu held: a notification arriving meanwhile is
-// applied after it, not overwritten by its older snapshot.
+// resync is Resync under the follower's lock: a notification arriving
+// meanwhile is applied after it, not overwritten by its older snapshot.
 func (s *Service) resync(ctx context.Context) error {
 	docs, err := s.docs.ListDocs(ctx, kindKey)
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/tessera-s3/tessera/internal/iam"
+	"github.com/tessera-s3/tessera/internal/meta"
 	"github.com/tessera-s3/tessera/internal/sse"
 )
 
@@ -110,11 +111,8 @@ type Service struct {
 	rootKey []byte
 	region  string
 	now     func() time.Time
-	feedTTL time.Duration
 	log     *slog.Logger
-
-	// feedMu serialises change notifications and resyncs.
-	feedMu sync.Mutex
+	feed    *meta.Follower
 
 	mu       sync.RWMutex
 	keys     map[string]Key         // by ID
@@ -143,14 +141,16 @@ func New(ctx context.Context, docs Docs, rootKey []byte, region string, opts ...
 		return nil, fmt.Errorf("kms: root key must be %d bytes", sse.KeySize)
 	}
 	s := &Service{
-		docs: docs, rootKey: rootKey, region: region, now: time.Now, feedTTL: iam.DefaultFeedTTL, log: slog.Default(),
+		docs: docs, rootKey: rootKey, region: region, now: time.Now, log: slog.Default(),
 		keys: map[string]Key{}, policies: map[string]*iam.Policy{}, managed: map[string]string{},
 	}
+	s.feed = &meta.Follower{Name: "kms", TTL: meta.DefaultFeedTTL, Log: s.log, Resync: s.resync,
+		Apply: map[string]func(context.Context, string){kindKey: s.applyKey, kindManaged: s.applyManaged}}
 	for _, o := range opts {
 		o(s)
 	}
 	// Subscribed before loading, so that no change falls between the two.
-	docs.Subscribe(s.apply)
+	docs.Subscribe(s.feed.Notify)
 	if err := s.Resync(ctx); err != nil {
 		return nil, err
 	}
