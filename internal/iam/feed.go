@@ -102,10 +102,8 @@ func (s *Service) applyAccount(ctx context.Context, id string) {
 	s.accounts[id] = a
 }
 
-// Resync re-reads every account and key and replaces what memory holds.
-// The feed asks for it when notifications may have been lost; a server
-// also calls it periodically, since a gateway a Publish gave up on learns
-// of that change no other way.
+// Resync re-reads every account and key and replaces what memory holds:
+// at start, and when the feed says notifications may have been lost.
 func (s *Service) Resync(ctx context.Context) error { return s.feed.ResyncNow(ctx) }
 
 // resync is Resync under the follower's lock: a notification arriving

@@ -87,10 +87,8 @@ func (s *Service) applyManaged(ctx context.Context, account string) {
 	s.managed[account] = string(id)
 }
 
-// Resync re-reads every key and replaces what memory holds. The feed asks
-// for it when notifications may have been lost; a server also calls it
-// periodically, since a gateway a Publish gave up on learns of that change
-// no other way.
+// Resync re-reads every key and replaces what memory holds: at start, and
+// when the feed says notifications may have been lost.
 func (s *Service) Resync(ctx context.Context) error { return s.feed.ResyncNow(ctx) }
 
 // resync is Resync under the follower's lock: a notification arriving

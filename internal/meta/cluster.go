@@ -93,8 +93,9 @@ type Cluster interface {
 	// database, this one included. It returns once every gateway renewed
 	// within ttl has delivered it (so a change made through one gateway is
 	// in effect on all of them when the request that made it returns), or
-	// when ctx ends — a gateway that misses a change sees it through its
-	// periodic Resync instead.
+	// when ctx ends. The change reaches a gateway not waited for all the
+	// same: its notification is committed, and a listener whose
+	// connection broke re-reads everything when it is back.
 	Publish(ctx context.Context, c Change, ttl time.Duration) error
 	// Subscribe calls fn for every change published from now on, in
 	// publication order, one at a time (possibly on the publisher's

@@ -74,9 +74,8 @@ func (f *Follower) Notify(c Change) {
 	apply(ctx, c.ID)
 }
 
-// ResyncNow re-reads everything, serialised with notifications. A server
-// also calls it periodically, since a gateway a Publish gave up on learns
-// of that change no other way.
+// ResyncNow re-reads everything, serialised with notifications: at start,
+// and when the feed says notifications may have been lost.
 func (f *Follower) ResyncNow(ctx context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
