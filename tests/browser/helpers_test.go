@@ -32,7 +32,7 @@ const scriptTimeout = 60 * time.Second
 // extra adds command-line options. A missing browser fails the test: the
 // browser tests are part of `go test ./...` and must not pass by not
 // running.
-func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
+func newBrowser(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("the browser tests need Chromium at %s (Debian package \"chromium\"; .ci/run installs it): %v", chromiumPath, err)
