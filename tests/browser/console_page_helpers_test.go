@@ -5,7 +5,14 @@ package browser
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +22,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
@@ -33,17 +41,41 @@ type consoleTab struct {
 	t     *testing.T
 	ctx   context.Context
 	srv   *tesseratest.Server
+	base  string // scheme://host:port the tab reaches the server at
 	shots string
 }
 
 func newConsoleTab(t *testing.T, srv *tesseratest.Server) *consoleTab {
 	t.Helper()
+	return openConsoleTab(t, srv, newBrowser(t), srv.URL)
+}
+
+// insecureHost is a host name that the browser of newInsecureConsoleTab
+// resolves to 127.0.0.1. Not being localhost, a page from it over plain
+// HTTP is no secure context: it has no crypto.subtle, as for a console
+// served over HTTP on a network.
+const insecureHost = "tessera-console.test"
+
+// newInsecureConsoleTab is a tab on the console at http://insecureHost:port
+// in a browser of its own (the host name is mapped for it alone).
+func newInsecureConsoleTab(t *testing.T, srv *tesseratest.Server) *consoleTab {
+	t.Helper()
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := newBrowser(t, chromedp.Flag("host-resolver-rules", "MAP "+insecureHost+" 127.0.0.1"))
+	return openConsoleTab(t, srv, ctx, "http://"+insecureHost+":"+u.Port())
+}
+
+func openConsoleTab(t *testing.T, srv *tesseratest.Server, ctx context.Context, base string) *consoleTab {
+	t.Helper()
 	shots := os.Getenv(screenshotDirEnv)
 	if shots == "" {
 		shots = t.TempDir()
 	}
-	c := &consoleTab{t: t, ctx: newBrowser(t), srv: srv, shots: shots}
-	c.run("open the console", chromedp.EmulateViewport(1200, 900), chromedp.Navigate(srv.URL+consolePath), chromedp.WaitVisible(`body[data-ready="true"]`))
+	c := &consoleTab{t: t, ctx: ctx, srv: srv, base: base, shots: shots}
+	c.run("open the console", chromedp.EmulateViewport(1200, 900), chromedp.Navigate(base+consolePath), chromedp.WaitVisible(`body[data-ready="true"]`))
 	return c
 }
 
@@ -90,7 +122,7 @@ func (c *consoleTab) waitFor(what, cond string) {
 // goTo opens a console route ("#/b/photos").
 func (c *consoleTab) goTo(fragment string) {
 	c.t.Helper()
-	c.run("open "+fragment, chromedp.Navigate(c.srv.URL+consolePath+fragment), chromedp.WaitVisible(`body[data-ready="true"]`))
+	c.run("open "+fragment, chromedp.Navigate(c.base+consolePath+fragment), chromedp.WaitVisible(`body[data-ready="true"]`))
 }
 
 // login signs in through the login form.
@@ -254,4 +286,80 @@ func waitIdle(t *testing.T, srv *tesseratest.Server) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// checkf is nil if the read err is nil and the state read is ok, else
+// an error saying what was read.
+func checkf(err error, ok bool, format string, args ...any) error {
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf(format, args...)
+	}
+	return nil
+}
+
+// crc32Base64 is b's x-amz-checksum-crc32 value: base64 of the IEEE
+// CRC-32's four big-endian bytes.
+func crc32Base64(b []byte) string {
+	return base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE(b)))
+}
+
+// assertPartCRCs checks that the upload has n parts of the console's part
+// size, each listed with the CRC-32 of its bytes of data and no SHA-256.
+func assertPartCRCs(t *testing.T, c *s3.Client, bucket, key, uploadID string, data []byte, n int) {
+	t.Helper()
+	out, err := c.ListParts(context.Background(), &s3.ListPartsInput{Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(uploadID)})
+	if err != nil {
+		t.Fatalf("ListParts: %v", err)
+	}
+	if len(out.Parts) != n || out.ChecksumAlgorithm != types.ChecksumAlgorithmCrc32 {
+		t.Fatalf("ListParts: %d parts, ChecksumAlgorithm %q; want %d, CRC32", len(out.Parts), out.ChecksumAlgorithm, n)
+	}
+	for _, p := range out.Parts {
+		start := int(aws.ToInt32(p.PartNumber)-1) * partSize
+		want := crc32Base64(data[start:min(start+partSize, len(data))])
+		if aws.ToString(p.ChecksumCRC32) != want || p.ChecksumSHA256 != nil {
+			t.Errorf("part %d: ChecksumCRC32 %q, ChecksumSHA256 %q; want %q and none", aws.ToInt32(p.PartNumber), aws.ToString(p.ChecksumCRC32), aws.ToString(p.ChecksumSHA256), want)
+		}
+	}
+}
+
+// assertObject checks the object's bytes and, unless wantCRC32 is "",
+// the CRC-32 a HEAD with x-amz-checksum-mode: ENABLED answers.
+func assertObject(t *testing.T, c *s3.Client, bucket, key string, data []byte, wantCRC32 string) {
+	t.Helper()
+	ctx := context.Background()
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("GetObject %s: %v", key, err)
+	}
+	got, err := io.ReadAll(out.Body)
+	out.Body.Close()
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("GetObject %s: %d bytes (%v), not the %d uploaded", key, len(got), err, len(data))
+	}
+	if wantCRC32 == "" {
+		return
+	}
+	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), ChecksumMode: types.ChecksumModeEnabled})
+	if err != nil {
+		t.Fatalf("HeadObject %s: %v", key, err)
+	}
+	if aws.ToString(head.ChecksumCRC32) != wantCRC32 {
+		t.Errorf("HeadObject %s: ChecksumCRC32 %q, want %q", key, aws.ToString(head.ChecksumCRC32), wantCRC32)
+	}
+}
+
+// objectChecksumAlgorithm names the checksum a HEAD (with checksum mode)
+// answered besides the CRC64NVME every multipart object has.
+func objectChecksumAlgorithm(h *s3.HeadObjectOutput) types.ChecksumAlgorithm {
+	switch {
+	case h.ChecksumSHA256 != nil:
+		return types.ChecksumAlgorithmSha256
+	case h.ChecksumCRC32 != nil:
+		return types.ChecksumAlgorithmCrc32
+	}
+	return ""
 }

@@ -52,50 +52,7 @@ func TestConsoleBrowser(t *testing.T) {
 	}
 	t.Run("multipart upload, reload, resume", func(t *testing.T) {
 		c.t = t
-		c.goTo("#/b/photos")
-		c.assertLabelled("objects")
-		// Slow the browser's uploads down (to about 3 s for the file) so
-		// that the test can reload in the middle.
-		c.throttleUploads(12 << 20)
-		c.run("choose the file", chromedp.SetUploadFiles(`#upload-input`, []string{path}))
-		card := `document.querySelector('.upload[data-key="big.bin"]')`
-		moving := map[float64]bool{}
-		for {
-			v := evalJS[float64](c, card+`.querySelector("progress").value`)
-			if v > 0 && v < bigSize {
-				moving[v] = true
-			}
-			if evalJS[int](c, `Number(`+card+`.dataset.partsDone)`) >= 1 {
-				break
-			}
-			if evalJS[string](c, card+`.dataset.state`) == "failed" {
-				t.Fatalf("upload failed: %s", evalJS[string](c, card+`.textContent`))
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		if len(moving) < 3 {
-			t.Errorf("the progress bar showed %d values between 0 and the size before the first part was done, want it moving", len(moving))
-		}
-		c.screenshot("upload-progress")
-		c.run("reload mid-upload", chromedp.Reload(), chromedp.WaitVisible(`body[data-ready="true"]`))
-		c.throttleUploads(-1)
-		waitIdle(t, srv) // parts cut off by the reload end, as failures or (all sent) successes
-		present := listPartNumbers(t, srv.S3(), "photos", "big.bin")
-		sent := metric(t, srv, "tessera_s3_requests_total", `action="UploadPart"`, `status="200"`)
-		if len(present) == 0 || len(present) >= bigSize/partSize || float64(len(present)) != sent {
-			t.Fatalf("after the reload: parts %v on the server, %v UploadPart answered 200; want some but not all, one request each", present, sent)
-		}
-		c.waitFor("the objects page", `document.querySelector("#upload-input")`)
-		c.run("choose the file again", chromedp.SetUploadFiles(`#upload-input`, []string{path}))
-		c.waitFor("the resumed upload to finish", card+` && `+card+`.dataset.state === "done"`)
-		resumed := evalJS[string](c, card+`.querySelector(".resumed").textContent`)
-		if want := fmt.Sprintf("%d of %d parts", len(present), bigSize/partSize); !strings.Contains(resumed, want) {
-			t.Errorf("resume note %q, want %q", resumed, want)
-		}
-		if got := metric(t, srv, "tessera_s3_requests_total", `action="UploadPart"`, `status="200"`); got != bigSize/partSize {
-			t.Errorf("%v UploadPart requests answered 200 in all, want %d: parts already present were sent again", got, bigSize/partSize)
-		}
-		c.waitFor("the object in the list", `document.querySelector('tr[data-key="big.bin"]')`)
+		reloadResume(t, c, srv, "photos", path, bigSize, "upload-progress", nil)
 		c.screenshot("objects")
 	})
 
@@ -175,6 +132,68 @@ func TestConsoleBrowser(t *testing.T) {
 		}
 		c.screenshot("narrow")
 	})
+}
+
+// reloadResume uploads the file at path (size bytes, more than one part)
+// into bucket from the console, throttled; reloads the page once some
+// parts are on the server (after a screenshot named shot, unless ""),
+// calls midway (if not nil) with their numbers, and has the page resume
+// the upload. It checks that the progress bar
+// moved, that the page says how many parts it kept, and (by the server's
+// count of UploadPart answers) that no part was sent twice: the server's
+// count must start at 0.
+func reloadResume(t *testing.T, c *consoleTab, srv *tesseratest.Server, bucket, path string, size int, shot string, midway func(present []int32)) {
+	key := filepath.Base(path)
+	parts := (size + partSize - 1) / partSize
+	c.goTo("#/b/" + bucket)
+	c.assertLabelled("objects")
+	// Slow the browser's uploads down (to about 3 s for 40 MiB) so that
+	// the test can reload in the middle.
+	c.throttleUploads(12 << 20)
+	c.run("choose the file", chromedp.SetUploadFiles(`#upload-input`, []string{path}))
+	card := `document.querySelector('.upload[data-key=` + jsString(key) + `]')`
+	moving := map[float64]bool{}
+	for {
+		v := evalJS[float64](c, card+`.querySelector("progress").value`)
+		if v > 0 && v < float64(size) {
+			moving[v] = true
+		}
+		if evalJS[int](c, `Number(`+card+`.dataset.partsDone)`) >= 1 {
+			break
+		}
+		if evalJS[string](c, card+`.dataset.state`) == "failed" {
+			t.Fatalf("upload failed: %s", evalJS[string](c, card+`.textContent`))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(moving) < 3 {
+		t.Errorf("the progress bar showed %d values between 0 and the size before the first part was done, want it moving", len(moving))
+	}
+	if shot != "" {
+		c.screenshot(shot)
+	}
+	c.run("reload mid-upload", chromedp.Reload(), chromedp.WaitVisible(`body[data-ready="true"]`))
+	c.throttleUploads(-1)
+	waitIdle(t, srv) // parts cut off by the reload end, as failures or (all sent) successes
+	present := listPartNumbers(t, srv.S3(), bucket, key)
+	sent := metric(t, srv, "tessera_s3_requests_total", `action="UploadPart"`, `status="200"`)
+	if len(present) == 0 || len(present) >= parts || float64(len(present)) != sent {
+		t.Fatalf("after the reload: parts %v on the server, %v UploadPart answered 200; want some but not all, one request each", present, sent)
+	}
+	if midway != nil {
+		midway(present)
+	}
+	c.waitFor("the objects page", `document.querySelector("#upload-input")`)
+	c.run("choose the file again", chromedp.SetUploadFiles(`#upload-input`, []string{path}))
+	c.waitFor("the resumed upload to finish", card+` && `+card+`.dataset.state === "done"`)
+	resumed := evalJS[string](c, card+`.querySelector(".resumed").textContent`)
+	if want := fmt.Sprintf("%d of %d parts", len(present), parts); !strings.Contains(resumed, want) {
+		t.Errorf("resume note %q, want %q", resumed, want)
+	}
+	if got := metric(t, srv, "tessera_s3_requests_total", `action="UploadPart"`, `status="200"`); got != float64(parts) {
+		t.Errorf("%v UploadPart requests answered 200 in all, want %d: parts already present were sent again", got, parts)
+	}
+	c.waitFor("the object in the list", `document.querySelector('tr[data-key=`+jsString(key)+`]')`)
 }
 
 // partMap shows a 25-part upload made by aws-sdk-go-v2 with parts 4, 11,

@@ -28,10 +28,11 @@ const chromiumPath = "/usr/bin/chromium"
 const scriptTimeout = 60 * time.Second
 
 // newBrowser starts a headless Chromium for the test and returns the
-// context to run chromedp actions in; it is closed when the test ends. A
-// missing browser fails the test: the browser tests are part of
-// `go test ./...` and must not pass by not running.
-func newBrowser(t *testing.T) context.Context {
+// context to run chromedp actions in; it is closed when the test ends.
+// extra adds command-line options. A missing browser fails the test: the
+// browser tests are part of `go test ./...` and must not pass by not
+// running.
+func newBrowser(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("the browser tests need Chromium at %s (Debian package \"chromium\"; .ci/run installs it): %v", chromiumPath, err)
@@ -45,6 +46,7 @@ func newBrowser(t *testing.T) context.Context {
 		// Containers often have a tiny /dev/shm.
 		chromedp.Flag("disable-dev-shm-usage", true),
 	)
+	opts = append(opts, extra...)
 	// Start the browser now, so a failure to launch is reported as such.
 	// The browser lives as long as the context of this first call, so it
 	// has no timeout; each visit gets one (runInPage). A launch can fail

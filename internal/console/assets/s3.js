@@ -3,7 +3,7 @@
 // server accepts no other unsigned way in). Errors become S3Error with
 // S3's own code and message.
 
-import { sha256Base64 } from "./sha256.js";
+import { crc32Base64, crc32Update } from "./crc32.js";
 
 let csrf = "";
 let csrfHeader = "X-Tessera-Csrf";
@@ -67,12 +67,16 @@ async function errorFrom(resp) {
 export async function s3(method, path, opts = {}) {
   const headers = Object.assign({}, sessionHeaders(), opts.headers || {});
   // S3 wants an integrity header on configuration PUTs (lifecycle, CORS,
-  // ...: Content-MD5 or an x-amz-checksum-*); WebCrypto has no MD5.
-  if (method === "PUT" && typeof opts.body === "string" && !headers["x-amz-checksum-sha256"]) {
-    headers["x-amz-checksum-sha256"] = await sha256Base64(new Blob([opts.body]));
+  // ...: Content-MD5 or any x-amz-checksum-*). CRC-32, as the SDKs send
+  // by default: WebCrypto has no MD5, and no SHA-256 outside a secure
+  // context. fetch sends a string as UTF-8, so that is what is summed.
+  let body = opts.body;
+  if (method === "PUT" && typeof body === "string") {
+    body = new TextEncoder().encode(body);
+    headers["x-amz-checksum-crc32"] = crc32Base64(crc32Update(0, body));
   }
   const resp = await fetch(path + query(opts.query), {
-    method, headers, body: opts.body, signal: opts.signal, credentials: "same-origin", cache: "no-store",
+    method, headers, body, signal: opts.signal, credentials: "same-origin", cache: "no-store",
   });
   if (!resp.ok) throw await errorFrom(resp);
   return resp;

@@ -1,13 +1,14 @@
 // Uploads from the browser: one PUT for a small file, multipart for a
-// large one — 8 MiB parts, four at a time, each with its SHA-256 in
-// x-amz-checksum-sha256 — with pause and resume. After a page reload the
-// same file dropped again resumes: ListMultipartUploads finds the upload of
-// that key, ListParts (every page) says what is there, and each listed
-// part whose size and SHA-256 match the local file's is kept; only the
-// rest is sent.
+// large one — 8 MiB parts, four at a time, each with its checksum (SHA-256
+// in a secure context, else CRC-32: checksum.js) — with pause and resume.
+// After a page reload the same file dropped again resumes:
+// ListMultipartUploads finds the upload of that key, ListParts (every
+// page) says what is there, and each listed part whose size and checksum
+// match the local file's is kept; only the rest is sent. A resumed upload
+// keeps the algorithm it was created with (S3 refuses parts with another).
 
-import { s3, s3xml, tag, children, objectPath, sessionHeaders, xmlEscape, S3Error } from "./s3.js";
-import { sha256Base64 } from "./sha256.js";
+import { s3xml, tag, children, objectPath, sessionHeaders, xmlEscape, S3Error } from "./s3.js";
+import { pageAlgorithm, canCompute, checksumBase64, checksumHeader, checksumElement } from "./checksum.js";
 
 export const PART_SIZE = 8 * 1024 * 1024;
 export const PARALLEL = 4;
@@ -21,6 +22,7 @@ export class Upload {
     this.state = "waiting";
     this.error = null;
     this.uploadId = "";
+    this.alg = ""; // the upload's checksum algorithm: "SHA256" or "CRC32"
     this.parts = [];
     this.resumed = 0;
     this.sent = 0; // bytes sent by this page (not counting kept parts)
@@ -67,9 +69,10 @@ export class Upload {
   }
 
   async putWhole() {
-    const sum = await sha256Base64(this.file);
+    this.alg = pageAlgorithm();
+    const sum = await checksumBase64(this.alg, this.file);
     const url = objectPath(this.bucket, this.key);
-    await this.xhr("PUT", url, this.file, { "x-amz-checksum-sha256": sum, "Content-Type": this.file.type || "application/octet-stream" },
+    await this.xhr("PUT", url, this.file, { [checksumHeader(this.alg)]: sum, "Content-Type": this.file.type || "application/octet-stream" },
       (n) => { this.single = n; this.sent = n; this.changed(); });
     this.single = this.file.size;
     this.state = "done";
@@ -78,24 +81,28 @@ export class Upload {
 
   // prepare plans the parts and finds an upload of this key to resume.
   async prepare() {
+    this.parts = [];
     for (let n = 1, off = 0; off < this.file.size; n++, off += PART_SIZE) {
       this.parts.push({ n, start: off, size: Math.min(PART_SIZE, this.file.size - off), done: false, loaded: 0, etag: "", checksum: "" });
     }
     const found = await this.findUpload();
     if (found) {
-      this.uploadId = found;
-      const listed = await listAllParts(this.bucket, this.key, found);
+      this.uploadId = found.id;
+      this.alg = found.alg;
+      const listed = await listAllParts(this.bucket, this.key, found.id);
       for (const lp of listed) {
         const p = this.parts[lp.n - 1];
-        if (!p || lp.size !== p.size || !lp.checksum) continue;
-        if (await sha256Base64(this.file.slice(p.start, p.start + p.size)) !== lp.checksum) continue;
-        Object.assign(p, { done: true, etag: lp.etag, checksum: lp.checksum });
+        const listedSum = lp.sums[this.alg];
+        if (!p || lp.size !== p.size || !listedSum) continue;
+        if (await checksumBase64(this.alg, this.file.slice(p.start, p.start + p.size)) !== listedSum) continue;
+        Object.assign(p, { done: true, etag: lp.etag, checksum: listedSum });
       }
       this.resumed = this.partsDone;
     } else {
+      this.alg = pageAlgorithm();
       const { doc } = await s3xml("POST", objectPath(this.bucket, this.key), {
         query: { uploads: "" },
-        headers: { "x-amz-checksum-algorithm": "SHA256", "Content-Type": this.file.type || "application/octet-stream" },
+        headers: { "x-amz-checksum-algorithm": this.alg, "Content-Type": this.file.type || "application/octet-stream" },
       });
       this.uploadId = tag(doc, "UploadId");
     }
@@ -103,7 +110,7 @@ export class Upload {
   }
 
   // findUpload returns the newest in-progress upload of exactly this key
-  // made with SHA-256 part checksums (what this page can verify), or "".
+  // whose part checksums this page can verify, as {id, alg}, or null.
   async findUpload() {
     let best = null;
     let keyMarker, idMarker;
@@ -112,14 +119,15 @@ export class Upload {
         query: { uploads: "", prefix: this.key, "key-marker": keyMarker, "upload-id-marker": idMarker },
       });
       for (const u of children(doc.documentElement, "Upload")) {
-        if (tag(u, "Key") !== this.key || tag(u, "ChecksumAlgorithm") !== "SHA256") continue;
-        if (!best || tag(u, "Initiated") > best.initiated) best = { id: tag(u, "UploadId"), initiated: tag(u, "Initiated") };
+        const alg = tag(u, "ChecksumAlgorithm");
+        if (tag(u, "Key") !== this.key || !canCompute(alg)) continue;
+        if (!best || tag(u, "Initiated") > best.initiated) best = { id: tag(u, "UploadId"), alg, initiated: tag(u, "Initiated") };
       }
       if (tag(doc, "IsTruncated") !== "true") break;
       keyMarker = tag(doc, "NextKeyMarker");
       idMarker = tag(doc, "NextUploadIdMarker");
     }
-    return best ? best.id : "";
+    return best;
   }
 
   // run sends the missing parts, PARALLEL at a time, then completes.
@@ -139,11 +147,11 @@ export class Upload {
   }
 
   async sendPart(p) {
-    p.checksum = await sha256Base64(this.file.slice(p.start, p.start + p.size));
+    p.checksum = await checksumBase64(this.alg, this.file.slice(p.start, p.start + p.size));
     if (this.state !== "uploading") return;
     let last = 0;
     const etag = await this.xhr("PUT", objectPath(this.bucket, this.key) + "?partNumber=" + p.n + "&uploadId=" + encodeURIComponent(this.uploadId),
-      this.file.slice(p.start, p.start + p.size), { "x-amz-checksum-sha256": p.checksum }, (n) => {
+      this.file.slice(p.start, p.start + p.size), { [checksumHeader(this.alg)]: p.checksum }, (n) => {
         p.loaded = n;
         this.sent += n - last;
         last = n;
@@ -156,8 +164,9 @@ export class Upload {
   async complete() {
     this.state = "completing";
     this.changed();
+    const sum = checksumElement(this.alg);
     const body = "<CompleteMultipartUpload>" + this.parts.map((p) =>
-      "<Part><PartNumber>" + p.n + "</PartNumber><ETag>" + xmlEscape(p.etag) + "</ETag><ChecksumSHA256>" + p.checksum + "</ChecksumSHA256></Part>").join("") +
+      "<Part><PartNumber>" + p.n + "</PartNumber><ETag>" + xmlEscape(p.etag) + "</ETag><" + sum + ">" + p.checksum + "</" + sum + "></Part>").join("") +
       "</CompleteMultipartUpload>";
     const { doc } = await s3xml("POST", objectPath(this.bucket, this.key), { query: { uploadId: this.uploadId }, body });
     // CompleteMultipartUpload may fail after its 200 (S3 sends the error
@@ -212,8 +221,9 @@ export class Upload {
   }
 }
 
-// listAllParts walks every page of ListParts; it returns the parts and
-// what the answer's headers say about the upload's abort rule.
+// listAllParts walks every page of ListParts; it returns the parts (sums:
+// each listed checksum by algorithm name) and what the answer's headers
+// say about the upload's abort rule.
 export async function listAllParts(bucket, key, uploadId, info) {
   const out = [];
   let marker;
@@ -229,11 +239,21 @@ export async function listAllParts(bucket, key, uploadId, info) {
       out.push({
         n: Number(tag(p, "PartNumber")), size: Number(tag(p, "Size")), etag: tag(p, "ETag"),
         checksum: tag(p, "ChecksumSHA256"), crc: tag(p, "ChecksumCRC32") || tag(p, "ChecksumCRC32C") || tag(p, "ChecksumCRC64NVME") || tag(p, "ChecksumSHA1"),
-        modified: tag(p, "LastModified"),
+        modified: tag(p, "LastModified"), sums: partSums(p),
       });
     }
     if (tag(doc, "IsTruncated") !== "true") break;
     marker = tag(doc, "NextPartNumberMarker");
   }
   return out;
+}
+
+// partSums maps a listed part's checksums by algorithm name
+// (ChecksumCRC32 → CRC32).
+function partSums(part) {
+  const sums = {};
+  for (const c of part.children) {
+    if (c.localName.startsWith("Checksum") && c.localName !== "ChecksumType") sums[c.localName.slice("Checksum".length)] = c.textContent;
+  }
+  return sums;
 }
