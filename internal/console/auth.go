@@ -43,7 +43,8 @@ func (h *Handler) info(cred sigv4.Credential, token string, expires time.Time) s
 }
 
 // login checks an access key pair through IAM — any account's enabled
-// key — and starts a session for it.
+// key — and starts a session for it. A client address or access key ID
+// with too many failed logins of late is refused unchecked (throttle.go).
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	// JSON only: a cross-site HTML form cannot send it without a CORS
 	// preflight, so no other site can log a browser in to its own account.
