@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,7 +43,8 @@ func (h *Handler) info(cred sigv4.Credential, token string, expires time.Time) s
 }
 
 // login checks an access key pair through IAM — any account's enabled
-// key — and starts a session for it.
+// key — and starts a session for it. A client address or access key ID
+// with too many failed logins of late is refused unchecked (throttle.go).
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	// JSON only: a cross-site HTML form cannot send it without a CORS
 	// preflight, so no other site can log a browser in to its own account.
@@ -58,6 +60,17 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "InvalidRequest", "give accessKeyId and secretAccessKey")
 		return
 	}
+	now := h.cfg.Now()
+	keys := []string{clientKey(r.RemoteAddr), keyIDKey(in.AccessKeyID)}
+	if wait := h.logins.wait(now, keys...); wait > 0 {
+		h.throttled.Add(1)
+		retry := strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10)
+		h.cfg.Logger.Debug("console: login throttled", "access_key", in.AccessKeyID, "remote", r.RemoteAddr, "retry_after_s", retry)
+		w.Header().Set("Retry-After", retry)
+		writeErr(w, http.StatusTooManyRequests, "TooManyFailedLogins",
+			"Too many failed logins from this address or for this access key; try again in "+retry+" seconds.")
+		return
+	}
 	cred, err := h.cfg.Sessions.Credentials.Lookup(r.Context(), in.AccessKeyID)
 	if err != nil && !errors.Is(err, sigv4.ErrUnknownKey) {
 		h.cfg.Logger.Error("console: login", "err", err)
@@ -65,12 +78,19 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// One answer for an unknown, disabled or mistyped key, so the login
-	// form does not tell which access key IDs exist.
+	// form does not tell which access key IDs exist; each counts alike
+	// towards the throttle, which so tells nothing either.
 	if err != nil || cred.SecretAccessKey == "" || subtle.ConstantTimeCompare([]byte(cred.SecretAccessKey), []byte(in.SecretAccessKey)) != 1 {
+		h.failures.Add(1)
+		if h.logins.fail(now, keys...) {
+			h.cfg.Logger.Warn("console: failed logins over the limit; throttling this address or access key",
+				"access_key", in.AccessKeyID, "remote", r.RemoteAddr, "limit", loginBurst, "per", loginWindow)
+		} else {
+			h.cfg.Logger.Info("console: login failed", "access_key", in.AccessKeyID, "remote", r.RemoteAddr)
+		}
 		writeErr(w, http.StatusForbidden, "InvalidCredentials", "The access key ID or secret access key is wrong, or the key is disabled.")
 		return
 	}
-	now := h.cfg.Now()
 	expires := now.Add(h.cfg.TTL)
 	token, err := session.Issue(cred.AccessKeyID, cred.SecretAccessKey, expires)
 	if err != nil {
@@ -82,9 +102,27 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, h.info(cred, token, expires))
 }
 
-// logout clears the cookie. The token itself stays valid until it
-// expires (sessions are stateless); disabling the key ends it at once.
+// logout ends the session everywhere: the token is revoked in the
+// store-wide set every gateway checks (a copy of the cookie stops working
+// too), then the cookie is cleared. A request without a valid session has
+// nothing to revoke and just loses its cookie; one whose session is valid
+// but lacks the CSRF header is refused, so no other page can log a user
+// out. If the revocation cannot be stored the session stays valid, and
+// the page is told so rather than shown a logout that did not happen.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	key, err := h.cfg.Sessions.Revoke(r)
+	if e, ok := s3err.As(err); ok {
+		writeErr(w, e.Status(), string(e.Code), e.Message)
+		return
+	}
+	if err != nil {
+		h.cfg.Logger.Error("console: logout", "err", err)
+		writeErr(w, http.StatusServiceUnavailable, "ServiceUnavailable", "the session could not be ended; try again")
+		return
+	}
+	if key != "" {
+		h.cfg.Logger.Info("console: logout", "access_key", key, "remote", r.RemoteAddr)
+	}
 	http.SetCookie(w, session.ClearCookie(r.TLS != nil))
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -20,9 +20,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tessera-s3/tessera/internal/iam"
+	"github.com/tessera-s3/tessera/internal/s3err"
 	"github.com/tessera-s3/tessera/internal/session"
 )
 
@@ -52,10 +55,37 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// Failed logins allowed per client address and per access key ID:
+// loginBurst at once, then loginBurst per loginWindow (throttle.go).
+// throttleKeys bounds the addresses and key IDs remembered.
+const (
+	loginBurst   = 10
+	loginWindow  = time.Minute
+	throttleKeys = 10000
+)
+
 // Handler serves the console under Prefix.
 type Handler struct {
 	cfg Config
 	mux *http.ServeMux
+	// ops names the operation of each API route pattern (metrics).
+	ops map[string]string
+	// logins throttles failed logins; failures and throttled count them.
+	logins              *throttle
+	failures, throttled atomic.Int64
+}
+
+// Stats are the console's counts since start, for the metrics.
+type Stats struct {
+	// LoginFailures are logins refused for a wrong, unknown or disabled key.
+	LoginFailures int64
+	// LoginsThrottled are logins refused unchecked, over the failure limit.
+	LoginsThrottled int64
+}
+
+// Stats returns the counts so far.
+func (h *Handler) Stats() Stats {
+	return Stats{LoginFailures: h.failures.Load(), LoginsThrottled: h.throttled.Load()}
 }
 
 // New returns the console handler.
@@ -69,7 +99,8 @@ func New(cfg Config) *Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), ops: map[string]string{},
+		logins: newThrottle(loginBurst, loginWindow/loginBurst, throttleKeys)}
 	static, err := fs.Sub(assets, "assets")
 	if err != nil {
 		panic(err) // the embedded tree is part of the binary
@@ -78,27 +109,66 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("GET "+Root, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, Prefix, http.StatusMovedPermanently)
 	})
-	h.mux.HandleFunc("POST "+api+"login", h.login)
-	h.mux.HandleFunc("POST "+api+"logout", h.logout)
-	h.mux.HandleFunc("GET "+api+"session", h.session)
-	h.mux.HandleFunc("POST "+api+"presign", h.presign)
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
-		h.mux.HandleFunc(m+" "+api+"admin/", h.admin) // the admin API's methods
+	for _, rt := range []struct {
+		pattern, op string
+		serve       http.HandlerFunc
+	}{
+		{"POST " + api + "login", "ConsoleLogin", h.login},
+		{"POST " + api + "logout", "ConsoleLogout", h.logout},
+		{"GET " + api + "session", "ConsoleSession", h.session},
+		{"POST " + api + "presign", "ConsolePresign", h.presign},
+		// The admin API's methods.
+		{"GET " + api + "admin/", "ConsoleAdmin", h.admin},
+		{"POST " + api + "admin/", "ConsoleAdmin", h.admin},
+		{"DELETE " + api + "admin/", "ConsoleAdmin", h.admin},
+	} {
+		h.mux.HandleFunc(rt.pattern, rt.serve)
+		h.ops[rt.pattern] = rt.op
 	}
 	return h
+}
+
+// Operation names the console API operation r calls, as the server's
+// metrics label it ("ConsoleLogin", …; "ConsoleUnknown" for a path under
+// the API that no route serves), or "" when r is not an API call (the
+// page's files, which are neither work nor state). The server runs API
+// calls through the admission control and metrics of S3 requests.
+func (h *Handler) Operation(r *http.Request) string {
+	if !strings.HasPrefix(r.URL.Path, api) {
+		return ""
+	}
+	if _, pattern := h.mux.Handler(r); h.ops[pattern] != "" {
+		return h.ops[pattern]
+	}
+	return "ConsoleUnknown"
+}
+
+// Refuse answers r with e, as the console's JSON error, with the headers
+// e carries: the server's refusals (over the request limit, headers too
+// large) in the form the page reads.
+func (h *Handler) Refuse(w http.ResponseWriter, r *http.Request, e *s3err.Error) {
+	secure(w.Header())
+	for k, v := range e.Header {
+		w.Header().Set(k, v)
+	}
+	writeErr(w, e.Status(), string(e.Code), e.Message)
 }
 
 // ServeHTTP serves the console with headers that keep its pages from
 // being framed, sniffed or leaking URLs, and confine every script, style
 // and connection to this origin.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
+	secure(w.Header())
+	h.mux.ServeHTTP(w, r)
+}
+
+// secure sets those headers (on refusals made outside ServeHTTP too).
+func secure(hd http.Header) {
 	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Cache-Control", "no-cache")
-	h.mux.ServeHTTP(w, r)
 }
 
 // apiError is every console endpoint's error body: S3's code when the

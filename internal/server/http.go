@@ -48,10 +48,10 @@ func newMetrics(gateway string) *metrics {
 		registry: registry,
 		reg:      prometheus.WrapRegistererWith(prometheus.Labels{"gateway": gateway}, registry),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tessera_s3_requests_total", Help: "S3 requests by action and HTTP status.",
+			Name: "tessera_s3_requests_total", Help: "S3 requests, and the console's API calls (actions Console...), by action and HTTP status.",
 		}, []string{"action", "status"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "tessera_s3_request_duration_seconds", Help: "S3 request latency by action.",
+			Name: "tessera_s3_request_duration_seconds", Help: "S3 and console API request latency by action.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 		}, []string{"action"}),
 		bytesIn:  prometheus.NewCounter(prometheus.CounterOpts{Name: "tessera_s3_received_bytes_total", Help: "Request body bytes received."}),
@@ -67,6 +67,18 @@ func newMetrics(gateway string) *metrics {
 	m.reg.MustRegister(m.requests, m.duration, m.bytesIn, m.bytesOut, m.inflight, m.throttled,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// registerConsole exposes the console's login counts.
+func (m *metrics) registerConsole(stats func() console.Stats) {
+	counter := func(name, help string, f func(console.Stats) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(f(stats())) })
+	}
+	m.reg.MustRegister(
+		counter("tessera_console_login_failures_total", "Console logins refused for a wrong, unknown or disabled access key.", func(s console.Stats) int64 { return s.LoginFailures }),
+		counter("tessera_console_login_throttled_total", "Console logins refused unchecked (429) after too many failures from the address or for the access key.", func(s console.Stats) int64 { return s.LoginsThrottled }),
+	)
 }
 
 // registerLifecycle exposes the lifecycle worker's counts.
@@ -137,19 +149,33 @@ func (s *Server) routes(api *s3api.Handler) http.Handler {
 			return
 		}
 		if r.URL.Path == console.Root || strings.HasPrefix(r.URL.Path, console.Prefix) {
-			if s.console == nil {
-				http.NotFound(w, r) // --console=false
-				return
-			}
-			s.console.ServeHTTP(w, r)
+			s.serveConsole(w, r)
 			return
 		}
 		if strings.HasPrefix(r.URL.Path, admin.Prefix) {
 			s.admin.ServeHTTP(w, r)
 			return
 		}
-		s.observe(api, w, r)
+		r = s3api.WithOpSlot(r)
+		s.observe(w, r, api, api.Refuse, s3api.OpName)
 	})
+}
+
+// serveConsole serves the web console. Its API calls (login, session,
+// presign, the admin relay) are work like S3 requests: they count against
+// the same admission limits and in the same metrics, labelled with the
+// console's operation; the page's files are served as they are.
+func (s *Server) serveConsole(w http.ResponseWriter, r *http.Request) {
+	if s.console == nil {
+		http.NotFound(w, r) // --console=false
+		return
+	}
+	op := s.console.Operation(r)
+	if op == "" {
+		s.console.ServeHTTP(w, r)
+		return
+	}
+	s.observe(w, r, s.console, s.console.Refuse, func(*http.Request) string { return op })
 }
 
 // ready answers 200 when this gateway can serve: it is not draining, the
@@ -265,7 +291,14 @@ func (c *countingBody) Read(p []byte) (int, error) {
 
 func (c *countingBody) Close() error { return c.r.Close() }
 
-func (s *Server) observe(api *s3api.Handler, w http.ResponseWriter, r *http.Request) {
+// refuser answers a request the server refuses before its handler runs,
+// in the handler's own form (S3's XML, the console's JSON).
+type refuser func(http.ResponseWriter, *http.Request, *s3err.Error)
+
+// observe serves r with h under the admission limits, and records it in
+// the metrics and the access log as action(r) (read once h is done: the
+// S3 API names its action while serving).
+func (s *Server) observe(w http.ResponseWriter, r *http.Request, h http.Handler, refuse refuser, action func(*http.Request) string) {
 	start := time.Now()
 	s.metrics.inflight.Inc()
 	defer s.metrics.inflight.Dec()
@@ -275,7 +308,6 @@ func (s *Server) observe(api *s3api.Handler, w http.ResponseWriter, r *http.Requ
 	// Wrap the body on a shallow copy: net/http drains (or refuses to
 	// drain) an unread body by its own type after the handler returns, and
 	// would block on a client still sending a body we refused.
-	r = s3api.WithOpSlot(r)
 	idle := &idleBody{ReadCloser: r.Body, rc: rc, idle: s.limits.ReadIdleTimeout}
 	body := &countingBody{r: idle}
 	r.Body = body
@@ -283,7 +315,7 @@ func (s *Server) observe(api *s3api.Handler, w http.ResponseWriter, r *http.Requ
 		// The response's last bytes leave after the handler returns;
 		// net/http clears the deadline once they have.
 		rec.extend()
-		action := s3api.OpName(r)
+		action := action(r)
 		if action == "" {
 			action = "unknown"
 		}
@@ -301,15 +333,15 @@ func (s *Server) observe(api *s3api.Handler, w http.ResponseWriter, r *http.Requ
 			"duration_ms", float64(elapsed.Microseconds())/1000, "remote", r.RemoteAddr, "body_timeout", idle.expired)
 	}()
 	if headerSize(r) > s.limits.MaxHeaderBytes {
-		api.Refuse(rec, r, tooLarge(s.limits.MaxHeaderBytes))
+		refuse(rec, r, tooLarge(s.limits.MaxHeaderBytes))
 		return
 	}
 	release, reason := s.admission.admit(r.ContentLength)
 	if release == nil {
 		s.metrics.throttled.WithLabelValues(reason).Inc()
-		api.Refuse(rec, r, slowDown())
+		refuse(rec, r, slowDown())
 		return
 	}
 	defer release()
-	api.ServeHTTP(rec, r)
+	h.ServeHTTP(rec, r)
 }

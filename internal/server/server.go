@@ -80,7 +80,7 @@ type Server struct {
 	accounts  *iam.Service
 	admin     http.Handler
 	// console is the web console; nil when --console=false.
-	console http.Handler
+	console *console.Handler
 	// stopFlush ends the usage flusher; flushDone closes when it has ended.
 	stopFlush context.CancelFunc
 	flushDone chan struct{}
@@ -93,6 +93,10 @@ type Server struct {
 	// the in-flight ones.
 	limits    config.Limits
 	admission *admission
+	// revocations are the console sessions logged out (swept even with
+	// the console off: it may be on again after a restart, or on another
+	// gateway).
+	revocations revocations
 }
 
 // How often usage counters reach the store, and how often the leader's
@@ -125,8 +129,8 @@ func (s *Server) startUsageFlusher() {
 				if !s.member.leading.Load() {
 					continue
 				}
-				if err := s.engine.Maintain(ctx); err != nil && ctx.Err() == nil {
-					s.log.Warn("engine maintenance", "err", err)
+				if err := s.Maintain(ctx); err != nil && ctx.Err() == nil {
+					s.log.Warn("maintenance", "err", err)
 				}
 			}
 		}
@@ -210,9 +214,14 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	adminVerifier := &sigv4.Verifier{Credentials: accounts, Now: opts.Now, Domains: cfg.Domains}
 	// Console sessions are a third way into the S3 API, only while the
 	// console is served.
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	revoked := revocations{store: store, now: now}
 	var sessions *session.Authenticator
 	if !cfg.DisableConsole {
-		sessions = &session.Authenticator{Credentials: accounts, Now: opts.Now}
+		sessions = &session.Authenticator{Credentials: accounts, Revocations: revoked, Now: opts.Now}
 	}
 	api := s3api.New(s3api.Config{Engine: eng, Verifier: verifier, Domains: cfg.Domains, Logger: log, IAM: accounts, Sessions: sessions})
 	ownedBuckets := func(ctx context.Context, canonicalID string) (int, error) {
@@ -225,9 +234,10 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	})
 	adminAPI.ServeAccessPoints(accessPointLister(eng))
 	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics(id), keys: keys,
-		accounts: accounts, admin: adminAPI}
+		accounts: accounts, admin: adminAPI, revocations: revoked}
 	if sessions != nil {
 		s.console = console.New(console.Config{Sessions: sessions, IAM: accounts, Admin: adminAPI, Region: cfg.Region, Now: opts.Now, Logger: log})
+		s.metrics.registerConsole(s.console.Stats)
 	}
 	s.limits = cfg.Limits.WithDefaults()
 	s.admission = newAdmission(s.limits)
@@ -382,6 +392,16 @@ func (s *Server) ConfigureHTTP(hs *http.Server) {
 	hs.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
 }
 
-// Maintain runs the engine's housekeeping now (the background loop runs it
-// every maintenanceInterval).
-func (s *Server) Maintain(ctx context.Context) error { return s.engine.Maintain(ctx) }
+// Maintain runs the leader's housekeeping now (the background loop runs
+// it every maintenanceInterval): the engine's, then removing the console
+// session revocations that have expired.
+func (s *Server) Maintain(ctx context.Context) error {
+	if err := s.engine.Maintain(ctx); err != nil {
+		return err
+	}
+	n, err := s.revocations.sweep(ctx)
+	if n > 0 {
+		s.log.Debug("removed expired console session revocations", "count", n)
+	}
+	return err
+}

@@ -13,6 +13,13 @@
 // only the console's own page learns, from the login answer or the
 // session endpoint. A cross-site page can neither read that value nor send
 // a custom header without a preflight the server never grants.
+//
+// Logging out revokes the token: its ID (the nonce) goes, with its expiry,
+// into a store-wide set every gateway reads on every session request
+// (Revocations), so a copy of the cookie taken before logout stops working
+// everywhere at once. The set holds only unexpired sessions that logged
+// out; an expired token is refused by its own expiry first, so its
+// revocation can be dropped.
 package session
 
 import (
@@ -122,6 +129,10 @@ func Parse(s string) (Token, error) {
 	}
 	return Token{AccessKeyID: string(id), Expires: time.Unix(exp, 0), nonce: parts[3], mac: mac}, nil
 }
+
+// ID names the token among every session (its random nonce): what a
+// revocation records. It reveals nothing a MAC could be forged from.
+func (t Token) ID() string { return t.nonce }
 
 // Verify checks the token's MAC under secret and its expiry at now.
 func (t Token) Verify(secret string, now time.Time) error {

@@ -157,6 +157,120 @@ func TestAuthenticateStoreFailureIsNotDenied(t *testing.T) {
 	}
 }
 
+// memRevocations is a Revocations in a map; fail makes it a store that
+// is down.
+type memRevocations struct {
+	ids  map[string]time.Time
+	fail bool
+}
+
+func (m *memRevocations) Revoke(_ context.Context, id string, expires time.Time) error {
+	if m.fail {
+		return errors.New("store unavailable")
+	}
+	m.ids[id] = expires
+	return nil
+}
+
+func (m *memRevocations) Revoked(_ context.Context, id string) (bool, error) {
+	if m.fail {
+		return false, errors.New("store unavailable")
+	}
+	_, ok := m.ids[id]
+	return ok, nil
+}
+
+// sessionRequest is a request with the session cookie (unless "") and
+// the CSRF header (unless "").
+func sessionRequest(cookie, csrf string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	if cookie != "" {
+		r.AddCookie(&http.Cookie{Name: CookieName, Value: cookie})
+	}
+	if csrf != "" {
+		r.Header.Set(CSRFHeader, csrf)
+	}
+	return r
+}
+
+func TestRevoke(t *testing.T) {
+	good := issue(t, alice, t0.Add(time.Hour))
+	other := issue(t, alice, t0.Add(time.Hour)) // a second session of the same key
+	expired := issue(t, alice, t0.Add(-time.Second))
+	gone, _ := Issue("AKIAGONE000000000000", "whatever-secret-it-had", t0.Add(time.Hour))
+	csrf := func(tok string) string { return CSRF(tok, alice.SecretAccessKey) }
+	for _, tc := range []struct {
+		name         string
+		cookie, csrf string
+		fail         bool
+		wantKey      string // the key revoked; "" → nothing revoked
+		wantDenied   bool
+		wantInternal bool
+	}{
+		{"session with CSRF", good, csrf(good), false, alice.AccessKeyID, false, false},
+		{"without CSRF header: refused, not revoked", good, "", false, "", true, false},
+		{"wrong CSRF value", good, csrf(other), false, "", true, false},
+		{"no cookie: nothing to revoke", "", "", false, "", false, false},
+		{"expired: nothing to revoke", expired, csrf(expired), false, "", false, false},
+		{"key gone: nothing to revoke", gone, CSRF(gone, "whatever-secret-it-had"), false, "", false, false},
+		{"tampered: nothing to revoke", replacePart(good, 2, "99999999999"), csrf(good), false, "", false, false},
+		{"store down", good, csrf(good), true, "", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			revs := &memRevocations{ids: map[string]time.Time{}, fail: tc.fail}
+			a := &Authenticator{Credentials: sigv4.StaticCredentials{alice, bob}, Revocations: revs, Now: func() time.Time { return t0 }}
+			key, err := a.Revoke(sessionRequest(tc.cookie, tc.csrf))
+			e, denied := s3err.As(err)
+			switch {
+			case tc.wantDenied:
+				if !denied || e.Code != s3err.AccessDenied {
+					t.Fatalf("got %v, want AccessDenied", err)
+				}
+			case tc.wantInternal:
+				if denied || err == nil {
+					t.Fatalf("got %v, want an internal error", err)
+				}
+			case err != nil:
+				t.Fatal(err)
+			}
+			if key != tc.wantKey {
+				t.Errorf("revoked key %q, want %q", key, tc.wantKey)
+			}
+			if tc.wantKey == "" {
+				if len(revs.ids) != 0 {
+					t.Errorf("revoked %v", revs.ids)
+				}
+				return
+			}
+			// The revoked session is refused, with or without CSRF; the
+			// other session of the same key goes on.
+			tok, _ := Parse(tc.cookie)
+			if exp, ok := revs.ids[tok.ID()]; !ok || !exp.Equal(tok.Expires) {
+				t.Errorf("revocations %v, want %s until %s", revs.ids, tok.ID(), tok.Expires)
+			}
+			for _, requireCSRF := range []bool{true, false} {
+				if _, _, err := a.Authenticate(sessionRequest(good, csrf(good)), requireCSRF); !errors.Is(err, s3err.New(s3err.AccessDenied)) {
+					t.Errorf("revoked session (requireCSRF %v): %v, want AccessDenied", requireCSRF, err)
+				}
+			}
+			if _, _, err := a.Authenticate(sessionRequest(other, csrf(other)), true); err != nil {
+				t.Errorf("the key's other session: %v", err)
+			}
+		})
+	}
+}
+
+// A revocation set that cannot be read refuses nothing by mistake and
+// admits nothing: the request fails as an internal error.
+func TestAuthenticateRevocationsDown(t *testing.T) {
+	a := &Authenticator{Credentials: sigv4.StaticCredentials{alice}, Revocations: &memRevocations{fail: true}, Now: func() time.Time { return t0 }}
+	good := issue(t, alice, t0.Add(time.Hour))
+	_, _, err := a.Authenticate(sessionRequest(good, CSRF(good, alice.SecretAccessKey)), true)
+	if _, ok := s3err.As(err); ok || err == nil {
+		t.Fatalf("got %v, want an internal error", err)
+	}
+}
+
 func TestCookieAttributes(t *testing.T) {
 	c := Cookie("tok", t0.Add(DefaultTTL), t0, true)
 	if !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.MaxAge != int(DefaultTTL.Seconds()) {

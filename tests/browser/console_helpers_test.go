@@ -60,7 +60,14 @@ func consoleLoginRaw(t *testing.T, srv *tesseratest.Server, accessKey, secretKey
 // the CSRF header (if not ""), plus hdr.
 func sessionDo(t *testing.T, srv *tesseratest.Server, method, path string, body []byte, cookie *http.Cookie, csrf string, hdr http.Header) (*http.Response, []byte) {
 	t.Helper()
-	r, err := http.NewRequest(method, srv.URL+path, bytes.NewReader(body))
+	return sessionDoAt(t, srv.HTTPClient(), srv.URL, method, path, body, cookie, csrf, hdr)
+}
+
+// sessionDoAt is sessionDo through client to the server at base (one
+// gateway of several, or from another client address).
+func sessionDoAt(t *testing.T, client *http.Client, base, method, path string, body []byte, cookie *http.Cookie, csrf string, hdr http.Header) (*http.Response, []byte) {
+	t.Helper()
+	r, err := http.NewRequest(method, base+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +80,7 @@ func sessionDo(t *testing.T, srv *tesseratest.Server, method, path string, body 
 	if csrf != "" {
 		r.Header.Set(session.CSRFHeader, csrf)
 	}
-	resp, err := srv.HTTPClient().Do(r)
+	resp, err := client.Do(r)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}

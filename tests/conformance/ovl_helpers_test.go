@@ -132,21 +132,7 @@ func holdUpload(t testing.TB, srv *tesseratest.Server, bucket, key string, size,
 // whose labels include label (e.g. `reason="requests"`), -1 if absent.
 func metricValue(t testing.TB, srv *tesseratest.Server, name, label string) float64 {
 	t.Helper()
-	resp, err := srv.HTTPClient().Get(srv.URL + "/_tessera/metrics")
-	if err != nil {
-		t.Fatalf("metrics: %v", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(body), "\n") {
-		labels, value, ok := strings.Cut(strings.TrimPrefix(line, name+"{"), "} ")
-		if ok && len(line) > len(name) && line[:len(name)+1] == name+"{" && strings.Contains(labels, label) {
-			var v float64
-			fmt.Sscan(value, &v)
-			return v
-		}
-	}
-	return -1
+	return srv.Metric(t, name, label)
 }
 
 // drain reads the connection until it ends or its read deadline passes,
