@@ -38,6 +38,7 @@ const (
 	opRewriteCrypt
 	opPutBucketConfig
 	opGetBucketConfig
+	opGetBucketConfigs
 	opDeleteBucketConfig
 	opPutDoc
 	opGetDoc
@@ -64,7 +65,7 @@ var opNames = [numOps]string{
 	"CreateUpload", "GetUpload", "PutPart", "ListParts", "CompleteUpload", "GetCompletion",
 	"PruneCompletions", "AbortUpload", "ListUploads",
 	"Garbage", "DeleteGarbage", "ForEachBlobRef", "RewriteCrypt",
-	"PutBucketConfig", "GetBucketConfig", "DeleteBucketConfig",
+	"PutBucketConfig", "GetBucketConfig", "GetBucketConfigs", "DeleteBucketConfig",
 	"PutDoc", "GetDoc", "ListDocs", "DeleteDoc",
 	"Join", "Beat", "Leave", "Gateways", "Reap", "CollectableGarbage", "Lead", "Resign",
 	"Publish", "Subscribe", "UpdateDoc", "Close",
@@ -201,6 +202,11 @@ func (s *Store) PutBucketConfig(ctx context.Context, bucket, name string, doc []
 func (s *Store) GetBucketConfig(ctx context.Context, bucket, name string) (_ []byte, err error) {
 	defer s.done(opGetBucketConfig, time.Now(), &err)
 	return s.next.GetBucketConfig(ctx, bucket, name)
+}
+
+func (s *Store) GetBucketConfigs(ctx context.Context, bucket string, names ...string) (_ meta.Bucket, _ map[string][]byte, err error) {
+	defer s.done(opGetBucketConfigs, time.Now(), &err)
+	return s.next.GetBucketConfigs(ctx, bucket, names...)
 }
 
 func (s *Store) DeleteBucketConfig(ctx context.Context, bucket, name string) (err error) {
