@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -73,5 +74,63 @@ func TestMetaCallsPerOperation(t *testing.T) {
 				t.Errorf("%s made %d metadata calls (%s), budget %d", row.name, total, formatTrips(byOp), row.budget)
 			}
 		})
+	}
+}
+
+// TestClusterBucketChangesEverywhere: a data-path request reads its bucket
+// once as it starts and keeps nothing after, so a bucket policy or default
+// encryption changed through one gateway applies to the next request on
+// every other (as on S3, where a policy change applies to later requests).
+func TestClusterBucketChangesEverywhere(t *testing.T) {
+	e := clusterNew(t)
+	b := e.bucket("cluster-bucket-changes")
+	put(t, e.gw[0], b, "obj", []byte("hello"))
+	bob := e.srv.NewAccount("bob")
+	bobVia := func(i int) error {
+		_, err := e.srv.GatewayS3(i, clusterAs(bob.AccessKey, bob.SecretKey)).GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("obj")})
+		return err
+	}
+	grant := acctDoc(acctStmt("Allow", map[string]string{
+		"Principal": acctAWS(bob.ID), "Action": acctList("s3:GetObject"), "Resource": acctList(acctObjARN(b, "*")),
+	}))
+	steps := []struct {
+		name   string
+		change func()
+		bobOK  bool
+	}{
+		{"no policy", func() {}, false},
+		{"policy granted through gateway 0", func() { acctPolicy(t, e.gw[0], b, grant) }, true},
+		{"policy deleted through gateway 2", func() {
+			if _, err := e.gw[2].DeleteBucketPolicy(ctx(), &s3.DeleteBucketPolicyInput{Bucket: aws.String(b)}); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+	}
+	for _, st := range steps {
+		st.change()
+		for i := range clusterGateways {
+			err := bobVia(i)
+			if st.bobOK && err != nil {
+				t.Errorf("%s: Bob's GetObject through gateway %d: %v, want allowed", st.name, i, err)
+			}
+			if !st.bobOK {
+				acctDenied(t, fmt.Sprintf("%s: Bob's GetObject through gateway %d", st.name, i), err)
+			}
+		}
+	}
+	if out := put(t, e.gw[2], b, "plain", []byte("x")); out.ServerSideEncryption != "" {
+		t.Fatalf("PutObject before a default encryption: x-amz-server-side-encryption %q, want none", out.ServerSideEncryption)
+	}
+	if _, err := e.gw[1].PutBucketEncryption(ctx(), &s3.PutBucketEncryptionInput{Bucket: aws.String(b),
+		ServerSideEncryptionConfiguration: &types.ServerSideEncryptionConfiguration{Rules: []types.ServerSideEncryptionRule{{
+			ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{SSEAlgorithm: types.ServerSideEncryptionAes256},
+		}}}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range clusterGateways {
+		out := put(t, e.gw[i], b, fmt.Sprintf("enc-%d", i), []byte("x"))
+		if out.ServerSideEncryption != types.ServerSideEncryptionAes256 {
+			t.Errorf("PutObject through gateway %d after default encryption was set through gateway 1: x-amz-server-side-encryption %q, want AES256", i, out.ServerSideEncryption)
+		}
 	}
 }
