@@ -185,3 +185,29 @@ func BenchmarkGetBucket(b *testing.B) {
 		})
 	}
 }
+
+// nopStore answers GetBucket at once: what the wrapper adds to a call,
+// measured without the store's own cost to hide it.
+type nopStore struct{ meta.Store }
+
+func (nopStore) GetBucket(context.Context, string) (meta.Bucket, error) { return meta.Bucket{}, nil }
+
+// BenchmarkOverhead is the wrapper's cost per call, against a store that
+// does nothing.
+func BenchmarkOverhead(b *testing.B) {
+	ctx := context.Background()
+	m, _ := wrap(b, nopStore{})
+	for _, bc := range []struct {
+		name  string
+		store meta.Store
+	}{{"direct", nopStore{}}, {"metered", m}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bc.store.GetBucket(ctx, "b"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
