@@ -93,6 +93,7 @@ func (e *Engine) HeadBucket(ctx context.Context, name string) (Bucket, error) {
 
 // DeleteBucket deletes a bucket without objects; in-progress uploads go with it, as in S3.
 func (e *Engine) DeleteBucket(ctx context.Context, name string) error {
+	dropView(ctx, name)
 	garbage, err := e.meta.DeleteBucket(ctx, name)
 	switch {
 	case errors.Is(err, meta.ErrNotFound):

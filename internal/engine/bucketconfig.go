@@ -10,7 +10,7 @@ import (
 // BucketConfig returns a bucket's configuration document by name (nil when
 // it has none), or NoSuchBucket.
 func (e *Engine) BucketConfig(ctx context.Context, bucket, name string) ([]byte, error) {
-	doc, err := e.meta.GetBucketConfig(ctx, bucket, name)
+	doc, err := e.getBucketConfig(ctx, bucket, name)
 	if errors.Is(err, meta.ErrNotFound) {
 		if _, berr := e.bucketExists(ctx, bucket); berr != nil {
 			return nil, berr
@@ -23,6 +23,7 @@ func (e *Engine) BucketConfig(ctx context.Context, bucket, name string) ([]byte,
 // PutBucketConfig stores a bucket configuration document the caller has
 // validated.
 func (e *Engine) PutBucketConfig(ctx context.Context, bucket, name string, doc []byte) error {
+	dropView(ctx, bucket)
 	err := e.meta.PutBucketConfig(ctx, bucket, name, doc)
 	if errors.Is(err, meta.ErrNotFound) {
 		return noSuchBucket(bucket)
@@ -35,5 +36,6 @@ func (e *Engine) DeleteBucketConfig(ctx context.Context, bucket, name string) er
 	if _, err := e.bucketExists(ctx, bucket); err != nil {
 		return err
 	}
+	dropView(ctx, bucket)
 	return e.meta.DeleteBucketConfig(ctx, bucket, name)
 }

@@ -109,7 +109,7 @@ func (e *Engine) DeleteBucketEncryption(ctx context.Context, bucket string) erro
 // nil when it has none (or the bucket does not exist: the write that asks
 // fails on that by itself).
 func (e *Engine) bucketEncryption(ctx context.Context, bucket string) (*BucketEncryption, error) {
-	doc, err := e.meta.GetBucketConfig(ctx, bucket, encryptionDoc)
+	doc, err := e.getBucketConfig(ctx, bucket, encryptionDoc)
 	if errors.Is(err, meta.ErrNotFound) {
 		return nil, nil
 	}

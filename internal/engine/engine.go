@@ -123,7 +123,7 @@ func noSuchUpload(id string) error {
 
 // bucketExists returns NoSuchBucket unless the bucket exists.
 func (e *Engine) bucketExists(ctx context.Context, name string) (Bucket, error) {
-	b, err := e.meta.GetBucket(ctx, name)
+	b, err := e.getBucket(ctx, name)
 	if errors.Is(err, meta.ErrNotFound) {
 		return Bucket{}, noSuchBucket(name)
 	}

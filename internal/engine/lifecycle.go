@@ -44,6 +44,7 @@ func (e *Engine) PutBucketLifecycle(ctx context.Context, bucket string, doc []by
 	if err != nil {
 		return err
 	}
+	dropView(ctx, bucket)
 	if err := e.meta.PutBucketConfig(ctx, bucket, lifecycleDoc, cfg.Marshal()); err != nil {
 		if errors.Is(err, meta.ErrNotFound) {
 			return noSuchBucket(bucket)
@@ -59,7 +60,7 @@ func (e *Engine) GetBucketLifecycle(ctx context.Context, bucket string) ([]byte,
 	if _, err := e.bucketExists(ctx, bucket); err != nil {
 		return nil, err
 	}
-	doc, err := e.meta.GetBucketConfig(ctx, bucket, lifecycleDoc)
+	doc, err := e.getBucketConfig(ctx, bucket, lifecycleDoc)
 	if errors.Is(err, meta.ErrNotFound) {
 		return nil, s3err.New(s3err.NoSuchLifecycleConfiguration).With("BucketName", bucket)
 	}
@@ -71,6 +72,7 @@ func (e *Engine) DeleteBucketLifecycle(ctx context.Context, bucket string) error
 	if _, err := e.bucketExists(ctx, bucket); err != nil {
 		return err
 	}
+	dropView(ctx, bucket)
 	if err := e.meta.DeleteBucketConfig(ctx, bucket, lifecycleDoc); err != nil && !errors.Is(err, meta.ErrNotFound) {
 		return err
 	}
@@ -83,7 +85,7 @@ func (e *Engine) DeleteBucketLifecycle(ctx context.Context, bucket string) error
 // bucketLifecycle returns the bucket's configuration as it is now, nil
 // when it has none.
 func (e *Engine) bucketLifecycle(ctx context.Context, bucket string) (*lifecycle.Config, error) {
-	doc, err := e.meta.GetBucketConfig(ctx, bucket, lifecycleDoc)
+	doc, err := e.getBucketConfig(ctx, bucket, lifecycleDoc)
 	if errors.Is(err, meta.ErrNotFound) {
 		return nil, nil
 	}

@@ -63,6 +63,7 @@ var errProtected = func() error {
 // that on a bucket whose versioning is Enabled, without a token, since
 // November 2023) and sets or, with rule nil, removes its default retention.
 func (e *Engine) PutObjectLockConfiguration(ctx context.Context, bucket string, rule *DefaultRetention) error {
+	dropView(ctx, bucket)
 	err := e.meta.UpdateBucket(ctx, bucket, func(b *Bucket) error {
 		if b.Versioning != VersioningEnabled {
 			return s3err.Newf(s3err.InvalidBucketState, "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
@@ -77,6 +78,7 @@ func (e *Engine) PutObjectLockConfiguration(ctx context.Context, bucket string, 
 		return err
 	}
 	if rule == nil {
+		dropView(ctx, bucket)
 		return e.meta.DeleteBucketConfig(ctx, bucket, lockConfigDoc)
 	}
 	doc, err := json.Marshal(rule)
@@ -100,7 +102,7 @@ func (e *Engine) GetObjectLockConfiguration(ctx context.Context, bucket string) 
 }
 
 func (e *Engine) defaultRetention(ctx context.Context, bucket string) (*DefaultRetention, error) {
-	doc, err := e.meta.GetBucketConfig(ctx, bucket, lockConfigDoc)
+	doc, err := e.getBucketConfig(ctx, bucket, lockConfigDoc)
 	if errors.Is(err, meta.ErrNotFound) {
 		return nil, nil
 	}

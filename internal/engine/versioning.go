@@ -23,6 +23,7 @@ func (e *Engine) PutBucketVersioning(ctx context.Context, bucket, state string) 
 	if state != VersioningEnabled && state != VersioningSuspended {
 		return s3err.New(s3err.MalformedXML)
 	}
+	dropView(ctx, bucket)
 	err := e.meta.UpdateBucket(ctx, bucket, func(b *Bucket) error {
 		if b.ObjectLock && state != VersioningEnabled {
 			return s3err.Newf(s3err.InvalidBucketState, "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
@@ -117,7 +118,7 @@ func (e *Engine) VersionHeader(ctx context.Context, obj Object) string {
 	if obj.VersionID != NullVersion && obj.VersionID != "" {
 		return obj.VersionID
 	}
-	b, err := e.meta.GetBucket(ctx, obj.Bucket)
+	b, err := e.getBucket(ctx, obj.Bucket)
 	if err != nil || b.Versioning == "" {
 		return ""
 	}

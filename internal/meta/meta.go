@@ -358,6 +358,12 @@ type Store interface {
 	PutBucketConfig(ctx context.Context, bucket, name string, doc []byte) error
 	// GetBucketConfig returns the document or ErrNotFound.
 	GetBucketConfig(ctx context.Context, bucket, name string) ([]byte, error)
+	// GetBucketConfigs returns the bucket and those of the named
+	// configuration documents it has, by name (an absent one is not in the
+	// map), read together: one consistent read, on PostgreSQL one query, so
+	// that a request learns what it needs of its bucket in one round trip.
+	// ErrNotFound if the bucket is absent.
+	GetBucketConfigs(ctx context.Context, bucket string, names ...string) (Bucket, map[string][]byte, error)
 	// DeleteBucketConfig removes the document (absent is not an error).
 	DeleteBucketConfig(ctx context.Context, bucket, name string) error
 

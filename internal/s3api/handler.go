@@ -156,6 +156,9 @@ func (h *Handler) run(q *request) error {
 	if err := h.throughAccessPoint(q); err != nil {
 		return err
 	}
+	if err := h.withBucketView(q); err != nil {
+		return err
+	}
 	if err := h.authorize(q); err != nil {
 		return err
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/tessera-s3/tessera/internal/kms"
 	"github.com/tessera-s3/tessera/internal/lifecycle"
 	"github.com/tessera-s3/tessera/internal/meta"
+	"github.com/tessera-s3/tessera/internal/meta/metered"
 	pebblestore "github.com/tessera-s3/tessera/internal/meta/pebble"
 	"github.com/tessera-s3/tessera/internal/meta/postgres"
 	"github.com/tessera-s3/tessera/internal/s3api"
@@ -172,7 +173,8 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		reserved = config.DefaultReservedSpace
 	}
 	blobs.SetReserve(reserved)
-	store, err := openMeta(cfg)
+	metrics := newMetrics(id)
+	store, err := openMeta(cfg, metrics)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +235,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		return fsck.Check(ctx, store, blobs, o)
 	})
 	adminAPI.ServeAccessPoints(accessPointLister(eng))
-	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: newMetrics(id), keys: keys,
+	s := &Server{cfg: cfg, log: log, meta: store, blobs: blobs, engine: eng, root: root, metrics: metrics, keys: keys,
 		accounts: accounts, admin: adminAPI, revocations: revoked}
 	if sessions != nil {
 		s.console = console.New(console.Config{Sessions: sessions, IAM: accounts, Admin: adminAPI, Region: cfg.Region, Now: opts.Now, Logger: log})
@@ -263,8 +265,22 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 }
 
 // openMeta opens the metadata store: PostgreSQL when configured, else
-// Pebble under the data directory.
-func openMeta(cfg config.Config) (meta.Store, error) {
+// Pebble under the data directory; either way metered, so that every call
+// shows in tessera_meta_* (on PostgreSQL each is a round trip).
+func openMeta(cfg config.Config, m *metrics) (meta.Store, error) {
+	store, err := openBackend(cfg)
+	if err != nil {
+		return nil, err
+	}
+	metered, err := metered.New(store, m.reg)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	return metered, nil
+}
+
+func openBackend(cfg config.Config) (meta.Store, error) {
 	if cfg.PostgresDSN == "" {
 		return pebblestore.Open(filepath.Join(cfg.DataDir, "meta"))
 	}

@@ -3,6 +3,7 @@ package metatest
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"testing"
 
@@ -46,6 +47,61 @@ func testBucketConfig(t *testing.T, h *harness) {
 	noErr(t, "GetBucketConfig(neighbour)", err)
 	if string(got) != "bb" {
 		t.Fatalf("neighbour's config = %q", got)
+	}
+}
+
+// testBucketConfigs: the bucket and several of its documents in one call,
+// an absent document left out of the map, an empty one kept.
+func testBucketConfigs(t *testing.T, h *harness) {
+	ctx := t.Context()
+	h.bucket("b")
+	h.bucket("bb") // "b" is a prefix of "bb": configs must not leak between them
+	noErr(t, "UpdateBucket", h.s.UpdateBucket(ctx, "b", func(b *meta.Bucket) error {
+		b.Versioning = meta.VersioningEnabled
+		return nil
+	}))
+	noErr(t, "PutBucketConfig", h.s.PutBucketConfig(ctx, "b", "policy", []byte(`{"v":1}`)))
+	noErr(t, "PutBucketConfig", h.s.PutBucketConfig(ctx, "b", "cors", []byte{}))
+	noErr(t, "PutBucketConfig", h.s.PutBucketConfig(ctx, "bb", "lifecycle", []byte("<bb/>")))
+	tests := []struct {
+		name    string
+		bucket  string
+		names   []string
+		want    map[string]string
+		wantErr error
+	}{
+		{"some present, one absent", "b", []string{"policy", "lifecycle", "cors"}, map[string]string{"policy": `{"v":1}`, "cors": ""}, nil},
+		{"none named", "b", nil, map[string]string{}, nil},
+		{"named twice", "b", []string{"policy", "policy"}, map[string]string{"policy": `{"v":1}`}, nil},
+		{"neighbour's only", "bb", []string{"policy", "lifecycle"}, map[string]string{"lifecycle": "<bb/>"}, nil},
+		{"no bucket", "nobucket", []string{"policy"}, nil, meta.ErrNotFound},
+		{"no bucket, none named", "nobucket", nil, nil, meta.ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, docs, err := h.s.GetBucketConfigs(ctx, tt.bucket, tt.names...)
+			if tt.wantErr != nil {
+				wantErr(t, "GetBucketConfigs", err, tt.wantErr)
+				return
+			}
+			noErr(t, "GetBucketConfigs", err)
+			if b.Name != tt.bucket {
+				t.Errorf("bucket name = %q, want %q", b.Name, tt.bucket)
+			}
+			if tt.bucket == "b" && b.Versioning != meta.VersioningEnabled {
+				t.Errorf("bucket versioning = %q, want the stored record's %q", b.Versioning, meta.VersioningEnabled)
+			}
+			got := map[string]string{}
+			for n, d := range docs {
+				if d == nil {
+					t.Errorf("document %q is nil, want non-nil (empty is still a document)", n)
+				}
+				got[n] = string(d)
+			}
+			if !maps.Equal(got, tt.want) {
+				t.Errorf("documents = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -69,6 +69,7 @@ func RunStoreSuite(t *testing.T, open OpenFunc, opts ...Option) {
 		{"ListObjectsBucketIsolation", testListObjectsBucketIsolation},
 		{"Garbage", testGarbage},
 		{"BucketConfig", testBucketConfig},
+		{"BucketConfigs", testBucketConfigs},
 		{"PruneCompletions", testPruneCompletions},
 		{"ForEachBlobRef", testForEachBlobRef},
 		{"Docs", testDocs},

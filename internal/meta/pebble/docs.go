@@ -129,6 +129,44 @@ func (s *Store) GetBucketConfig(ctx context.Context, bucket, name string) ([]byt
 	return v, nil
 }
 
+// GetBucketConfigs implements meta.Store: the bucket and its documents
+// are read from one snapshot.
+func (s *Store) GetBucketConfigs(ctx context.Context, bucket string, names ...string) (meta.Bucket, map[string][]byte, error) {
+	if err := ctxErr(ctx); err != nil {
+		return meta.Bucket{}, nil, err
+	}
+	if !validName(bucket) {
+		return meta.Bucket{}, nil, notFound("bucket")
+	}
+	snap := s.db.NewSnapshot()
+	defer snap.Close()
+	rec, ok, err := getFrom(snap, bucketKey(bucket))
+	if err != nil {
+		return meta.Bucket{}, nil, err
+	}
+	if !ok {
+		return meta.Bucket{}, nil, notFound("bucket")
+	}
+	var b meta.Bucket
+	if err := decode(rec, &b); err != nil {
+		return meta.Bucket{}, nil, err
+	}
+	docs := make(map[string][]byte, len(names))
+	for _, name := range names {
+		if name == "" {
+			continue
+		}
+		doc, ok, err := getFrom(snap, bucketConfigKey(bucket, name))
+		if err != nil {
+			return meta.Bucket{}, nil, err
+		}
+		if ok {
+			docs[name] = append([]byte{}, doc...) // an empty document is not nil
+		}
+	}
+	return b, docs, nil
+}
+
 // DeleteBucketConfig implements meta.Store.
 func (s *Store) DeleteBucketConfig(ctx context.Context, bucket, name string) error {
 	if err := ctxErr(ctx); err != nil {

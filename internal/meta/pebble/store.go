@@ -153,8 +153,11 @@ func (s *Store) uploadLock(uploadID string) *sync.Mutex {
 }
 
 // get returns a copy of the value of k, or (nil, false, nil) if absent.
-func (s *Store) get(k []byte) ([]byte, bool, error) {
-	v, closer, err := s.db.Get(k)
+func (s *Store) get(k []byte) ([]byte, bool, error) { return getFrom(s.db, k) }
+
+// getFrom is get from a reader (the database or a snapshot of it).
+func getFrom(r pebble.Reader, k []byte) ([]byte, bool, error) {
+	v, closer, err := r.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
 	}

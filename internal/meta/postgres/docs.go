@@ -132,6 +132,51 @@ func (s *Store) GetBucketConfig(ctx context.Context, bucket, name string) ([]byt
 		[]byte(bucket), []byte(name))
 }
 
+// GetBucketConfigs implements meta.Store in one query: the bucket row
+// joined to those of its documents that are named (no row: no bucket).
+func (s *Store) GetBucketConfigs(ctx context.Context, bucket string, names ...string) (meta.Bucket, map[string][]byte, error) {
+	if err := ctxErr(ctx); err != nil {
+		return meta.Bucket{}, nil, err
+	}
+	if !validName(bucket) {
+		return meta.Bucket{}, nil, notFound("bucket")
+	}
+	keys := make([][]byte, 0, len(names))
+	for _, n := range names {
+		keys = append(keys, []byte(n))
+	}
+	rows, err := s.pool.Query(ctx, `SELECT b.rec, c.name, c.doc FROM buckets b
+		LEFT JOIN bucket_configs c ON c.bucket = b.name AND c.name = ANY($2)
+		WHERE b.name = $1`, []byte(bucket), keys)
+	if err != nil {
+		return meta.Bucket{}, nil, errorf("postgres: get bucket configs: %w", err)
+	}
+	defer rows.Close()
+	var rec []byte
+	docs := make(map[string][]byte, len(names))
+	for rows.Next() {
+		var name, doc []byte
+		if err := rows.Scan(&rec, &name, &doc); err != nil {
+			return meta.Bucket{}, nil, errorf("postgres: get bucket configs: %w", err)
+		}
+		if name != nil {
+			docs[string(name)] = notNil(doc)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return meta.Bucket{}, nil, errorf("postgres: get bucket configs: %w", err)
+	}
+	if rec == nil {
+		return meta.Bucket{}, nil, notFound("bucket")
+	}
+	var b meta.Bucket
+	if err := decode(rec, &b); err != nil {
+		return meta.Bucket{}, nil, err
+	}
+	b.Name = bucket // the key column is exact; JSON may not be (invalid UTF-8)
+	return b, docs, nil
+}
+
 // DeleteBucketConfig implements meta.Store.
 func (s *Store) DeleteBucketConfig(ctx context.Context, bucket, name string) error {
 	if !validName(bucket) || name == "" {
