@@ -10,8 +10,8 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// Sample is one counter or gauge series of a scrape (histograms and
-// summaries are left out).
+// Sample is one counter or gauge series of a scrape, or a histogram's
+// _count or _sum (buckets and summaries are left out).
 type Sample struct {
 	Name   string
 	Labels map[string]string
@@ -53,6 +53,11 @@ func (s *Server) Metrics(t testing.TB) Samples {
 				smp.Value = m.GetGauge().GetValue()
 			case m.Untyped != nil:
 				smp.Value = m.GetUntyped().GetValue()
+			case m.Histogram != nil:
+				// As the text format names them: NAME_count and NAME_sum.
+				h := m.GetHistogram()
+				out = append(out, Sample{Name: name + "_count", Labels: smp.Labels, Value: float64(h.GetSampleCount())})
+				smp.Name, smp.Value = name+"_sum", h.GetSampleSum()
 			default:
 				continue
 			}
