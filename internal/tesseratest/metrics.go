@@ -1,6 +1,8 @@
 package tesseratest
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,23 +23,36 @@ type Sample struct {
 // Samples is a scrape of a server's /_tessera/metrics.
 type Samples []Sample
 
-// Metrics scrapes the server's metrics with Prometheus' own parser: the
-// first gateway's when the server runs several (a balancer would answer
-// from any of them).
+// Metrics scrapes the server's metrics: the first gateway's when the
+// server runs several (a balancer would answer from any of them).
 func (s *Server) Metrics(t testing.TB) Samples {
 	t.Helper()
-	resp, err := s.gateways[0].hs.Client().Get(s.gateways[0].hs.URL + "/_tessera/metrics")
+	out, err := Scrape(t.Context(), s.gateways[0].hs.Client(), s.gateways[0].hs.URL)
 	if err != nil {
-		t.Fatalf("tesseratest: metrics: %v", err)
+		t.Fatalf("tesseratest: %v", err)
+	}
+	return out
+}
+
+// Scrape reads the /_tessera/metrics of the server at base (a URL with no
+// path) with Prometheus' own parser.
+func Scrape(ctx context.Context, c *http.Client, base string) (Samples, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/_tessera/metrics", nil)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("tesseratest: metrics: %s", resp.Status)
+		return nil, fmt.Errorf("metrics: %s", resp.Status)
 	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(resp.Body)
 	if err != nil {
-		t.Fatalf("tesseratest: metrics: %v", err)
+		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	var out Samples
 	for name, f := range families {
@@ -64,23 +79,16 @@ func (s *Server) Metrics(t testing.TB) Samples {
 			out = append(out, smp)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // Sum is the sum of the samples named name whose labels include want.
 func (ss Samples) Sum(name string, want map[string]string) float64 {
 	var sum float64
-next:
 	for _, s := range ss {
-		if s.Name != name {
-			continue
+		if s.Name == name && s.has(want) {
+			sum += s.Value
 		}
-		for k, v := range want {
-			if s.Labels[k] != v {
-				continue next
-			}
-		}
-		sum += s.Value
 	}
 	return sum
 }
@@ -101,8 +109,18 @@ func (ss Samples) By(name, label string) map[string]float64 {
 // status="200"`, in any order; "" for any), -1 if there is none.
 func (s *Server) Metric(t testing.TB, name, label string) float64 {
 	t.Helper()
+	if v, ok := s.Metrics(t).Get(name, LabelSet(t, strings.Split(label, ",")...)); ok {
+		return v
+	}
+	return -1
+}
+
+// LabelSet reads pairs written as in the text format (`status="200"`;
+// empty ones are skipped) into the map Get and Sum take.
+func LabelSet(t testing.TB, pairs ...string) map[string]string {
+	t.Helper()
 	want := map[string]string{}
-	for _, pair := range strings.Split(label, ",") {
+	for _, pair := range pairs {
 		if pair == "" {
 			continue
 		}
@@ -113,17 +131,25 @@ func (s *Server) Metric(t testing.TB, name, label string) float64 {
 		}
 		want[k] = uq
 	}
-next:
-	for _, smp := range s.Metrics(t) {
-		if smp.Name != name {
-			continue
+	return want
+}
+
+// Get is the value of the first sample named name whose labels include
+// want, and whether there is one.
+func (ss Samples) Get(name string, want map[string]string) (float64, bool) {
+	for _, s := range ss {
+		if s.Name == name && s.has(want) {
+			return s.Value, true
 		}
-		for k, v := range want {
-			if smp.Labels[k] != v {
-				continue next
-			}
-		}
-		return smp.Value
 	}
-	return -1
+	return 0, false
+}
+
+func (s Sample) has(want map[string]string) bool {
+	for k, v := range want {
+		if s.Labels[k] != v {
+			return false
+		}
+	}
+	return true
 }

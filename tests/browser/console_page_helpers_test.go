@@ -4,7 +4,6 @@ package browser
 // waiting for what the page shows, screenshots and the server's metrics.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -158,32 +157,7 @@ func (c *consoleTab) screenshot(name string) {
 // contain every one of labels (e.g. `action="UploadPart"`).
 func metric(t *testing.T, srv *tesseratest.Server, name string, labels ...string) float64 {
 	t.Helper()
-	resp, err := srv.HTTPClient().Get(srv.URL + "/_tessera/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var sum float64
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(nil, 1<<20)
-lines:
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, name+"{") {
-			continue
-		}
-		for _, l := range labels {
-			if !strings.Contains(line, l) {
-				continue lines
-			}
-		}
-		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
-		if err != nil {
-			t.Fatalf("metrics line %q: %v", line, err)
-		}
-		sum += v
-	}
-	return sum
+	return srv.Metrics(t).Sum(name, tesseratest.LabelSet(t, labels...))
 }
 
 // jsString quotes s for JavaScript.

@@ -28,7 +28,7 @@ func runThroughHAProxy(t *testing.T, name string, args ...string) {
 		if err != nil {
 			t.Fatalf("%s metrics: %v", g.name, err)
 		}
-		n := metric(samples, "tessera_s3_requests_total", map[string]string{"gateway": g.name})
+		n := samples.Sum("tessera_s3_requests_total", map[string]string{"gateway": g.name})
 		if n == 0 {
 			t.Errorf("%s served no S3 request: HAProxy did not spread the journey", g.name)
 		}

@@ -18,10 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/tessera-s3/tessera/internal/meta/postgres/pgtest"
+	"github.com/tessera-s3/tessera/internal/tesseratest"
 )
 
 // The cluster's root credentials: every gateway must be given the same
@@ -323,72 +322,7 @@ func s3Client(base string, optFns ...func(*s3.Options)) *s3.Client {
 	return s3.NewFromConfig(cfg, opts...)
 }
 
-// sample is one series of a scrape.
-type sample struct {
-	name   string
-	labels map[string]string
-	value  float64
-}
-
-// scrape reads a gateway's /_tessera/metrics with Prometheus' own parser.
-func scrape(ctx context.Context, base string) ([]sample, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/_tessera/metrics", nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := plainHTTP.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("metrics: %s", resp.Status)
-	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
-	}
-	var out []sample
-	for name, f := range families {
-		for _, m := range f.GetMetric() {
-			s := sample{name: name, labels: map[string]string{}}
-			for _, l := range m.GetLabel() {
-				s.labels[l.GetName()] = l.GetValue()
-			}
-			switch {
-			case m.Counter != nil:
-				s.value = m.GetCounter().GetValue()
-			case m.Gauge != nil:
-				s.value = m.GetGauge().GetValue()
-			case m.Untyped != nil:
-				s.value = m.GetUntyped().GetValue()
-			default:
-				continue // histograms and summaries: not read here
-			}
-			out = append(out, s)
-		}
-	}
-	return out, nil
-}
-
-// metric is the sum of the samples named name whose labels include want.
-func metric(samples []sample, name string, want map[string]string) float64 {
-	var sum float64
-	for _, s := range samples {
-		if s.name != name {
-			continue
-		}
-		match := true
-		for k, v := range want {
-			if s.labels[k] != v {
-				match = false
-				break
-			}
-		}
-		if match {
-			sum += s.value
-		}
-	}
-	return sum
+// scrape reads a gateway's metrics.
+func scrape(ctx context.Context, base string) (tesseratest.Samples, error) {
+	return tesseratest.Scrape(ctx, plainHTTP, base)
 }

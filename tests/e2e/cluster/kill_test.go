@@ -76,7 +76,7 @@ func TestKillGatewayMidUpload(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s metrics: %v", leader.name, err)
 	}
-	if n := metric(samples, "tessera_s3_requests_total", map[string]string{"action": "UploadPart", "status": "200"}); n == 0 {
+	if n := samples.Sum("tessera_s3_requests_total", map[string]string{"action": "UploadPart", "status": "200"}); n == 0 {
 		t.Fatalf("the leader %s acknowledged none of parts 1..4: HAProxy did not spread them", leader.name)
 	}
 	deadTmp := filepath.Join(c.data, "tmp", leader.name)
@@ -119,7 +119,7 @@ func TestKillGatewayMidUpload(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s metrics: %v", newLeader.name, err)
 	}
-	if gains := metric(samples, "tessera_cluster_leader_gains_total", nil); gains < 1 {
+	if gains := samples.Sum("tessera_cluster_leader_gains_total", nil); gains < 1 {
 		t.Errorf("%s leads but tessera_cluster_leader_gains_total is %v", newLeader.name, gains)
 	}
 	t.Logf("leadership moved from %s to %s within %v of the kill", leader.name, newLeader.name, time.Since(killed).Round(100*time.Millisecond))
@@ -265,7 +265,7 @@ func waitLeader(ctx context.Context, t *testing.T, gateways []*proc, within time
 				leaders = nil
 				break
 			}
-			v := metric(samples, "tessera_cluster_leader", nil)
+			v := samples.Sum("tessera_cluster_leader", nil)
 			report = append(report, fmt.Sprintf("%s=%v", g.name, v))
 			if v == 1 {
 				leaders = append(leaders, g)
@@ -293,7 +293,7 @@ func waitReaped(t *testing.T, leader *proc, dead, deadTmp string, killed time.Ti
 		swept := errors.Is(err, os.ErrNotExist)
 		registered := -1.0
 		if samples, err := scrape(t.Context(), leader.url); err == nil {
-			registered = metric(samples, "tessera_cluster_gateways", nil)
+			registered = samples.Sum("tessera_cluster_gateways", nil)
 		}
 		if logged && swept && registered == 2 {
 			t.Logf("%s reaped %s and swept its temporary directory %v after the kill", leader.name, dead, time.Since(killed).Round(100*time.Millisecond))

@@ -213,19 +213,12 @@ func probe(url string) int {
 // name is name (its labels ignored), or -1 if it has none.
 func metric(t *testing.T, base, name string) float64 {
 	t.Helper()
-	resp, err := http.Get(base + "/_tessera/metrics")
+	samples, err := tesseratest.Scrape(t.Context(), http.DefaultClient, base)
 	if err != nil {
-		t.Fatalf("metrics: %v", err)
+		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(body), "\n") {
-		if rest, ok := strings.CutPrefix(line, name); ok && (strings.HasPrefix(rest, "{") || strings.HasPrefix(rest, " ")) {
-			var v float64
-			if _, err := fmt.Sscan(rest[strings.LastIndexByte(rest, ' ')+1:], &v); err == nil {
-				return v
-			}
-		}
+	if v, ok := samples.Get(name, nil); ok {
+		return v
 	}
 	return -1
 }
