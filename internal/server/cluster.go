@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -243,6 +244,16 @@ func (m *member) judgeGateways(ctx context.Context) {
 // own registration must be fresh, or it would reap itself. Judging sooner
 // reaped live gateways after a PostgreSQL restart and swept the temporary
 // file of a PUT in flight.
+//
+// Nor need it wait when every registered gateway has beaten within TTL/2
+// of its own latest heartbeat, which this healthy streak made: no
+// registration is stale, so judging reaps none and every lease counts,
+// and none can turn stale before the judging is done (TTL/2 is seconds;
+// the jobs take milliseconds). This is the common case after a start,
+// where waiting a TTL before the first garbage collection held every
+// garbage blob for a TTL longer than the grace (2 s more in the
+// three-gateway test suite, of which tests waiting for garbage paid ~1.5 s
+// each).
 func (m *member) settled(ctx context.Context) bool {
 	since := func(v *atomic.Int64) bool {
 		t := v.Load()
@@ -255,7 +266,22 @@ func (m *member) settled(ctx context.Context) bool {
 		return true
 	}
 	gws, err := m.s.meta.Gateways(ctx)
-	return err == nil && len(gws) == 1 && gws[0].ID == m.id
+	return err == nil && allFresh(gws, m.id, m.timing.TTL/2)
+}
+
+// allFresh reports whether gws holds self and every gateway's heartbeat
+// is within margin of self's (the database's clock, as Beat records it).
+func allFresh(gws []meta.Gateway, self string, margin time.Duration) bool {
+	i := slices.IndexFunc(gws, func(g meta.Gateway) bool { return g.ID == self })
+	if i < 0 {
+		return false
+	}
+	for _, g := range gws {
+		if g.Beat.Before(gws[i].Beat.Add(-margin)) {
+			return false
+		}
+	}
+	return true
 }
 
 // sweepTmp removes the temporary directories of gateways that are not

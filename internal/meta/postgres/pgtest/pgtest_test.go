@@ -2,6 +2,7 @@ package pgtest
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -69,5 +70,60 @@ func TestInstanceRestart(t *testing.T) {
 	var v int
 	if err := conn.QueryRow(ctx, `SELECT v FROM t`).Scan(&v); err != nil || v != 42 {
 		t.Fatalf("after restart: %d, %v; want 42", v, err)
+	}
+}
+
+func TestMain(m *testing.M) { os.Exit(Main(m)) }
+
+// TestDSNFrom checks that a template is prepared once and that every
+// database made from it starts with what prepare made, independently of
+// the others.
+func TestDSNFrom(t *testing.T) {
+	ctx := context.Background()
+	prepared := 0
+	prepare := func(ctx context.Context, dsn string) error {
+		prepared++
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, `CREATE TABLE t (v int); INSERT INTO t VALUES (1)`)
+		return err
+	}
+	count := func(dsn string) (n int) {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM t`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	a, b := DSNFrom(t, "tmpl_test", prepare), DSNFrom(t, "tmpl_test", prepare)
+	if a == b {
+		t.Fatalf("two databases from one template share a DSN: %s", a)
+	}
+	if prepared != 1 {
+		t.Errorf("prepare ran %d times, want once", prepared)
+	}
+	conn, err := pgx.Connect(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `INSERT INTO t VALUES (2)`); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(a); got != 2 {
+		t.Errorf("database a: %d rows, want 2", got)
+	}
+	if got := count(b); got != 1 {
+		t.Errorf("database b: %d rows, want the template's 1", got)
+	}
+	if got := count(DSNFrom(t, "tmpl_test", prepare)); got != 1 {
+		t.Errorf("a later copy: %d rows, want the template's 1", got)
 	}
 }
