@@ -136,13 +136,19 @@ func UnsupportedChecksumAlgorithm() error {
 // getUpload returns the upload or NoSuchBucket / NoSuchUpload.
 func (e *Engine) getUpload(ctx context.Context, bucket, key, id string) (Upload, error) {
 	u, err := e.meta.GetUpload(ctx, bucket, key, id)
+	return u, e.uploadErr(ctx, bucket, id, err)
+}
+
+// uploadErr turns a store's ErrNotFound for an upload into NoSuchBucket
+// or NoSuchUpload.
+func (e *Engine) uploadErr(ctx context.Context, bucket, id string, err error) error {
 	if errors.Is(err, meta.ErrNotFound) {
 		if _, berr := e.bucketExists(ctx, bucket); berr != nil {
-			return Upload{}, berr
+			return berr
 		}
-		return Upload{}, noSuchUpload(id)
+		return noSuchUpload(id)
 	}
-	return u, err
+	return err
 }
 
 // UploadPartInput is an UploadPart request.
@@ -275,10 +281,17 @@ type ListPartsResult struct {
 
 // ListParts pages through an upload's parts: a range scan from Marker+1
 // for MaxParts+1 parts, the extra one telling IsTruncated.
+//
+// The upload and the page are read in one metadata call; the page is
+// dropped if the caller may not see it (the checks below).
 func (e *Engine) ListParts(ctx context.Context, in ListPartsInput) (ListPartsResult, error) {
-	u, err := e.getUpload(ctx, in.Bucket, in.Key, in.UploadID)
+	limit := in.MaxParts + 1 // the extra one tells IsTruncated
+	if in.MaxParts <= 0 {
+		limit = 0
+	}
+	u, parts, err := e.meta.UploadParts(ctx, in.Bucket, in.Key, in.UploadID, in.Marker, limit)
 	if err != nil {
-		return ListPartsResult{}, err
+		return ListPartsResult{}, e.uploadErr(ctx, in.Bucket, in.UploadID, err)
 	}
 	if err := checksumKey(u, in.CustomerKey, func() error {
 		return s3err.Newf(s3err.InvalidRequest, "To retrieve Part Checksum data requests must include appropriate encryption parameters.")
@@ -293,10 +306,6 @@ func (e *Engine) ListParts(ctx context.Context, in ListPartsInput) (ListPartsRes
 	res := ListPartsResult{Upload: u}
 	if in.MaxParts <= 0 {
 		return res, nil
-	}
-	parts, err := e.meta.ListParts(ctx, u.ID, in.Marker, in.MaxParts+1)
-	if err != nil {
-		return res, err
 	}
 	if len(parts) > in.MaxParts {
 		parts, res.IsTruncated = parts[:in.MaxParts], true

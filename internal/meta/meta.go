@@ -317,6 +317,10 @@ type Store interface {
 	PutPart(ctx context.Context, bucket, key string, p Part) (garbage []string, err error)
 	// ListParts returns up to limit parts numbered > after, ascending.
 	ListParts(ctx context.Context, uploadID string, after, limit int) ([]Part, error)
+	// UploadParts is GetUpload and ListParts in one call (on PostgreSQL
+	// one round trip): ListParts' page of the upload with that ID in that
+	// bucket and key, and the upload; ErrNotFound as GetUpload.
+	UploadParts(ctx context.Context, bucket, key, uploadID string, after, limit int) (Upload, []Part, error)
 	// CompleteUpload atomically: calls build with the upload and all its
 	// parts, calls check with the key's latest version, stores the built
 	// object as PutObject does (assigning its version), deletes the upload and its parts, records a Completion, and

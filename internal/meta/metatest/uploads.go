@@ -122,6 +122,25 @@ func testListParts(t *testing.T, h *harness) {
 		for _, p := range got {
 			equal(t, "ListParts record", p, part(tc.id, p.Number, tc.id+"-blob"))
 		}
+		// UploadParts: the same page, with the upload, in one call.
+		u, both, err := h.s.UploadParts(ctx, "b", "k", tc.id, tc.after, tc.limit)
+		if tc.id == "unknown" {
+			wantErr(t, "UploadParts of an unknown upload", err, meta.ErrNotFound)
+			continue
+		}
+		noErr(t, "UploadParts", err)
+		equal(t, "UploadParts page", both, got)
+		want, err := h.s.GetUpload(ctx, "b", "k", tc.id)
+		noErr(t, "GetUpload", err)
+		equal(t, "UploadParts upload", u, want)
+	}
+	// An upload is found only under its own bucket and key.
+	for _, bk := range [][2]string{{"b", "other"}, {"other", "k"}} {
+		_, parts, err := h.s.UploadParts(ctx, bk[0], bk[1], "sparse", 0, 100)
+		wantErr(t, "UploadParts under "+bk[0]+"/"+bk[1], err, meta.ErrNotFound)
+		if parts != nil {
+			t.Errorf("UploadParts under %s/%s returned parts %v", bk[0], bk[1], partNumbers(parts))
+		}
 	}
 }
 

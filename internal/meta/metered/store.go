@@ -27,6 +27,7 @@ const (
 	opGetUpload
 	opPutPart
 	opListParts
+	opUploadParts
 	opCompleteUpload
 	opGetCompletion
 	opPruneCompletions
@@ -62,7 +63,7 @@ const (
 var opNames = [numOps]string{
 	"CreateBucket", "GetBucket", "ListBuckets", "DeleteBucket", "UpdateBucket",
 	"PutObject", "GetObject", "DeleteObject", "UpdateObject", "ListObjects", "ListVersions",
-	"CreateUpload", "GetUpload", "PutPart", "ListParts", "CompleteUpload", "GetCompletion",
+	"CreateUpload", "GetUpload", "PutPart", "ListParts", "UploadParts", "CompleteUpload", "GetCompletion",
 	"PruneCompletions", "AbortUpload", "ListUploads",
 	"Garbage", "DeleteGarbage", "ForEachBlobRef", "RewriteCrypt",
 	"PutBucketConfig", "GetBucketConfig", "GetBucketConfigs", "DeleteBucketConfig",
@@ -147,6 +148,11 @@ func (s *Store) PutPart(ctx context.Context, bucket, key string, p meta.Part) (_
 func (s *Store) ListParts(ctx context.Context, uploadID string, after, limit int) (_ []meta.Part, err error) {
 	defer s.done(opListParts, time.Now(), &err)
 	return s.next.ListParts(ctx, uploadID, after, limit)
+}
+
+func (s *Store) UploadParts(ctx context.Context, bucket, key, uploadID string, after, limit int) (_ meta.Upload, _ []meta.Part, err error) {
+	defer s.done(opUploadParts, time.Now(), &err)
+	return s.next.UploadParts(ctx, bucket, key, uploadID, after, limit)
 }
 
 func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string, build meta.BuildFunc, check meta.CheckFunc) (_ meta.Object, _ []string, err error) {

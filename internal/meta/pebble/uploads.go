@@ -134,6 +134,17 @@ func (s *Store) ListParts(ctx context.Context, uploadID string, after, limit int
 	return s.parts(uploadID, max(after+1, 0), limit)
 }
 
+// UploadParts implements meta.Store: in one process, GetUpload then
+// ListParts (a part written between the two is as if written after).
+func (s *Store) UploadParts(ctx context.Context, bucket, key, uploadID string, after, limit int) (meta.Upload, []meta.Part, error) {
+	u, err := s.GetUpload(ctx, bucket, key, uploadID)
+	if err != nil {
+		return meta.Upload{}, nil, err
+	}
+	parts, err := s.ListParts(ctx, uploadID, after, limit)
+	return u, parts, err
+}
+
 // parts returns up to limit (< 0: all) parts numbered >= from, ascending.
 func (s *Store) parts(uploadID string, from, limit int) ([]meta.Part, error) {
 	var out []meta.Part

@@ -34,9 +34,16 @@ func readUpload(ctx context.Context, q querier, bucket, key, uploadID, lock stri
 	if !validName(uploadID) {
 		return nil, nil
 	}
+	return scanUpload(q.QueryRow(ctx, selectUpload+lock, []byte(uploadID), []byte(bucket), []byte(key)), bucket, key, uploadID)
+}
+
+// selectUpload reads one upload ($1 ID, $2 bucket, $3 key).
+const selectUpload = `SELECT rec FROM uploads WHERE id = $1 AND bucket = $2 AND key = $3`
+
+// scanUpload decodes selectUpload's row: nil if there is none.
+func scanUpload(row pgx.Row, bucket, key, uploadID string) (*meta.Upload, error) {
 	var rec []byte
-	err := q.QueryRow(ctx, `SELECT rec FROM uploads WHERE id = $1 AND bucket = $2 AND key = $3`+lock,
-		[]byte(uploadID), []byte(bucket), []byte(key)).Scan(&rec)
+	err := row.Scan(&rec)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -167,20 +174,32 @@ func (s *Store) ListParts(ctx context.Context, uploadID string, after, limit int
 // Only rec is read: it holds the whole part, upload ID and number included
 // (PutPart writes the columns from the same meta.Part).
 func readParts(ctx context.Context, q querier, uploadID string, from, limit int) ([]meta.Part, error) {
+	rows, err := q.Query(ctx, selectParts, partsArgs(uploadID, from, limit)...)
+	if err != nil {
+		return nil, errorf("postgres: list parts: %w", err)
+	}
+	return scanParts(rows, limit)
+}
+
+// selectParts reads an upload's parts ($1) numbered >= $2, at most $3.
+const selectParts = `SELECT rec FROM parts WHERE upload_id = $1 AND number >= $2 ORDER BY number LIMIT $3`
+
+func partsArgs(uploadID string, from, limit int) []any {
 	var lim *int // NULL: LIMIT ALL
 	if limit >= 0 {
 		lim = &limit
 	}
+	return []any{[]byte(uploadID), from, lim}
+}
+
+// scanParts decodes selectParts' rows (limit as readParts's, to size the
+// result).
+func scanParts(rows pgx.Rows, limit int) ([]meta.Part, error) {
 	out := make([]meta.Part, 0, min(uint(limit), 1024)) // as uint, limit < 0 (all) is huge
-	rows, err := q.Query(ctx, `SELECT rec FROM parts WHERE upload_id = $1 AND number >= $2
-		ORDER BY number LIMIT $3`, []byte(uploadID), from, lim)
-	if err != nil {
-		return nil, errorf("postgres: list parts: %w", err)
-	}
 	// DriverBytes: no copy of the row; the decoder copies what it keeps
 	// before the next row overwrites it.
 	var rec pgtype.DriverBytes
-	_, err = pgx.ForEachRow(rows, []any{&rec}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{&rec}, func() error {
 		if len(out) == cap(out) {
 			// Double: append grows large slices by only 1.25×, which
 			// for Complete's 10,000 parts allocates five times the result.
@@ -196,6 +215,46 @@ func readParts(ctx context.Context, q querier, uploadID string, from, limit int)
 		return nil, nil // nil, as the Pebble store returns
 	}
 	return out, nil
+}
+
+// UploadParts implements meta.Store: both statements go in one batch, one
+// round trip (ListParts' page is read after the upload, as two calls
+// would; a part written in between is as if written after).
+func (s *Store) UploadParts(ctx context.Context, bucket, key, uploadID string, after, limit int) (meta.Upload, []meta.Part, error) {
+	if err := ctxErr(ctx); err != nil {
+		return meta.Upload{}, nil, err
+	}
+	if !validName(uploadID) {
+		return meta.Upload{}, nil, notFound("upload")
+	}
+	if limit <= 0 || after >= maxPartNumber {
+		u, err := s.GetUpload(ctx, bucket, key, uploadID)
+		return u, nil, err
+	}
+	b := &pgx.Batch{}
+	b.Queue(selectUpload, []byte(uploadID), []byte(bucket), []byte(key))
+	b.Queue(selectParts, partsArgs(uploadID, max(after+1, 0), limit)...)
+	br := s.pool.SendBatch(ctx, b)
+	defer br.Close()
+	u, err := scanUpload(br.QueryRow(), bucket, key, uploadID)
+	if err != nil {
+		return meta.Upload{}, nil, err
+	}
+	if u == nil {
+		return meta.Upload{}, nil, notFound("upload")
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return meta.Upload{}, nil, errorf("postgres: list parts: %w", err)
+	}
+	parts, err := scanParts(rows, limit)
+	if err != nil {
+		return meta.Upload{}, nil, err
+	}
+	if err := br.Close(); err != nil {
+		return meta.Upload{}, nil, errorf("postgres: list parts: %w", err)
+	}
+	return *u, parts, nil
 }
 
 // CompleteUpload implements meta.Store. The built object's Bucket and Key
