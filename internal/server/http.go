@@ -69,29 +69,27 @@ func newMetrics(gateway string) *metrics {
 	return m
 }
 
+// statsCounter is a counter read from a component's Stats when scraped.
+func statsCounter[S any](stats func() S, name, help string, f func(S) int64) prometheus.Collector {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+		func() float64 { return float64(f(stats())) })
+}
+
 // registerConsole exposes the console's login counts.
 func (m *metrics) registerConsole(stats func() console.Stats) {
-	counter := func(name, help string, f func(console.Stats) int64) prometheus.Collector {
-		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
-			func() float64 { return float64(f(stats())) })
-	}
 	m.reg.MustRegister(
-		counter("tessera_console_login_failures_total", "Console logins refused for a wrong, unknown or disabled access key.", func(s console.Stats) int64 { return s.LoginFailures }),
-		counter("tessera_console_login_throttled_total", "Console logins refused unchecked (429) after too many failures from the address or for the access key.", func(s console.Stats) int64 { return s.LoginsThrottled }),
+		statsCounter(stats, "tessera_console_login_failures_total", "Console logins refused for a wrong, unknown or disabled access key.", func(s console.Stats) int64 { return s.LoginFailures }),
+		statsCounter(stats, "tessera_console_login_throttled_total", "Console logins refused unchecked (429) after too many failures from the address or for the access key.", func(s console.Stats) int64 { return s.LoginsThrottled }),
 	)
 }
 
 // registerLifecycle exposes the lifecycle worker's counts.
 func (m *metrics) registerLifecycle(stats func() lifecycle.Stats) {
-	counter := func(name, help string, f func(lifecycle.Stats) int64) prometheus.Collector {
-		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
-			func() float64 { return float64(f(stats())) })
-	}
 	m.reg.MustRegister(
-		counter("tessera_lifecycle_passes_total", "Completed lifecycle worker passes.", func(s lifecycle.Stats) int64 { return s.Passes }),
-		counter("tessera_lifecycle_uploads_aborted_total", "Multipart uploads aborted by AbortIncompleteMultipartUpload rules.", func(s lifecycle.Stats) int64 { return s.Aborted }),
-		counter("tessera_lifecycle_objects_expired_total", "Objects deleted by Expiration rules.", func(s lifecycle.Stats) int64 { return s.Expired }),
-		counter("tessera_lifecycle_errors_total", "Lifecycle worker failures (each logged, retried next pass).", func(s lifecycle.Stats) int64 { return s.Errors }),
+		statsCounter(stats, "tessera_lifecycle_passes_total", "Completed lifecycle worker passes.", func(s lifecycle.Stats) int64 { return s.Passes }),
+		statsCounter(stats, "tessera_lifecycle_uploads_aborted_total", "Multipart uploads aborted by AbortIncompleteMultipartUpload rules.", func(s lifecycle.Stats) int64 { return s.Aborted }),
+		statsCounter(stats, "tessera_lifecycle_objects_expired_total", "Objects deleted by Expiration rules.", func(s lifecycle.Stats) int64 { return s.Expired }),
+		statsCounter(stats, "tessera_lifecycle_errors_total", "Lifecycle worker failures (each logged, retried next pass).", func(s lifecycle.Stats) int64 { return s.Errors }),
 	)
 }
 
